@@ -1,0 +1,54 @@
+# Buurtbaken task runner. The README names these targets; .ci/run calls `make ci`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := mosquitto chromium
+DEPLOY_PACKAGES := debootstrap dnsmasq hostapd nftables systemd
+
+.PHONY: run test lint typecheck unit bench test-deploy ci setup system-deps clean migration
+
+run: setup ## Run the hub with a simulated radio and sample data
+	HUB_DATA_DIR=$${HUB_DATA_DIR:-./data} $(VENV)/bin/hub serve --demo
+
+test: setup lint ## Lint, type-check and run the default test suite
+	$(PY) -m pytest
+
+ci: test test-deploy ## Everything CI runs
+
+lint: setup
+	$(VENV)/bin/ruff check hub tests
+	$(VENV)/bin/ruff format --check hub tests
+	$(VENV)/bin/mypy
+
+bench: setup ## Benchmarks; figures go into the README
+	$(PY) -m pytest -m bench -p no:randomly -s tests/bench
+
+test-deploy: setup system-deps-deploy ## Slow deployment suite (debootstrap + ansible)
+	$(PY) -m pytest -m deploy tests/deploy
+
+setup: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,deploy]'
+	touch $(STAMP)
+
+system-deps: ## Debian packages the tests use (installed when missing, as root)
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; fi
+
+system-deps-deploy:
+	@missing=""; for p in $(DEPLOY_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "please install:$$missing"; exit 1; fi; fi
+
+migration: setup ## Generate a migration from model changes: make migration m="what changed"
+	$(PY) -c "import sys; from hub.migrate import make_revision; make_revision('sqlite:///data/dev.sqlite3', sys.argv[1])" "$(m)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

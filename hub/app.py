@@ -1,0 +1,103 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from hub import __version__, i18n
+from hub.config import Settings
+from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
+from hub.runtime import Hub
+from hub.web import api, captive, ops, portal
+from hub.web.security import BodyLimit, RateLimiter, SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
+    """An app for ``settings``; ``hub`` lets callers (tests, ``serve --demo``) add links first."""
+    the_hub = hub or Hub.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        the_hub.start()
+        try:
+            yield
+        finally:
+            the_hub.stop()
+
+    docs = settings.enable_docs
+    app = FastAPI(
+        title="Buurtbaken",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+    )
+    app.state.hub = the_hub
+    app.state.rate_limiter = RateLimiter(settings.rate_limit)
+
+    app.include_router(api.router)
+    app.include_router(ops.router)
+    app.include_router(captive.router)
+    app.include_router(portal.router)
+    app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
+
+    _install_error_handlers(app)
+    _install_request_counter(app, the_hub)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StorageUnavailable)
+    async def _storage(_request: Request, exc: StorageUnavailable) -> Response:
+        log.error("storage unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "The hub cannot save right now. Nothing was stored. Try again in a minute."},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+
+    @app.exception_handler(ValidationError)
+    async def _invalid(_request: Request, exc: ValidationError) -> Response:
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, exc: NotFound) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_request: Request, exc: Conflict) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in error["loc"] if p != "body"),
+                "message": error["msg"],
+                "type": error["type"],
+            }
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _install_request_counter(app: FastAPI, hub: Hub) -> None:
+    counts: dict[tuple[str, str], int] = hub.ctx.metrics.setdefault("requests", {})
+
+    @app.middleware("http")
+    async def _count(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        key = (request.method, f"{response.status_code // 100}xx")
+        counts[key] = counts.get(key, 0) + 1
+        return response

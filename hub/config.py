@@ -1,0 +1,193 @@
+"""Settings: ``HUB_*`` environment variables, or a TOML file named by ``HUB_CONFIG``.
+
+Environment variables win over the file. Every setting is documented in the README
+(``tests/test_docs.py`` fails when one is not).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub.errors import ConfigError
+
+LORA_PRESETS = (
+    "SHORT_FAST",
+    "SHORT_SLOW",
+    "MEDIUM_FAST",
+    "MEDIUM_SLOW",
+    "LONG_FAST",
+    "LONG_MODERATE",
+    "LONG_SLOW",
+)
+HUB_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field names map to ``HUB_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("./data")
+    db_url: str = ""
+    id: str = "buurtbaken-1"
+    name: str = "Buurtbaken"
+    radio: str = "none"
+    mqtt_url: str = ""
+    mqtt_topic_root: str = "buurtbaken/v1"
+    secret_key: str = ""
+    default_lang: Literal["nl", "en", "ar", "tr", "pl", "uk"] = "nl"
+    lora_region: Literal["EU_868"] = "EU_868"
+    lora_preset: str = "MEDIUM_FAST"
+    sync_share: Literal["aggregate", "needs", "full"] = "aggregate"
+    federation_peers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limit: int = Field(default=30, ge=0)
+    captive: bool = True
+    portal_url: str = ""
+    enable_docs: bool = False
+    admin_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allow_unknown_nodes: bool = False
+    airtime_budget: float = Field(default=0.5, gt=0, le=1)
+    escalation_hours: float = Field(default=6.0, gt=0)
+    task_accept_minutes: float = Field(default=15.0, gt=0)
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+
+    @field_validator("federation_peers", "admin_networks", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("id")
+    @classmethod
+    def _hub_id(cls, value: str) -> str:
+        if not HUB_ID_PATTERN.match(value):
+            raise ValueError("use 1-40 lower-case letters, digits and dashes (it is an MQTT topic level)")
+        return value
+
+    @field_validator("lora_preset")
+    @classmethod
+    def _preset(cls, value: str) -> str:
+        if value.upper() not in LORA_PRESETS:
+            raise ValueError(f"must be one of {', '.join(LORA_PRESETS)}")
+        return value.upper()
+
+    @field_validator("radio")
+    @classmethod
+    def _radio(cls, value: str) -> str:
+        if value in ("none", "sim") or value.startswith(("serial://", "tcp://")):
+            return value
+        raise ValueError("use none, sim, serial:///dev/ttyACM0 or tcp://host:4403")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt(cls, value: str) -> str:
+        if value and not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("use mqtt://host:1883 or mqtts://user:pass@host:8883, or leave empty")
+        return value
+
+    @field_validator("admin_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{network!r} is not a network (use CIDR like 10.0.0.0/24)") from exc
+        return value
+
+    @field_validator("federation_peers")
+    @classmethod
+    def _peers(cls, value: list[str]) -> list[str]:
+        for peer in value:
+            if not HUB_ID_PATTERN.match(peer):
+                raise ValueError(f"{peer!r} is not a hub id")
+        return value
+
+    @model_validator(mode="after")
+    def _weak_secret(self) -> Settings:
+        if self.secret_key and (len(self.secret_key) < 32 or self.secret_key in {"changeme", "secret"}):
+            raise ValueError("HUB_SECRET_KEY must be at least 32 characters (or leave it empty)")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("HUB_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'hub.sqlite3'}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        url = self.database_url
+        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation error into one line that names the setting."""
+    config_file = os.environ.get("HUB_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"HUB_CONFIG: file {config_file} does not exist")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "_".join(str(part) for part in error["loc"][:1]).upper() or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"HUB_{name}: {message}") from exc
+    except (OSError, ValueError) as exc:  # a broken TOML file
+        raise ConfigError(f"HUB_CONFIG: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, built once on first use (tests pass their own instead)."""
+    return load_settings()
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated into the data dir on first start."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,201 @@
+"""The database: engines with SQLite's durability pragmas, and the one write path.
+
+Every writer in the hub (web requests, the mesh link, the sync link, the scheduler, the CLI)
+hands its work to :class:`Writer` as a function of a session. The writer runs on one thread,
+takes every job that is waiting, runs each in its own SAVEPOINT and commits them all at once
+(group commit): a commit costs an fsync, not the rows in it. A job's caller is answered only
+after that commit is on disk, so "saved" always means saved. One job's error rolls back only
+its own savepoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+
+from hub.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Job = Callable[[Session], T]
+MAX_BATCH = 256
+
+
+def make_engine(url: str, *, writer: bool) -> Engine:
+    """An engine for ``url``; for SQLite, WAL + synchronous=FULL + foreign keys on every connection."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 10},
+        poolclass=NullPool if not writer else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, issue BEGIN: needed for SAVEPOINT to work.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current job's transaction is durable (e.g. wake a link)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@dataclass
+class _Pending:
+    job: Callable[[Session], Any]
+    future: Future[Any]
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+
+class Writer:
+    """The single write path: a thread that group-commits jobs handed to it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.commits = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="hub-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def submit(self, job: Job[T]) -> Future[T]:
+        if self._thread is None:
+            raise StorageUnavailable("the writer is not running")
+        future: Future[T] = Future()
+        self._queue.put(_Pending(job, future))
+        return future
+
+    def run_sync(self, job: Job[T], timeout: float = 60) -> T:
+        """Run ``job`` and wait for its commit (for threads and the CLI)."""
+        return self.submit(job).result(timeout=timeout)
+
+    async def run(self, job: Job[T]) -> T:
+        """Run ``job`` and await its commit (for async code)."""
+        return await asyncio.wrap_future(self.submit(job))
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._commit_batch(batch)
+            if stop:
+                return
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        results: list[tuple[_Pending, Any]] = []
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                for pending in batch:
+                    session.info["after_commit"] = []
+                    savepoint = session.begin_nested()
+                    try:
+                        value = pending.job(session)
+                        session.flush()
+                        savepoint.commit()
+                    except Exception as exc:  # the job's own error: only its savepoint goes
+                        savepoint.rollback()
+                        pending.future.set_exception(_convert(exc))
+                        continue
+                    pending.callbacks = session.info["after_commit"]
+                    results.append((pending, value))
+                session.commit()
+        except Exception as exc:  # the commit itself failed: nobody in the batch is saved
+            log.error("commit of %d jobs failed: %s", len(batch), exc)
+            error = _convert(exc)
+            for pending, _value in results:
+                pending.future.set_exception(error)
+            return
+        self.commits += 1
+        self.jobs += len(results)
+        for pending, value in results:
+            pending.future.set_result(value)
+            for callback in pending.callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("after-commit callback failed")
+
+
+def _convert(exc: Exception) -> Exception:
+    if isinstance(exc, OperationalError | DBAPIError) and not _is_constraint(exc):
+        return StorageUnavailable(f"database unavailable: {exc.orig}")
+    return exc
+
+
+def _is_constraint(exc: DBAPIError) -> bool:
+    return "constraint" in str(exc.orig).lower()
+
+
+class Database:
+    """Engines for reading and the writer, for one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.write_engine = make_engine(url, writer=True)
+        self.read_engine = make_engine(url, writer=False) if url.startswith("sqlite") else self.write_engine
+        self.writer = Writer(self.write_engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.read_engine) as session:
+            try:
+                yield session
+            except OperationalError as exc:
+                raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    def start(self) -> None:
+        self.writer.start()
+
+    def close(self) -> None:
+        self.writer.stop()
+        self.write_engine.dispose()
+        self.read_engine.dispose()

@@ -1,0 +1,136 @@
+"""Sample data for ``hub serve --demo``: the contaminated-water evening of SCENARIOS.md."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
+
+from hub.models import Announcement, Household
+from hub.models.base import utcnow
+from hub.runtime import Hub
+from hub.schemas import (
+    AnnouncementCreate,
+    CheckInCreate,
+    Consent,
+    HouseholdCreate,
+    NeedCreate,
+    OfferCreate,
+)
+from hub.services import announcements, residents
+
+log = logging.getLogger(__name__)
+
+HOUSEHOLDS: list[tuple[str, list[str], str, bool]] = [
+    ("Kerkstraat 5", ["alone_75plus"], "mevr. J (84, alleen)", True),
+    ("Kerkstraat 12", ["pregnant"], "zwanger, alleen", False),
+    ("Kerkstraat 17", ["mobility"], "rolstoel", True),
+    ("Dorpsstraat 3", ["small_children"], "twee kinderen", True),
+    ("Dorpsstraat 8", ["hearing_sight", "alone_75plus"], "dhr. (87), hoort slecht", False),
+    ("Dorpsstraat 21", ["medical_device"], "zuurstofapparaat", True),
+    ("Molenweg 2", ["no_phone"], "geen telefoon", True),
+    ("Molenweg 9", ["language"], "spreekt Pools", True),
+    ("Molenweg 14", ["alone_75plus"], "mevr. (79)", True),
+    ("Schoolplein 1", ["mobility", "alone_75plus"], "rollator", True),
+    ("Schoolplein 6", ["small_children"], "drieling", False),
+]
+CHECKED_IN = [
+    "Kerkstraat 5",
+    "Kerkstraat 17",
+    "Dorpsstraat 3",
+    "Dorpsstraat 21",
+    "Molenweg 2",
+    "Molenweg 9",
+    "Molenweg 14",
+    "Schoolplein 1",
+]
+OTHER_OK = [
+    "Kerkstraat 1",
+    "Kerkstraat 2",
+    "Kerkstraat 9",
+    "Dorpsstraat 10",
+    "Molenweg 4",
+    "Molenweg 6",
+    "Schoolplein 3",
+]
+
+
+def seed(session: Session, hub: Hub) -> None:
+    ctx = hub.ctx
+    announcements.create_announcement(
+        session,
+        ctx,
+        AnnouncementCreate(
+            title="Kook leidingwater drie minuten",
+            body="Het kraanwater in de wijk is besmet. Kook water drie minuten voor u het drinkt "
+            "of gebruikt. Flessen water: buurthuis, Kerkstraat 1, tot 22 uur.",
+            priority="urgent",
+            expires_at=utcnow() + timedelta(days=3),
+            translations={
+                "en": {
+                    "title": "Boil tap water for three minutes",
+                    "body": "Tap water in the neighbourhood is contaminated. Boil it for three "
+                    "minutes before drinking or using it. Bottled water: community centre, "
+                    "Kerkstraat 1, until 10 pm.",
+                }
+            },
+        ),
+        actor="demo",
+        source="upstream",
+        external_id="demo:boil-water",
+    )
+    announcements.create_announcement(
+        session,
+        ctx,
+        AnnouncementCreate(
+            title="Buurthuis open",
+            body="Het buurthuis is open van 9 tot 21 uur. U kunt hier uw telefoon opladen.",
+            priority="info",
+        ),
+        actor="demo",
+    )
+    for address, flags, note, consent in HOUSEHOLDS:
+        residents.register_household(
+            session,
+            ctx,
+            HouseholdCreate(
+                address=address,
+                special_attention=flags,
+                note=note,
+                registered_by="neighbour" if "no_phone" in flags else "self",
+                consent=Consent(given_by="bewoner", share_upstream=consent),
+            ),
+        )
+    for address in CHECKED_IN + OTHER_OK:
+        residents.create_checkin(session, ctx, CheckInCreate(address=address, status="ok", people=2))
+    for address, text in [
+        ("Dorpsstraat 3", "twee kinderen, geen auto"),
+        ("Molenweg 4", "flessen water voor 3 personen"),
+        ("Schoolplein 3", "water voor de buren"),
+    ]:
+        residents.create_need(
+            session, ctx, NeedCreate(address=address, category="water", urgency="urgent", description=text)
+        )
+    residents.create_offer(
+        session,
+        ctx,
+        OfferCreate(
+            category="car", description="Ik kan water halen bij het uitgiftepunt", address="Molenweg 6"
+        ),
+    )
+
+
+def seed_if_empty(hub: Hub) -> None:
+    """Seed a fresh database; leave one that has data alone."""
+
+    def job(session: Session) -> bool:
+        households = session.exec(select(func.count()).select_from(Household)).one()
+        notices = session.exec(select(func.count()).select_from(Announcement)).one()
+        if households or notices:
+            return False
+        seed(session, hub)
+        return True
+
+    if hub.db.writer.run_sync(job):
+        log.info("demo data seeded")

@@ -1,0 +1,1 @@
+"""Pure rules of the hub: no framework, ORM, driver or clock imports."""

@@ -1,0 +1,47 @@
+"""The hub's exceptions, one hierarchy.
+
+    HubError
+    ├── ConfigError          a setting is invalid (start-up stops, naming it)
+    ├── ValidationError      input broke a rule (HTTP 422, a mesh reply, a dead letter)
+    ├── NotFound             a referenced record does not exist (HTTP 404)
+    ├── Conflict             the request clashes with the current state (HTTP 409)
+    ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
+    └── LinkError            the radio or the broker failed (converted at the adapter)
+
+Library errors (SQLAlchemy, paho, meshtastic) are converted to these at the boundary,
+with ``raise ... from exc``, so that routes and handlers never see a driver's exception.
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+class ConfigError(HubError):
+    """A setting is missing or invalid."""
+
+
+class ValidationError(HubError):
+    """Input broke a rule; ``field`` names the culprit when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(HubError):
+    """A referenced record does not exist."""
+
+
+class Conflict(HubError):
+    """The request clashes with the current state of a record."""
+
+
+class StorageUnavailable(HubError):
+    """The database refused a write (disk full, I/O error, locked too long)."""
+
+
+class LinkError(HubError):
+    """A link to the radio or the broker failed."""

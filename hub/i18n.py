@@ -1,0 +1,93 @@
+"""Languages: gettext catalogs in ``web/locales``, chosen per request.
+
+Catalogs are read from the ``.po`` files at start-up and compiled in memory, so there is no
+build step between editing a translation and seeing it. The language of a request comes
+from an explicit choice (``?lang=``, remembered in a cookie), else Accept-Language, else
+``HUB_DEFAULT_LANG``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+LOCALES_DIR = WEB_DIR / "locales"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in the language itself
+    rtl: bool = False
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("nl", "Nederlands"),
+        Language("en", "English"),
+        Language("ar", "العربية", rtl=True),
+        Language("tr", "Türkçe"),
+        Language("pl", "Polski"),
+        Language("uk", "Українська"),
+    )
+}
+
+_current: contextvars.ContextVar[NullTranslations | None] = contextvars.ContextVar(
+    "translations", default=None
+)
+_NULL = NullTranslations()
+
+
+def available_languages() -> list[Language]:
+    """Languages with a catalog on disk (Dutch, the source language, always)."""
+    return [
+        lang
+        for code, lang in LANGUAGES.items()
+        if code == "nl" or (LOCALES_DIR / code / "LC_MESSAGES" / "messages.po").exists()
+    ]
+
+
+@lru_cache(maxsize=16)
+def translations_for(code: str) -> NullTranslations:
+    path = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def negotiate(choice: str | None, accept_language: str | None, default: str) -> str:
+    codes = {lang.code for lang in available_languages()}
+    if choice and choice in codes:
+        return choice
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        primary = tag.split("-")[0]
+        if primary in codes:
+            return primary
+    return default if default in codes else "nl"
+
+
+def activate(code: str) -> contextvars.Token[NullTranslations | None]:
+    return _current.set(translations_for(code))
+
+
+def gettext(message: str) -> str:
+    return (_current.get() or _NULL).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return (_current.get() or _NULL).ngettext(singular, plural, n)

@@ -1,0 +1,32 @@
+"""SQLModel tables, grouped by who they serve. Import from here."""
+
+from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
+from hub.models.base import new_id, utcnow
+from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
+from hub.models.residents import Announcement, CheckIn, Household, Need, Offer
+from hub.models.sync import DeadLetter, InboundApplied, OutboxEvent
+from hub.models.system import Drill, HubState, IdempotencyKey
+
+__all__ = [
+    "AdminSession",
+    "Announcement",
+    "ApiToken",
+    "AuditEntry",
+    "CheckIn",
+    "DeadLetter",
+    "Drill",
+    "Household",
+    "HubState",
+    "IdempotencyKey",
+    "InboundApplied",
+    "MeshMessage",
+    "MeshOutbound",
+    "Need",
+    "Offer",
+    "OutboxEvent",
+    "Task",
+    "User",
+    "Volunteer",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,53 @@
+"""Coordinators: accounts, sessions, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from hub.models.base import id_field, json_field, pk_field, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    name: str = Field(unique=True, max_length=80)
+    role: str = Field(default="coordinator", max_length=12)
+    password_hash: str = Field(max_length=200)
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AdminSession(SQLModel, table=True):
+    """A server-side login session; the cookie holds a random token, the table its hash."""
+
+    __tablename__ = "admin_sessions"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    revoked: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    pk: int | None = pk_field()
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=60)
+    target: str | None = Field(default=None, max_length=80)
+    detail: dict[str, Any] = json_field(dict)

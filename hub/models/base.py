@@ -1,0 +1,40 @@
+"""Shared column helpers.
+
+Records carry two identities: ``pk``, a local integer that gives insertion order (the
+wall clock of a Pi without RTC cannot be trusted for order), and ``id``, a ULID that stays
+the same wherever the record travels (upstream, federation, exports).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field
+from ulid import ULID
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; stored as naive UTC by SQLite, read back through ``as_utc``."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def pk_field() -> Any:
+    return Field(default=None, primary_key=True)
+
+
+def id_field() -> Any:
+    return Field(default_factory=new_id, unique=True, index=True, max_length=26)
+
+
+def json_field(default_factory: Any) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))

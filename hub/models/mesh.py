@@ -1,0 +1,91 @@
+"""Volunteers, their tasks, and the traffic with their handsets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.models.base import id_field, json_field, pk_field, utcnow
+
+
+class Volunteer(SQLModel, table=True):
+    __tablename__ = "volunteers"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    name: str = Field(max_length=80)
+    node_id: str | None = Field(default=None, unique=True, max_length=9)
+    skills: list[str] = json_field(list)
+    available: bool = True
+    last_heard_at: datetime | None = None
+    battery: int | None = None
+    snr: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    """A door knock, delivery, transport or check; ``number`` is what volunteers type."""
+
+    __tablename__ = "tasks"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    number: int = Field(unique=True, index=True)
+    kind: str = Field(max_length=12)
+    address: str = Field(max_length=120)
+    note: str | None = Field(default=None, max_length=280)
+    status: str = Field(default="open", index=True, max_length=10)
+    volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
+    need_id: str | None = Field(default=None, foreign_key="needs.id")
+    household_id: str | None = Field(default=None, foreign_key="households.id")
+    attempts: int = 0
+    flagged: bool = False
+    fail_reason: str | None = Field(default=None, max_length=200)
+    automatic: bool = False
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    accepted_at: datetime | None = None
+    done_at: datetime | None = None
+    failed_at: datetime | None = None
+
+
+class MeshMessage(SQLModel, table=True):
+    """A text heard from a handset; ``(from_node, packet_id)`` applies it once."""
+
+    __tablename__ = "mesh_messages"
+    __table_args__ = (UniqueConstraint("from_node", "packet_id"),)
+    pk: int | None = pk_field()
+    id: str = id_field()
+    from_node: int
+    node_id: str = Field(max_length=9)
+    packet_id: int
+    channel: int = 0
+    direct: bool = True
+    pki: bool = False
+    text: str = Field(max_length=500)
+    kind: str = Field(default="command", max_length=12)
+    handled: bool = False
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeshOutbound(SQLModel, table=True):
+    """The persistent send queue to the radio, ordered by priority then ``pk``."""
+
+    __tablename__ = "mesh_outbound"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    dest: str = Field(max_length=12)
+    text: str = Field(max_length=240)
+    priority: int = Field(index=True)
+    status: str = Field(default="queued", index=True, max_length=10)
+    want_ack: bool = True
+    attempts: int = 0
+    packet_id: int | None = None
+    not_before: datetime | None = None
+    task_id: str | None = Field(default=None, foreign_key="tasks.id")
+    airtime: float = 0.0
+    error: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

@@ -1,0 +1,96 @@
+"""What residents tell the hub: households, check-ins, needs, offers; and what it tells them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from hub.models.base import id_field, json_field, pk_field, utcnow
+
+
+class Household(SQLModel, table=True):
+    """A household that needs special attention in a crisis (health data: minimise)."""
+
+    __tablename__ = "households"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    address: str = Field(max_length=120)
+    address_key: str = Field(index=True, max_length=120)
+    street_key: str = Field(default="", index=True, max_length=120)
+    special_attention: list[str] = json_field(list)
+    people: int | None = None
+    contact: str | None = Field(default=None, max_length=80)
+    note: str | None = Field(default=None, max_length=280)
+    registered_by: str = Field(default="self", max_length=16)
+    consent_given_by: str = Field(max_length=80)
+    consent_share_upstream: bool = False
+    consent_at: datetime = Field(default_factory=utcnow)
+    buddy_volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckIn(SQLModel, table=True):
+    __tablename__ = "checkins"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    address: str = Field(max_length=120)
+    address_key: str = Field(index=True, max_length=120)
+    status: str = Field(max_length=8)
+    people: int | None = None
+    note: str | None = Field(default=None, max_length=280)
+    source: str = Field(default="portal", max_length=16)
+    volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id")
+    household_id: str | None = Field(default=None, foreign_key="households.id", index=True)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Need(SQLModel, table=True):
+    __tablename__ = "needs"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    address: str = Field(max_length=120)
+    address_key: str = Field(index=True, max_length=120)
+    category: str = Field(max_length=24)
+    urgency: str = Field(max_length=8)
+    description: str = Field(max_length=500)
+    status: str = Field(default="open", index=True, max_length=12)
+    source: str = Field(default="portal", max_length=16)
+    origin_hub: str | None = Field(default=None, max_length=40)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+
+
+class Offer(SQLModel, table=True):
+    __tablename__ = "offers"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    category: str = Field(max_length=24)
+    description: str = Field(max_length=500)
+    address: str | None = Field(default=None, max_length=120)
+    contact: str | None = Field(default=None, max_length=80)
+    status: str = Field(default="open", index=True, max_length=12)
+    origin_hub: str | None = Field(default=None, max_length=40)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Announcement(SQLModel, table=True):
+    __tablename__ = "announcements"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    title: str = Field(max_length=120)
+    body: str = Field(max_length=2000)
+    priority: str = Field(default="info", max_length=8)
+    send_mesh: bool = False
+    send_upstream: bool = True
+    translations: dict[str, dict[str, str]] = json_field(dict)
+    source: str = Field(default="local", max_length=16)
+    external_id: str | None = Field(default=None, unique=True, max_length=200)
+    expires_at: datetime | None = None
+    created_by: str | None = Field(default=None, max_length=80)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,49 @@
+"""The transactional outbox and what came in from upstream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from hub.models.base import id_field, json_field, pk_field, utcnow
+
+
+class OutboxEvent(SQLModel, table=True):
+    """One event for upstream. ``seq`` is per hub and gap-free; ``id`` is what consumers dedupe on.
+
+    ``sent_at`` is set on the broker's PUBACK, ``confirmed_at`` on the upstream consumer's receipt;
+    a row is kept until confirmed.
+    """
+
+    __tablename__ = "outbox"
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    id: str = id_field()
+    type: str = Field(max_length=40)
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = json_field(dict)
+    sent_at: datetime | None = None
+    confirmed_at: datetime | None = Field(default=None, index=True)
+
+
+class InboundApplied(SQLModel, table=True):
+    """Ids of upstream messages already applied, so that a redelivery changes nothing."""
+
+    __tablename__ = "inbound_applied"
+    id: str = Field(primary_key=True, max_length=200)
+    topic: str = Field(max_length=200)
+    applied_at: datetime = Field(default_factory=utcnow)
+
+
+class DeadLetter(SQLModel, table=True):
+    """An inbound message that could not be applied, kept for a coordinator to read."""
+
+    __tablename__ = "dead_letters"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    source: str = Field(max_length=16)
+    topic: str = Field(default="", max_length=200)
+    reason: str = Field(max_length=300)
+    payload: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,67 @@
+"""The running hub: settings, database and the links, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hub.config import Settings, secret_key
+from hub.db import Database
+from hub.migrate import upgrade
+from hub.services.context import HubContext
+
+log = logging.getLogger(__name__)
+
+
+class Link(Protocol):
+    """A part of the hub with a life of its own (radio, broker, scheduler)."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    db: Database
+    ctx: HubContext
+    secret: str
+    links: dict[str, Link] = field(default_factory=dict)
+    on_start: list[Callable[[Hub], None]] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Hub:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.database_url)
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            ctx=HubContext(hub_id=settings.id, share=settings.sync_share),
+            secret=secret_key(settings),
+        )
+
+    def add_link(self, link: Link) -> None:
+        self.links[link.name] = link
+
+    def start(self) -> None:
+        self.db.start()
+        for hook in self.on_start:
+            hook(self)
+        for link in self.links.values():
+            log.info("starting %s", link.name)
+            link.start()
+
+    def stop(self) -> None:
+        for link in reversed(list(self.links.values())):
+            try:
+                link.stop()
+            except Exception:
+                log.exception("stopping %s failed", link.name)
+        self.db.close()

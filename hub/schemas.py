@@ -1,0 +1,145 @@
+"""What callers may send and what they get back (the API's Create/Public shapes).
+
+Table models never leave the hub directly: each public shape lists the fields a caller may see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from hub.domain.addresses import clean_address
+from hub.domain.vocab import (
+    AnnouncementPriority,
+    CheckInStatus,
+    NeedCategory,
+    OfferCategory,
+    SpecialAttention,
+    Urgency,
+)
+
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=280)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_chars(cls, value: object) -> object:
+        if isinstance(value, str):
+            return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
+        return value
+
+
+class CheckInCreate(_Input):
+    address: Address
+    status: CheckInStatus
+    people: int | None = Field(default=None, ge=1, le=50)
+    note: ShortText | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_address(value)
+
+
+class NeedCreate(_Input):
+    address: Address
+    category: NeedCategory
+    urgency: Urgency = "normal"
+    description: LongText
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_address(value)
+
+
+class OfferCreate(_Input):
+    category: OfferCategory
+    description: LongText
+    address: Address | None = None
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+
+
+class Consent(_Input):
+    given_by: Name
+    share_upstream: bool = False
+
+
+class HouseholdCreate(_Input):
+    address: Address
+    special_attention: list[SpecialAttention] = Field(min_length=1, max_length=8)
+    consent: Consent
+    people: int | None = Field(default=None, ge=1, le=50)
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    note: ShortText | None = None
+    registered_by: Annotated[str, StringConstraints(pattern="^(self|neighbour|coordinator)$")] = "self"
+    buddy_volunteer_id: str | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_address(value)
+
+    @field_validator("special_attention")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class AnnouncementCreate(_Input):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    priority: AnnouncementPriority = "info"
+    send_mesh: bool = False
+    send_upstream: bool = True
+    expires_at: datetime | None = None
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class Created(BaseModel):
+    """The answer to a resident's submission: enough to confirm, nothing more."""
+
+    id: str
+    created_at: datetime
+    kind: str
+
+
+class CheckInPublic(Created):
+    address: str
+    status: str
+    people: int | None
+
+
+class NeedPublic(Created):
+    address: str
+    category: str
+    urgency: str
+    call_112: bool
+
+
+class OfferPublic(Created):
+    category: str
+
+
+class HouseholdPublic(Created):
+    address: str
+    special_attention: list[str]
+
+
+class AnnouncementPublic(BaseModel):
+    id: str
+    title: str
+    body: str
+    priority: str
+    source: str
+    created_at: datetime
+    expires_at: datetime | None
+    translations: dict[str, dict[str, str]]

@@ -1,0 +1,46 @@
+"""``hub serve``: build the hub, add its links, run uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.runtime import Hub
+
+log = logging.getLogger(__name__)
+
+
+def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
+    hub = Hub.from_settings(settings)
+    if demo:
+        from hub.demo import seed_if_empty
+
+        hub.on_start.append(seed_if_empty)
+    return hub
+
+
+def lan_address() -> str:
+    """The address other devices most likely reach us on."""
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+
+
+def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
+    hub = build_hub(settings, demo=demo)
+    app = create_app(settings, hub)
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
+    print(f"Buurtbaken '{settings.name}' ({settings.id}) — data in {settings.data_dir.resolve()}")
+    print(f"  portal:  http://{shown}:{port}/")
+    print(f"  admin:   http://{shown}:{port}/admin")
+    for line in hub.ctx.metrics.get("banner", []):
+        print(f"  {line}")
+    print("  stop with Ctrl-C")
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,81 @@
+"""Announcements: written by coordinators or received from upstream, read by everyone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, or_, select
+
+from hub.models import Announcement
+from hub.models.base import as_utc, utcnow
+from hub.schemas import AnnouncementCreate
+from hub.services.audit import record
+from hub.services.context import HubContext
+from hub.services.outbox import append_event
+from hub.services.state import is_drill
+
+
+def create_announcement(
+    session: Session,
+    ctx: HubContext,
+    data: AnnouncementCreate,
+    *,
+    actor: str,
+    source: str = "local",
+    external_id: str | None = None,
+) -> Announcement:
+    if external_id:
+        existing = session.exec(select(Announcement).where(Announcement.external_id == external_id)).first()
+        if existing:
+            return existing
+    announcement = Announcement(
+        title=data.title,
+        body=data.body,
+        priority=data.priority,
+        send_mesh=data.send_mesh,
+        send_upstream=data.send_upstream and source == "local",
+        translations=data.translations,
+        expires_at=data.expires_at,
+        source=source,
+        external_id=external_id,
+        created_by=actor,
+        drill=is_drill(session),
+    )
+    session.add(announcement)
+    session.flush()
+    if source == "local":
+        record(session, actor, "announcement.create", announcement.id, title=data.title)
+    if announcement.send_upstream:
+        append_event(
+            session,
+            ctx,
+            "announcement.created",
+            {
+                "id": announcement.id,
+                "title": announcement.title,
+                "body": announcement.body,
+                "priority": announcement.priority,
+                "expires_at": announcement.expires_at.isoformat() if announcement.expires_at else None,
+                "drill": announcement.drill,
+            },
+        )
+    return announcement
+
+
+def active_announcements(
+    session: Session, now: datetime | None = None, limit: int = 50
+) -> list[Announcement]:
+    """Not expired, newest first; urgent ones first among those."""
+    moment = now or utcnow()
+    rows = session.exec(
+        select(Announcement)
+        .where(or_(col(Announcement.expires_at).is_(None), col(Announcement.expires_at) > moment))
+        .order_by(col(Announcement.pk).desc())
+        .limit(limit)
+    ).all()
+    rank = {"urgent": 0, "warning": 1, "info": 2}
+    return sorted(rows, key=lambda a: (rank.get(a.priority, 3), -(a.pk or 0)))
+
+
+def is_active(announcement: Announcement, now: datetime | None = None) -> bool:
+    return announcement.expires_at is None or as_utc(announcement.expires_at) > (now or utcnow())

@@ -1,0 +1,186 @@
+"""Check-ins, needs, offers and households: the resident's side of the hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from hub.domain.addresses import address_key, street_of
+from hub.models import CheckIn, Household, Need, Offer
+from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
+from hub.services import idempotency
+from hub.services.context import HubContext
+from hub.services.outbox import append_event
+from hub.services.state import is_drill
+
+
+def create_checkin(
+    session: Session,
+    ctx: HubContext,
+    data: CheckInCreate,
+    *,
+    source: str = "portal",
+    volunteer_id: str | None = None,
+    key: str | None = None,
+) -> CheckIn:
+    if seen := idempotency.replay(session, key, "checkin", CheckIn):
+        return seen
+    addr_key = address_key(data.address)
+    household = session.exec(select(Household).where(Household.address_key == addr_key)).first()
+    checkin = CheckIn(
+        address=data.address,
+        address_key=addr_key,
+        status=data.status,
+        people=data.people,
+        note=data.note or None,
+        source=source,
+        volunteer_id=volunteer_id,
+        household_id=household.id if household else None,
+        drill=is_drill(session),
+    )
+    session.add(checkin)
+    session.flush()
+    idempotency.remember(session, key, "checkin", checkin.id)
+    append_event(session, ctx, "checkin.created", _checkin_data(checkin), shape="checkin")
+    return checkin
+
+
+def _checkin_data(checkin: CheckIn) -> dict[str, Any]:
+    return {
+        "id": checkin.id,
+        "address": checkin.address,
+        "status": checkin.status,
+        "people": checkin.people,
+        "note": checkin.note,
+        "source": checkin.source,
+        "household_id": checkin.household_id,
+        "drill": checkin.drill,
+    }
+
+
+def create_need(
+    session: Session,
+    ctx: HubContext,
+    data: NeedCreate,
+    *,
+    source: str = "portal",
+    key: str | None = None,
+) -> Need:
+    if seen := idempotency.replay(session, key, "need", Need):
+        return seen
+    need = Need(
+        address=data.address,
+        address_key=address_key(data.address),
+        category=data.category,
+        urgency=data.urgency,
+        description=data.description,
+        source=source,
+        drill=is_drill(session),
+    )
+    session.add(need)
+    session.flush()
+    idempotency.remember(session, key, "need", need.id)
+    append_event(session, ctx, "need.created", need_data(need), shape="need")
+    return need
+
+
+def need_data(need: Need) -> dict[str, Any]:
+    return {
+        "id": need.id,
+        "address": need.address,
+        "category": need.category,
+        "urgency": need.urgency,
+        "description": need.description,
+        "status": need.status,
+        "source": need.source,
+        "drill": need.drill,
+    }
+
+
+def create_offer(session: Session, ctx: HubContext, data: OfferCreate, *, key: str | None = None) -> Offer:
+    if seen := idempotency.replay(session, key, "offer", Offer):
+        return seen
+    offer = Offer(
+        category=data.category,
+        description=data.description,
+        address=data.address,
+        contact=data.contact,
+        drill=is_drill(session),
+    )
+    session.add(offer)
+    session.flush()
+    idempotency.remember(session, key, "offer", offer.id)
+    append_event(
+        session,
+        ctx,
+        "offer.created",
+        {
+            "id": offer.id,
+            "category": offer.category,
+            "description": offer.description,
+            "address": offer.address,
+            "contact": offer.contact,
+            "drill": offer.drill,
+        },
+        shape="offer",
+    )
+    return offer
+
+
+def register_household(
+    session: Session,
+    ctx: HubContext,
+    data: HouseholdCreate,
+    *,
+    key: str | None = None,
+    actor: str = "resident",
+) -> Household:
+    if seen := idempotency.replay(session, key, "household", Household):
+        return seen
+    household = Household(
+        address=data.address,
+        address_key=address_key(data.address),
+        street_key=street_of(data.address),
+        special_attention=list(data.special_attention),
+        people=data.people,
+        contact=data.contact,
+        note=data.note,
+        registered_by=data.registered_by,
+        consent_given_by=data.consent.given_by,
+        consent_share_upstream=data.consent.share_upstream,
+        buddy_volunteer_id=data.buddy_volunteer_id,
+        drill=is_drill(session),
+    )
+    session.add(household)
+    session.flush()
+    idempotency.remember(session, key, "household", household.id)
+    append_event(session, ctx, "household.registered", household_data(household), shape="household")
+    return household
+
+
+def household_data(household: Household) -> dict[str, Any]:
+    return {
+        "id": household.id,
+        "address": household.address,
+        "special_attention": household.special_attention,
+        "people": household.people,
+        "contact": household.contact,
+        "note": household.note,
+        "registered_by": household.registered_by,
+        "consent": {
+            "given_by": household.consent_given_by,
+            "share_upstream": household.consent_share_upstream,
+        },
+        "buddy_volunteer_id": household.buddy_volunteer_id,
+        "drill": household.drill,
+    }
+
+
+def open_needs(session: Session, limit: int = 100) -> list[Need]:
+    """Open needs, life-threatening first, then urgent, then by arrival."""
+    needs = session.exec(
+        select(Need).where(Need.status == "open").order_by(col(Need.pk).desc()).limit(limit)
+    ).all()
+    rank = {"life": 0, "urgent": 1, "normal": 2}
+    return sorted(needs, key=lambda need: (rank.get(need.urgency, 3), -(need.pk or 0)))

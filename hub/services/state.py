@@ -1,0 +1,33 @@
+"""The hub's mode and other small facts kept in ``hub_state``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from hub.domain.vocab import Mode
+from hub.models import HubState
+
+
+def get_state(session: Session, key: str) -> dict[str, Any]:
+    row = session.get(HubState, key)
+    return dict(row.value) if row else {}
+
+
+def put_state(session: Session, key: str, value: dict[str, Any]) -> None:
+    row = session.get(HubState, key)
+    if row is None:
+        session.add(HubState(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def get_mode(session: Session) -> Mode:
+    mode = get_state(session, "mode").get("mode", "normal")
+    return mode if mode in ("normal", "crisis", "drill") else "normal"
+
+
+def is_drill(session: Session) -> bool:
+    return get_mode(session) == "drill"

@@ -1,0 +1,1 @@
+"""HTTP: the resident portal, the JSON API, captive-portal probes, operator endpoints."""

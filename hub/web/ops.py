@@ -1,0 +1,64 @@
+"""For operators: health and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse, Response
+from sqlmodel import Session
+
+from hub.errors import StorageUnavailable
+from hub.services.outbox import depth
+from hub.services.state import put_state
+from hub.web.deps import HubDep
+
+router = APIRouter(tags=["operators"])
+
+
+@router.get("/healthz", response_class=PlainTextResponse)
+async def healthz(hub: HubDep) -> Response:
+    """200 when a write reaches the disk; 503 otherwise."""
+
+    def probe(session: Session) -> None:
+        put_state(session, "health", {"ok": True})
+
+    try:
+        await hub.db.writer.run(probe)
+    except StorageUnavailable as exc:
+        return PlainTextResponse(f"unhealthy: {exc}\n", status_code=503)
+    return PlainTextResponse("ok\n")
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(hub: HubDep) -> Response:
+    with hub.db.read() as session:
+        backlog = depth(session)
+    lines = [
+        "# HELP hub_http_requests_total HTTP requests answered, by method and status class.",
+        "# TYPE hub_http_requests_total counter",
+    ]
+    requests: dict[tuple[str, str], int] = hub.ctx.metrics.get("requests", {})
+    for (method, status_class), count in sorted(requests.items()):
+        lines.append(f'hub_http_requests_total{{method="{method}",status="{status_class}"}} {count}')
+    lines += [
+        "# HELP hub_submissions_total Resident submissions stored, by type.",
+        "# TYPE hub_submissions_total counter",
+    ]
+    submissions: dict[str, int] = hub.ctx.metrics.get("submissions", {})
+    for kind in ("checkin", "need", "offer", "household"):
+        lines.append(f'hub_submissions_total{{type="{kind}"}} {submissions.get(kind, 0)}')
+    lines += [
+        "# HELP hub_outbox_unsent Outbox events not yet acknowledged by the broker.",
+        "# TYPE hub_outbox_unsent gauge",
+        f"hub_outbox_unsent {backlog['unsent']}",
+        "# HELP hub_outbox_unconfirmed Outbox events not yet confirmed by the upstream consumer.",
+        "# TYPE hub_outbox_unconfirmed gauge",
+        f"hub_outbox_unconfirmed {backlog['unconfirmed']}",
+        "# HELP hub_db_commits_total Group commits made by the writer.",
+        "# TYPE hub_db_commits_total counter",
+        f"hub_db_commits_total {hub.db.writer.commits}",
+    ]
+    for name, link in hub.links.items():
+        state = link.status()
+        up = 1 if state.get("connected") else 0
+        lines.append(f'hub_link_up{{link="{name}"}} {up}')
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

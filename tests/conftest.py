@@ -1,0 +1,78 @@
+"""Shared fixtures: real SQLite files in tmp_path, the real app under uvicorn on a free port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from hub.app import create_app
+from hub.config import Settings, load_settings
+from hub.runtime import Hub
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", rate_limit=0, secret_key="x" * 40)
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[Hub]:
+    """A started hub without HTTP, for service tests."""
+    the_hub = Hub.from_settings(settings)
+    the_hub.start()
+    yield the_hub
+    the_hub.stop()
+
+
+class LiveServer:
+    """The app served by uvicorn in a thread, reached over real HTTP."""
+
+    def __init__(self, settings: Settings, hub: Hub | None = None) -> None:
+        self.hub = hub or Hub.from_settings(settings)
+        self.app = create_app(settings, self.hub)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=20, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live(settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with live.client() as http:
+        yield http
