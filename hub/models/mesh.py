@@ -77,7 +77,7 @@ class MeshOutbound(SQLModel, table=True):
     pk: int | None = pk_field()
     id: str = id_field()
     dest: str = Field(max_length=12)
-    text: str = Field(max_length=240)
+    text: str = Field(max_length=2000)
     priority: int = Field(index=True)
     status: str = Field(default="queued", index=True, max_length=10)
     want_ack: bool = True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,3 +14,6 @@ class HubContext:
     hub_id: str
     share: ShareLevel = "aggregate"
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Called after a commit that queued texts for the radio / events for upstream.
+    mesh_wakers: list[Callable[[], None]] = field(default_factory=list)
+    sync_wakers: list[Callable[[], None]] = field(default_factory=list)

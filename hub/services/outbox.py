@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from hub.db import after_commit
 from hub.domain.sharing import shape_event
 from hub.models import OutboxEvent
 from hub.services.context import HubContext
@@ -26,6 +27,8 @@ def append_event(
     event = OutboxEvent(seq=next_seq(session), type=event_type, data=payload)
     session.add(event)
     session.flush()
+    for wake in ctx.sync_wakers:
+        after_commit(session, wake)
     return event
 
 

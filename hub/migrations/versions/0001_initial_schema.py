@@ -306,7 +306,7 @@ def upgrade() -> None:
     sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('dest', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=240), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('want_ack', sa.Boolean(), nullable=False),
