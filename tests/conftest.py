@@ -25,7 +25,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", rate_limit=0, secret_key="x" * 40)
+    return load_settings(
+        data_dir=tmp_path / "data", rate_limit=0, secret_key="test-secret-key-0123456789-abcdefghijklmnop"
+    )
 
 
 @pytest.fixture
