@@ -22,6 +22,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup ## Benchmarks; figures go into the README
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; }
 	$(PY) -m pytest -m bench -p no:randomly -s tests/bench
 
 test-deploy: setup system-deps-deploy ## Slow deployment suite (debootstrap + ansible)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Session], T]
 MAX_BATCH = 256
+# Session.info key under which the outbox keeps the next seq within one transaction.
+SEQ_CACHE = "outbox_next_seq"
+# Session.info key of outbox rows waiting to be inserted in one statement before the commit.
+PENDING_OUTBOX = "outbox_pending"
 
 
 def make_engine(url: str, *, writer: bool) -> Engine:
@@ -131,28 +135,18 @@ class Writer:
                 return
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
-        results: list[tuple[_Pending, Any]] = []
+        """Fast path: all jobs in one transaction. If any job fails, redo the batch with a
+        SAVEPOINT per job so that only the failing job is lost (jobs must be re-runnable)."""
         try:
-            with Session(self._engine, expire_on_commit=False) as session:
-                for pending in batch:
-                    session.info["after_commit"] = []
-                    savepoint = session.begin_nested()
-                    try:
-                        value = pending.job(session)
-                        session.flush()
-                        savepoint.commit()
-                    except Exception as exc:  # the job's own error: only its savepoint goes
-                        savepoint.rollback()
-                        pending.future.set_exception(_convert(exc))
-                        continue
-                    pending.callbacks = session.info["after_commit"]
-                    results.append((pending, value))
-                session.commit()
-        except Exception as exc:  # the commit itself failed: nobody in the batch is saved
-            log.error("commit of %d jobs failed: %s", len(batch), exc)
-            error = _convert(exc)
-            for pending, _value in results:
-                pending.future.set_exception(error)
+            results = self._run_batch(batch, isolate=False)
+        except _JobFailed:
+            try:
+                results = self._run_batch(batch, isolate=True)
+            except Exception as exc:
+                self._fail(batch, exc)
+                return
+        except Exception as exc:
+            self._fail(batch, exc)
             return
         self.commits += 1
         self.jobs += len(results)
@@ -163,6 +157,60 @@ class Writer:
                     callback()
                 except Exception:
                     log.exception("after-commit callback failed")
+
+    def _run_batch(self, batch: list[_Pending], *, isolate: bool) -> list[tuple[_Pending, Any]]:
+        results: list[tuple[_Pending, Any]] = []
+        with Session(self._engine, expire_on_commit=False) as session:
+            for pending in batch:
+                if pending.future.done():  # failed in the isolated pass already
+                    continue
+                session.info["after_commit"] = []
+                outbox_mark = len(session.info.get(PENDING_OUTBOX, []))
+                if not isolate:
+                    try:
+                        value = pending.job(session)
+                    except Exception as exc:
+                        raise _JobFailed from exc
+                    pending.callbacks = session.info["after_commit"]
+                    results.append((pending, value))
+                    continue
+                savepoint = session.begin_nested()
+                try:
+                    value = pending.job(session)
+                    session.flush()
+                    savepoint.commit()
+                except Exception as exc:  # the job's own error: only its savepoint goes
+                    savepoint.rollback()
+                    session.info.pop(SEQ_CACHE, None)
+                    del session.info.get(PENDING_OUTBOX, [])[outbox_mark:]
+                    pending.future.set_exception(_convert(exc))
+                    continue
+                pending.callbacks = session.info["after_commit"]
+                results.append((pending, value))
+            _insert_outbox(session)
+            session.commit()
+        return results
+
+    def _fail(self, batch: list[_Pending], exc: Exception) -> None:
+        """The commit itself failed: nobody in the batch is saved."""
+        log.error("commit of %d jobs failed: %s", len(batch), exc)
+        error = _convert(exc)
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_exception(error)
+
+
+class _JobFailed(Exception):
+    pass
+
+
+def _insert_outbox(session: Session) -> None:
+    rows = session.info.pop(PENDING_OUTBOX, None)
+    if rows:
+        from hub.models import OutboxEvent
+
+        session.flush()
+        session.connection().execute(insert(OutboxEvent.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _convert(exc: Exception) -> Exception:

@@ -7,29 +7,40 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hub.db import after_commit
+from hub.db import PENDING_OUTBOX, SEQ_CACHE, after_commit
 from hub.domain.sharing import shape_event
-from hub.models import OutboxEvent
+from hub.models import OutboxEvent, new_id, utcnow
 from hub.services.context import HubContext
 
 
 def next_seq(session: Session) -> int:
-    """Gap-free: the writer is the only one inserting, inside its transaction."""
-    current = session.exec(select(func.max(OutboxEvent.seq))).one()
-    return int(current or 0) + 1
+    """Gap-free: the writer is the only one inserting, inside its transaction.
+
+    The value is cached for the rest of the transaction (the writer drops the cache when a
+    job's savepoint rolls back)."""
+    cached = session.info.get(SEQ_CACHE)
+    if cached is None:
+        current = session.exec(select(func.max(OutboxEvent.seq))).one()
+        cached = int(current or 0) + 1
+    session.info[SEQ_CACHE] = cached + 1
+    return int(cached)
 
 
 def append_event(
     session: Session, ctx: HubContext, event_type: str, data: dict[str, Any], *, shape: str | None = None
-) -> OutboxEvent:
-    """Add an event; ``shape`` names the record kind whose data is minimised first."""
+) -> int:
+    """Add an event and return its seq; ``shape`` names the record kind to minimise first.
+
+    Rows are collected and written by the writer in one statement before its commit (see
+    ``hub.db.PENDING_OUTBOX``): the outbox is the hot path of every submission."""
     payload = shape_event(shape, data, ctx.share) if shape else data
-    event = OutboxEvent(seq=next_seq(session), type=event_type, data=payload)
-    session.add(event)
-    session.flush()
+    seq = next_seq(session)
+    session.info.setdefault(PENDING_OUTBOX, []).append(
+        {"seq": seq, "id": new_id(), "type": event_type, "at": utcnow(), "data": payload}
+    )
     for wake in ctx.sync_wakers:
         after_commit(session, wake)
-    return event
+    return seq
 
 
 def depth(session: Session) -> dict[str, int]:

@@ -16,6 +16,8 @@ def get_state(session: Session, key: str) -> dict[str, Any]:
 
 
 def put_state(session: Session, key: str, value: dict[str, Any]) -> None:
+    if key == "mode":
+        session.info.pop(MODE_CACHE, None)
     row = session.get(HubState, key)
     if row is None:
         session.add(HubState(key=key, value=value))
@@ -24,8 +26,15 @@ def put_state(session: Session, key: str, value: dict[str, Any]) -> None:
         session.add(row)
 
 
+MODE_CACHE = "hub_mode"
+
+
 def get_mode(session: Session) -> Mode:
+    """The hub's mode, read once per transaction (it is asked for on every submission)."""
+    if MODE_CACHE in session.info:
+        return session.info[MODE_CACHE]  # type: ignore[no-any-return]
     mode = get_state(session, "mode").get("mode", "normal")
+    session.info[MODE_CACHE] = mode
     return mode if mode in ("normal", "crisis", "drill") else "normal"
 
 

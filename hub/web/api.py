@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from sqlmodel import Session
 
-from hub.models import CheckIn, Need, Offer
+from hub.models import Need, Offer
 from hub.schemas import (
     AnnouncementPublic,
     CheckInCreate,
@@ -49,7 +49,7 @@ async def post_checkin(
 ) -> CheckInPublic:
     check_rate(request, hub)
 
-    def job(session: Session) -> CheckIn:
+    def job(session: Session) -> residents.SavedCheckIn:
         return residents.create_checkin(session, hub.ctx, body, source="api", key=_key(idempotency_key))
 
     checkin = await hub.db.writer.run(job)

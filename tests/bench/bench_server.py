@@ -1,0 +1,31 @@
+"""The hub's app plus one bare endpoint, for the HTTP benchmark.
+
+``/bench/bare`` validates the same body as ``POST /api/v1/checkins`` on the same stack
+(uvicorn, middleware, pydantic) and answers 201 without touching the disk: the baseline.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from hub.app import create_app
+from hub.config import load_settings
+from hub.schemas import CheckInCreate
+
+
+def main(data_dir: str, port: int) -> None:
+    settings = load_settings(data_dir=Path(data_dir), rate_limit=0)
+    app = create_app(settings)
+
+    @app.post("/bench/bare", status_code=201)
+    async def bare(body: CheckInCreate) -> dict[str, str]:
+        return {"id": "01BARE", "address": body.address, "status": body.status}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
