@@ -78,9 +78,9 @@ class TcpServer:
 
     def __init__(self, handler: SessionHandler, host: str, port: int) -> None:
         self._handler = handler
-        self._listener = socket.create_server((host, port), reuse_port=False)
-        self._listener.settimeout(0.2)
+        self._listener: socket.socket | None = self._listen(host, port)
         self.host, self.port = self._listener.getsockname()[:2]
+        self._refuse_until = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._accept_loop, name=f"sim-tcp-{self.port}", daemon=True
@@ -93,15 +93,39 @@ class TcpServer:
 
     def stop(self) -> None:
         self._stop.set()
-        with contextlib.suppress(OSError):
-            self._listener.close()
         self._thread.join(timeout=2)
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.close()
         for reader in self._readers:
             reader.join(timeout=2)
+
+    def refuse_for(self, seconds: float) -> None:
+        """Stop listening for ``seconds``: connection attempts are refused."""
+        self._refuse_until = time.monotonic() + seconds
+
+    @staticmethod
+    def _listen(host: str, port: int) -> socket.socket:
+        listener = socket.create_server((host, port))  # SO_REUSEADDR on POSIX
+        listener.settimeout(0.2)
+        return listener
 
     def _accept_loop(self) -> None:
         counter = 0
         while not self._stop.is_set():
+            if time.monotonic() < self._refuse_until:
+                if self._listener is not None:
+                    self._listener.close()
+                    self._listener = None
+                time.sleep(0.05)
+                continue
+            if self._listener is None:
+                try:
+                    self._listener = self._listen(str(self.host), int(self.port))
+                except OSError:
+                    log.warning("could not listen again on port %s", self.port)
+                    time.sleep(0.5)
+                    continue
             try:
                 sock, peer = self._listener.accept()
             except TimeoutError:

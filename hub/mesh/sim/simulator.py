@@ -256,8 +256,10 @@ class Simulator:
             active.close()
 
     def refuse_connections(self, seconds: float) -> None:
-        """For ``seconds``, accept new TCP connections only to close them at once."""
+        """For ``seconds``, stop listening: new TCP connections are refused."""
         self.faults.refuse_until(time.monotonic() + seconds)
+        for server in self._servers:
+            server.refuse_for(seconds)
 
     # -- SessionHandler --------------------------------------------------------------
     def session_opened(self, session: Session) -> bool:
