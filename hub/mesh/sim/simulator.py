@@ -26,8 +26,15 @@ from hub.mesh.sim.handsets import (
     node_id,
     node_num,
 )
+from hub.mesh.sim.packets import (
+    copy_message,
+    make_routing,
+    queue_status,
+    reply_packet,
+    text_packet,
+)
 from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2
-from hub.mesh.sim.radio import QUEUE_MAXLEN, RadioState
+from hub.mesh.sim.radio import RadioState
 from hub.mesh.sim.scheduler import Scheduler
 from hub.mesh.sim.server import PtySession, PtyTransport, Session, TcpServer
 
@@ -35,7 +42,6 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_BYTES = 232
 BACKLOG_PACKETS = 30
-ACK_PRIORITY = 120
 
 Destination = Literal["radio", "broadcast"] | int | str
 
@@ -137,22 +143,22 @@ class Simulator:
     @property
     def local_config(self) -> Any:
         with self._lock:
-            return _copy(self._radio.local_config)
+            return copy_message(self._radio.local_config)
 
     @property
     def module_config(self) -> Any:
         with self._lock:
-            return _copy(self._radio.module_config)
+            return copy_message(self._radio.module_config)
 
     @property
     def channels(self) -> list[Any]:
         with self._lock:
-            return [_copy(c) for c in self._radio.channels]
+            return [copy_message(c) for c in self._radio.channels]
 
     @property
     def owner(self) -> Any:
         with self._lock:
-            return _copy(self._radio.owner)
+            return copy_message(self._radio.owner)
 
     @property
     def canned_messages(self) -> str:
@@ -210,21 +216,19 @@ class Simulator:
         dest = self._destination(to)
         with self._lock:
             packet_id = self._new_packet_id()
-        packet = mesh_pb2.MeshPacket(
-            to=dest,
-            id=packet_id,
+        packet = text_packet(
+            from_num=handset.node_num,
+            to_num=dest,
+            packet_id=packet_id,
+            text=payload,
             channel=channel,
-            rx_time=int(time.time()),
-            rx_snr=handset.snr,
-            rx_rssi=handset.rssi,
+            snr=handset.snr,
+            rssi=handset.rssi,
             hop_limit=max(self._radio.hop_limit - handset.hops_away, 0),
             hop_start=self._radio.hop_limit,
             want_ack=want_ack and dest != BROADCAST_NUM,
-            pki_encrypted=pki,
+            pki=pki,
         )
-        setattr(packet, "from", handset.node_num)
-        packet.decoded.portnum = PortNum.Value("TEXT_MESSAGE_APP")
-        packet.decoded.payload = payload
         copies = 2 if self.faults.roll(self.faults.duplicate_rate) else 1
         self._charge_air(len(payload))
         for copy in range(copies):
@@ -311,7 +315,7 @@ class Simulator:
         elif variant == "packet":
             self._handle_packet(session, to_radio.packet)
         elif variant == "heartbeat":
-            self._send(session, _queue_status(0))
+            self._send(session, queue_status(0))
         elif variant == "disconnect":
             session.handshaken = False
             if session.kind == "tcp":
@@ -340,7 +344,7 @@ class Simulator:
 
     def _handle_packet(self, session: Session, packet: Any) -> None:
         self.stats["packets_from_client"] += 1
-        self._send(session, _queue_status(packet.id))
+        self._send(session, queue_status(packet.id))
         if packet.WhichOneof("payload_variant") != "decoded":
             return  # the client always sends decoded packets; ignore others
         portnum = packet.decoded.portnum
@@ -446,27 +450,18 @@ class Simulator:
     def _reply_packet(self, from_num: int, request: Any) -> Any:
         with self._lock:
             packet_id = self._new_packet_id()
-        reply = mesh_pb2.MeshPacket(
-            to=self.node_num,
-            id=packet_id,
-            channel=request.channel,
-            rx_time=int(time.time()),
+        return reply_packet(
+            from_num=from_num,
+            to_num=self.node_num,
+            packet_id=packet_id,
+            request=request,
             hop_limit=self._radio.hop_limit,
-            hop_start=self._radio.hop_limit,
         )
-        setattr(reply, "from", from_num)
-        reply.decoded.request_id = request.id
-        return reply
 
     def _routing(self, from_num: int, request: Any, error: str) -> Any:
-        reply = self._reply_packet(from_num, request)
-        reply.priority = ACK_PRIORITY
-        reply.decoded.portnum = PortNum.Value("ROUTING_APP")
-        routing = mesh_pb2.Routing(error_reason=mesh_pb2.Routing.Error.Value(error))
-        reply.decoded.payload = routing.SerializeToString()
         if from_num != self.node_num:
             self._charge_air(None)
-        return mesh_pb2.FromRadio(packet=reply)
+        return make_routing(self._reply_packet(from_num, request), error)
 
     def _deliver_to_client(self, fr: Any) -> None:
         """Send a packet to the client, or keep it (up to 30) until one handshakes."""
@@ -505,17 +500,3 @@ class Simulator:
         seconds = time_on_air(preset, phy)
         with self._lock:
             self.airtime_seconds += seconds
-
-
-def _queue_status(packet_id: int) -> Any:
-    return mesh_pb2.FromRadio(
-        queueStatus=mesh_pb2.QueueStatus(
-            res=0, free=QUEUE_MAXLEN, maxlen=QUEUE_MAXLEN, mesh_packet_id=packet_id
-        )
-    )
-
-
-def _copy(message: Any) -> Any:
-    clone = type(message)()
-    clone.CopyFrom(message)
-    return clone
