@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 NAMES = (
     "Anouk",
@@ -75,7 +75,6 @@ class Handset:
     snr: float = 6.0
     rssi: int = -70
     hops_away: int = 0
-    inbox: list[ReceivedText] = field(default_factory=list, repr=False)
 
     @property
     def node_id(self) -> str:
