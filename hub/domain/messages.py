@@ -1,0 +1,173 @@
+"""Texts the hub sends to volunteers' handsets (Dutch), each at most 200 UTF-8 bytes.
+
+Small pure functions over plain values. When something must give way to fit a packet,
+it is the free note: addresses and the command hints stay whole (an address is only
+cut when it alone could not fit a packet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hub.domain.text import DEFAULT_LIMIT, split_message, truncate_utf8, utf8_len
+
+ELLIPSIS = "…"
+
+KIND_WORDS: dict[str, str] = {
+    "door_knock": "KLOP",
+    "delivery": "BRENG",
+    "transport": "RIJD",
+    "check": "CHECK",
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "water": "water",
+    "food": "eten",
+    "medicine": "medicijnen",
+    "power": "stroom",
+    "medical_device": "apparaat",
+    "transport": "vervoer",
+    "information": "informatie",
+    "other": "anders",
+}
+
+UNKNOWN_COMMAND = "Onbekend commando. Stuur ? voor hulp."
+
+HELP_TEXT = (
+    "OK=beschikbaar | JA n=taak aannemen | KLAAR n | NIET n [reden] | "
+    "CHECKIN adres OK/HULP | NODIG soort adres [tekst] | SOS | TAKEN | STATUS"
+)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One task as a volunteer sees it in a list."""
+
+    number: int
+    kind: str
+    address: str
+
+
+def kind_word(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.upper())
+
+
+def _fit(text: str, limit: int = DEFAULT_LIMIT) -> str:
+    return truncate_utf8(text, limit, ELLIPSIS)
+
+
+def task_dispatch(number: int, kind: str, address: str, note: str = "") -> str:
+    """``T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12``."""
+    hints = f"JA {number} / KLAAR {number} / NIET {number}"
+    head = f"T{number} {kind_word(kind)} "
+    fixed = utf8_len(head) + utf8_len(". ") + utf8_len(hints)
+    address = address.strip()
+    if fixed + utf8_len(address) > DEFAULT_LIMIT:
+        address = truncate_utf8(address, DEFAULT_LIMIT - fixed, ELLIPSIS)
+    note = " ".join(note.split()).rstrip(".")
+    if note:
+        room = DEFAULT_LIMIT - fixed - utf8_len(address) - utf8_len(": ")
+        if room >= utf8_len(ELLIPSIS) + 1:
+            return f"{head}{address}: {truncate_utf8(note, room, ELLIPSIS)}. {hints}"
+    return f"{head}{address}. {hints}"
+
+
+def accepted(number: int) -> str:
+    return f"T{number} is van jou. Meld KLAAR {number} of NIET {number}."
+
+
+def done(number: int) -> str:
+    return f"T{number} afgerond. Dank je wel!"
+
+
+def failed(number: int) -> str:
+    return f"T{number} teruggemeld, wordt opnieuw ingepland. Dank je."
+
+
+def unknown_command() -> str:
+    return UNKNOWN_COMMAND
+
+
+def invalid_command(command: str, reason: str) -> str:
+    return _fit(f"{command}: {reason}. Stuur ? voor hulp.")
+
+
+def help_text() -> str:
+    return HELP_TEXT
+
+
+def which_task(command: str, numbers: Sequence[int]) -> str:
+    """``Welke taak? JA 14 of JA 15`` — asked when a bare command fits several tasks."""
+    options = [f"{command} {n}" for n in numbers]
+    if not options:
+        return no_task(command)
+    text = "Welke taak? " + _or_list(options)
+    while utf8_len(text) > DEFAULT_LIMIT and len(options) > 2:
+        options = options[:-1]
+        text = "Welke taak? " + _or_list(options)
+    return _fit(text)
+
+
+def _or_list(options: Sequence[str]) -> str:
+    if len(options) == 1:
+        return options[0]
+    return ", ".join(options[:-1]) + " of " + options[-1]
+
+
+def no_task(command: str) -> str:
+    return f"Geen taak die wacht op {command}. Stuur TAKEN voor je lijst."
+
+
+def available_confirmed() -> str:
+    return "Dank je, je staat op beschikbaar."
+
+
+def checkin_confirmed(address: str, status: str) -> str:
+    if status == "help":
+        return _fit(f"Check-in {address}: HULP genoteerd, coördinator is gewaarschuwd.")
+    return _fit(f"Check-in {address}: OK genoteerd. Dank je!")
+
+
+def need_confirmed(category: str, address: str, urgent: bool = False) -> str:
+    label = CATEGORY_LABELS.get(category, category)
+    tail = " Spoed: coördinator is gewaarschuwd." if urgent else ""
+    return _fit(f"Melding {label} {address} ontvangen.{tail}")
+
+
+def sos_confirmed() -> str:
+    return "SOS ontvangen. Coördinatoren zijn gewaarschuwd. Bel 112 als het kan."
+
+
+def task_list(tasks: Sequence[TaskLine]) -> str:
+    """Open tasks, as many as fit, then ``+N meer``."""
+    if not tasks:
+        return "Geen open taken."
+    lines = [f"T{t.number} {kind_word(t.kind)} {t.address}" for t in tasks]
+    for shown in range(len(lines), 0, -1):
+        more = len(lines) - shown
+        text = (
+            "Taken: " + "; ".join(lines[:shown]) + (f"; +{more} meer" if more else "")
+        )
+        if utf8_len(text) <= DEFAULT_LIMIT:
+            return text
+    return _fit(f"Taken: {lines[0]}")
+
+
+def status_summary(
+    checkins_ok: int,
+    checkins_help: int,
+    open_needs: int,
+    urgent_needs: int,
+    open_tasks: int,
+) -> str:
+    return (
+        f"Status: {checkins_ok} OK, {checkins_help} HULP, {open_needs} noden "
+        f"({urgent_needs} spoed), {open_tasks} taken open."
+    )
+
+
+def announcement(title: str, body: str) -> list[str]:
+    """An announcement for the channel, split into numbered packets when long."""
+    text = f"{title.strip()}: {body.strip()}" if body.strip() else title.strip()
+    return split_message(text, DEFAULT_LIMIT)

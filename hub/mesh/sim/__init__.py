@@ -1,0 +1,18 @@
+"""Simulated Meshtastic radio with virtual handsets, speaking the real stream API.
+
+    sim = Simulator(handsets=5, preset="MEDIUM_FAST", seed=1)
+    port = sim.start_tcp("127.0.0.1", 0)   # TCPInterface(hostname="127.0.0.1", portNumber=port)
+    path = sim.start_pty()                 # SerialInterface(devPath=path)
+    sim.send_text(sim.handsets[0].node_id, "JA 12")
+    sim.wait_for_text(sim.handsets[0].node_id, lambda t: t.text.startswith("T12"))
+    sim.stop()
+
+``run_sim(host, port, handsets, control_port)`` runs one until Ctrl-C (``hub sim``).
+"""
+
+from hub.mesh.sim.control import ControlServer, run_sim
+from hub.mesh.sim.faults import Faults
+from hub.mesh.sim.handsets import Handset, ReceivedText
+from hub.mesh.sim.simulator import Simulator
+
+__all__ = ["ControlServer", "Faults", "Handset", "ReceivedText", "Simulator", "run_sim"]

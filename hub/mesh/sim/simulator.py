@@ -1,0 +1,502 @@
+"""``Simulator``: a Meshtastic radio with virtual handsets behind it, driven from tests.
+
+It speaks the real stream API (see ``radio.py`` for the handshake and admin messages)
+over TCP and/or a pty, so the unmodified ``meshtastic`` library and CLI connect to it.
+All public methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Literal, Self
+
+from hub.domain.airtime import EU_868_PRESETS, time_on_air
+from hub.mesh.sim.faults import Faults
+from hub.mesh.sim.framing import MAX_FRAME, FrameDecoder, encode_frame
+from hub.mesh.sim.handsets import (
+    Handset,
+    Inbox,
+    ReceivedText,
+    make_handsets,
+    node_id,
+    node_num,
+)
+from hub.mesh.sim.packets import (
+    copy_message,
+    make_routing,
+    queue_status,
+    reply_packet,
+    text_packet,
+)
+from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2
+from hub.mesh.sim.radio import RadioState
+from hub.mesh.sim.scheduler import Scheduler
+from hub.mesh.sim.server import PtySession, PtyTransport, Session, TcpServer
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 232
+BACKLOG_PACKETS = 30
+
+Destination = Literal["radio", "broadcast"] | int | str
+
+
+class Simulator:
+    """A simulated radio. ``start_tcp``/``start_pty`` expose it; ``stop`` ends it."""
+
+    def __init__(
+        self,
+        handsets: int = 5,
+        preset: str = "MEDIUM_FAST",
+        seed: int | None = None,
+        node_num: int | None = None,
+    ) -> None:
+        if preset.upper() not in EU_868_PRESETS:
+            raise ValueError(f"preset {preset!r} is not an EU_868 preset")
+        self._rng = random.Random(seed)
+        self._lock = threading.RLock()
+        own = (
+            node_num
+            if node_num is not None
+            else self._rng.randrange(0x10000000, 0xFFFFFFF0)
+        )
+        self._handsets = make_handsets(handsets, self._rng)
+        self._radio = RadioState(own, preset.upper(), self._handsets, self._rng)
+        self.faults = Faults(seed=seed)
+        self.inbox = Inbox()
+        self._scheduler = Scheduler()
+        self._decoders: dict[int, FrameDecoder] = {}
+        self._sessions: list[Session] = []
+        self._active: Session | None = None
+        self._backlog: deque[Any] = deque(maxlen=BACKLOG_PACKETS)
+        self._from_radio_id = 0
+        self._servers: list[TcpServer] = []
+        self._pty: PtyTransport | None = None
+        self._client_ready = threading.Condition(self._lock)
+        self.stats: dict[str, int] = {
+            "frames_in": 0,
+            "bad_frames": 0,
+            "unknown_to_radio": 0,
+            "packets_from_client": 0,
+            "handshakes": 0,
+            "connections": 0,
+            "refused": 0,
+        }
+        self.airtime_seconds = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen for API clients; returns the port (0 picks a free one)."""
+        server = TcpServer(self, host, port)
+        self._servers.append(server)
+        return server.start()
+
+    def start_pty(self) -> str:
+        """Open a pseudo-terminal; returns the device path for ``SerialInterface``."""
+        if self._pty is None:
+            self._pty = PtyTransport(self)
+            self._pty.start()
+        return self._pty.path
+
+    def stop(self) -> None:
+        self._scheduler.stop()
+        for server in self._servers:
+            server.stop()
+        self._servers.clear()
+        with self._lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
+        if self._pty is not None:
+            self._pty.stop()
+            self._pty = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what tests read -------------------------------------------------------------
+    @property
+    def node_num(self) -> int:
+        return self._radio.node_num
+
+    @property
+    def node_id(self) -> str:
+        return node_id(self._radio.node_num)
+
+    @property
+    def handsets(self) -> list[Handset]:
+        return list(self._handsets)
+
+    @property
+    def preset(self) -> str:
+        with self._lock:
+            return self._radio.modem_preset
+
+    @property
+    def local_config(self) -> Any:
+        with self._lock:
+            return copy_message(self._radio.local_config)
+
+    @property
+    def module_config(self) -> Any:
+        with self._lock:
+            return copy_message(self._radio.module_config)
+
+    @property
+    def channels(self) -> list[Any]:
+        with self._lock:
+            return [copy_message(c) for c in self._radio.channels]
+
+    @property
+    def owner(self) -> Any:
+        with self._lock:
+            return copy_message(self._radio.owner)
+
+    @property
+    def canned_messages(self) -> str:
+        with self._lock:
+            return self._radio.canned_messages
+
+    @property
+    def client_connected(self) -> bool:
+        with self._lock:
+            return self._active is not None and self._active.handshaken
+
+    def handset(self, who: str | int) -> Handset:
+        num = node_num(who)
+        for handset in self._handsets:
+            if handset.node_num == num:
+                return handset
+        raise KeyError(f"no handset {who!r}")
+
+    def received(self, who: str | int) -> list[ReceivedText]:
+        return self.inbox.texts(self.handset(who).node_num)
+
+    def wait_for_text(
+        self,
+        who: str | int,
+        predicate: Callable[[ReceivedText], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> ReceivedText:
+        """The first text the handset received that matches; TimeoutError if none."""
+        found = self.inbox.wait_for(
+            self.handset(who).node_num, predicate or (lambda _t: True), timeout
+        )
+        if found is None:
+            raise TimeoutError(f"{who} received no matching text within {timeout} s")
+        return found
+
+    def wait_for_client(self, timeout: float = 10.0) -> bool:
+        with self._client_ready:
+            return self._client_ready.wait_for(lambda: self.client_connected, timeout)
+
+    # -- drills and faults -----------------------------------------------------------
+    def send_text(
+        self,
+        sender: str | int,
+        text: str,
+        to: Destination = "radio",
+        channel: int = 0,
+        pki: bool = False,
+        want_ack: bool = False,
+    ) -> int:
+        """A handset sends ``text``; returns the packet id the client will see."""
+        handset = self.handset(sender)
+        payload = text.encode("utf-8")
+        if len(payload) > MAX_TEXT_BYTES:
+            raise ValueError(f"text of {len(payload)} bytes exceeds {MAX_TEXT_BYTES}")
+        dest = self._destination(to)
+        with self._lock:
+            packet_id = self._new_packet_id()
+        packet = text_packet(
+            from_num=handset.node_num,
+            to_num=dest,
+            packet_id=packet_id,
+            text=payload,
+            channel=channel,
+            snr=handset.snr,
+            rssi=handset.rssi,
+            hop_limit=max(self._radio.hop_limit - handset.hops_away, 0),
+            hop_start=self._radio.hop_limit,
+            want_ack=want_ack and dest != BROADCAST_NUM,
+            pki=pki,
+        )
+        copies = 2 if self.faults.roll(self.faults.duplicate_rate) else 1
+        self._charge_air(len(payload))
+        for copy in range(copies):
+            self._scheduler.call_later(
+                self.faults.delay + 0.01 * copy,
+                lambda: self._deliver_to_client(mesh_pb2.FromRadio(packet=packet)),
+            )
+        return packet_id
+
+    def nak_next(self, error: str = "MAX_RETRANSMIT", count: int = 1) -> None:
+        """The next ``count`` packets from the client get this NAK instead of an ACK."""
+        self.faults.nak_next(error, count)
+
+    def reboot(self) -> None:
+        """Announce a reboot (``FromRadio.rebooted``); the client must handshake again."""
+        with self._lock:
+            self._radio.reboot_count += 1
+            active = self._active
+        if active is not None:
+            self._send(active, mesh_pb2.FromRadio(rebooted=True))
+            active.handshaken = False
+
+    def drop_client(self) -> None:
+        """Close the current client's connection (a pty is closed for good)."""
+        with self._lock:
+            active = self._active
+            self._active = None
+        if active is not None:
+            active.close()
+
+    def refuse_connections(self, seconds: float) -> None:
+        """For ``seconds``, stop listening: new TCP connections are refused."""
+        self.faults.refuse_until(time.monotonic() + seconds)
+        for server in self._servers:
+            server.refuse_for(seconds)
+
+    # -- SessionHandler --------------------------------------------------------------
+    def session_opened(self, session: Session) -> bool:
+        if session.kind == "tcp" and self.faults.refusing(time.monotonic()):
+            self.stats["refused"] += 1
+            return False
+        with self._lock:
+            self.stats["connections"] += 1
+            self._decoders[id(session)] = FrameDecoder()
+            if session.kind == "tcp":
+                # the firmware serves one TCP client at a time: a new one kicks the old
+                for old in [s for s in self._sessions if s.kind == "tcp"]:
+                    old.close()
+            self._sessions.append(session)
+        return True
+
+    def session_closed(self, session: Session) -> None:
+        with self._lock:
+            self._decoders.pop(id(session), None)
+            if session in self._sessions:
+                self._sessions.remove(session)
+            if self._active is session:
+                self._active = None
+
+    def session_bytes(self, session: Session, data: bytes) -> None:
+        with self._lock:
+            decoder = self._decoders.get(id(session))
+        if decoder is None:
+            return
+        for frame in decoder.feed(data):
+            self.stats["frames_in"] += 1
+            try:
+                self._handle_to_radio(session, frame)
+            except Exception:  # garbage must never take the radio down
+                self.stats["bad_frames"] += 1
+                log.exception("could not handle a ToRadio frame")
+
+    # -- ToRadio ---------------------------------------------------------------------
+    def _handle_to_radio(self, session: Session, frame: bytes) -> None:
+        to_radio = mesh_pb2.ToRadio()
+        try:
+            to_radio.ParseFromString(frame)
+        except DecodeError:
+            self.stats["bad_frames"] += 1
+            return
+        variant = to_radio.WhichOneof("payload_variant")
+        if variant == "want_config_id":
+            self._handshake(session, to_radio.want_config_id)
+        elif variant == "packet":
+            self._handle_packet(session, to_radio.packet)
+        elif variant == "heartbeat":
+            self._send(session, queue_status(0))
+        elif variant == "disconnect":
+            session.handshaken = False
+            if session.kind == "tcp":
+                session.close()
+        else:
+            self.stats["unknown_to_radio"] += 1
+
+    def _handshake(self, session: Session, nonce: int) -> None:
+        if isinstance(session, PtySession):
+            session.discard_unread_output()
+        with self._lock:
+            frames = self._radio.handshake(nonce)
+        session.handshaken = False
+        for fr in frames:
+            if not self._send(session, fr):
+                return
+        with self._lock:
+            self.stats["handshakes"] += 1
+            session.handshaken = True
+            self._active = session
+            backlog = list(self._backlog)
+            self._backlog.clear()
+            self._client_ready.notify_all()
+        for fr in backlog:
+            self._send(session, fr)
+
+    def _handle_packet(self, session: Session, packet: Any) -> None:
+        self.stats["packets_from_client"] += 1
+        self._send(session, queue_status(packet.id))
+        if packet.WhichOneof("payload_variant") != "decoded":
+            return  # the client always sends decoded packets; ignore others
+        portnum = packet.decoded.portnum
+        if packet.to == self.node_num and portnum == PortNum.Value("ADMIN_APP"):
+            self._handle_admin(session, packet)
+            return
+        self._charge_air(len(packet.decoded.payload))
+        nak = self.faults.take_nak()
+        if nak is not None:
+            if packet.want_ack:
+                self._later_routing(self.node_num, packet, nak, self._ack_delay())
+            return
+        if packet.to == BROADCAST_NUM:
+            self._broadcast(packet)
+        elif packet.to == self.node_num:
+            if packet.want_ack:
+                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
+        else:
+            self._direct(packet)
+
+    def _broadcast(self, packet: Any) -> None:
+        heard = False
+        for handset in self._handsets:
+            if not self.faults.roll(self.faults.drop_rate):
+                self._record(handset, packet, broadcast=True)
+                heard = True
+        if packet.want_ack:
+            if heard:  # implicit ACK: a rebroadcast was heard, from our own node
+                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
+            else:
+                self._later_routing(
+                    self.node_num,
+                    packet,
+                    "MAX_RETRANSMIT",
+                    self.faults.retransmit_timeout,
+                )
+
+    def _direct(self, packet: Any) -> None:
+        try:
+            handset = self.handset(packet.to)
+        except KeyError:
+            handset = None
+        if handset is None or self.faults.roll(self.faults.drop_rate):
+            if packet.want_ack:
+                self._later_routing(
+                    self.node_num,
+                    packet,
+                    "MAX_RETRANSMIT",
+                    self.faults.retransmit_timeout,
+                )
+            return
+        self._record(handset, packet, broadcast=False)
+        if packet.want_ack:
+            self._later_routing(handset.node_num, packet, "NONE", self._ack_delay())
+
+    def _record(self, handset: Handset, packet: Any, broadcast: bool) -> None:
+        if packet.decoded.portnum != PortNum.Value("TEXT_MESSAGE_APP"):
+            return
+        self.inbox.add(
+            handset.node_num,
+            ReceivedText(
+                from_num=self.node_num,
+                to_num=packet.to,
+                text=packet.decoded.payload.decode("utf-8", errors="replace"),
+                packet_id=packet.id,
+                channel=packet.channel,
+                want_ack=packet.want_ack,
+                broadcast=broadcast,
+                pki_encrypted=packet.pki_encrypted,
+                hop_limit=packet.hop_limit,
+            ),
+        )
+
+    def _handle_admin(self, session: Session, packet: Any) -> None:
+        admin = admin_pb2.AdminMessage()
+        try:
+            admin.ParseFromString(packet.decoded.payload)
+        except DecodeError:
+            self._send(session, self._routing(self.node_num, packet, "BAD_REQUEST"))
+            return
+        with self._lock:
+            outcome = self._radio.handle_admin(admin)
+        if outcome.response is not None:
+            reply = self._reply_packet(self.node_num, packet)
+            reply.decoded.portnum = PortNum.Value("ADMIN_APP")
+            reply.decoded.payload = outcome.response.SerializeToString()
+            self._send(session, mesh_pb2.FromRadio(packet=reply))
+        elif packet.want_ack or packet.decoded.want_response:
+            self._send(session, self._routing(self.node_num, packet, "NONE"))
+        if outcome.reboot_after is not None:
+            self._scheduler.call_later(outcome.reboot_after, self.reboot)
+
+    # -- FromRadio -------------------------------------------------------------------
+    def _ack_delay(self) -> float:
+        return self.faults.ack_latency + self.faults.delay
+
+    def _later_routing(
+        self, from_num: int, request: Any, error: str, delay: float
+    ) -> None:
+        fr = self._routing(from_num, request, error)
+        self._scheduler.call_later(delay, lambda: self._deliver_to_client(fr))
+
+    def _reply_packet(self, from_num: int, request: Any) -> Any:
+        with self._lock:
+            packet_id = self._new_packet_id()
+        return reply_packet(
+            from_num=from_num,
+            to_num=self.node_num,
+            packet_id=packet_id,
+            request=request,
+            hop_limit=self._radio.hop_limit,
+        )
+
+    def _routing(self, from_num: int, request: Any, error: str) -> Any:
+        if from_num != self.node_num:
+            self._charge_air(None)
+        return make_routing(self._reply_packet(from_num, request), error)
+
+    def _deliver_to_client(self, fr: Any) -> None:
+        """Send a packet to the client, or keep it (up to 30) until one handshakes."""
+        with self._lock:
+            active = self._active
+            if active is None or not active.handshaken or active.closed:
+                self._backlog.append(fr)
+                return
+        self._send(active, fr)
+
+    def _send(self, session: Session, fr: Any) -> bool:
+        with self._lock:
+            self._from_radio_id += 1
+            fr.id = self._from_radio_id
+        data = fr.SerializeToString()
+        if len(data) > MAX_FRAME:
+            log.error("dropping an oversized FromRadio (%d bytes)", len(data))
+            return False
+        return session.send(encode_frame(data))
+
+    def _new_packet_id(self) -> int:
+        return self._rng.randrange(1, 0xFFFFFFFF)
+
+    def _destination(self, to: Destination) -> int:
+        if to == "radio":
+            return self.node_num
+        if to == "broadcast":
+            return BROADCAST_NUM
+        return node_num(to)
+
+    def _charge_air(self, payload_bytes: int | None) -> None:
+        preset = EU_868_PRESETS.get(self.preset)
+        if preset is None:  # a client set a preset outside EU_868: not counted
+            return
+        phy = 28 if payload_bytes is None else 16 + payload_bytes + 7
+        seconds = time_on_air(preset, phy)
+        with self._lock:
+            self.airtime_seconds += seconds
