@@ -76,9 +76,7 @@ def time_on_air(preset: ModemPreset | str, phy_payload_bytes: int) -> float:
     implicit_header = 0
     t_preamble = (PREAMBLE_SYMBOLS + 4.25) * t_sym
     numerator = 8 * phy_payload_bytes - 4 * sf + 28 + 16 - 20 * implicit_header
-    payload_symbols = 8 + max(
-        math.ceil(numerator / (4 * (sf - 2 * de))) * preset.coding_rate_denominator, 0
-    )
+    payload_symbols = 8 + max(math.ceil(numerator / (4 * (sf - 2 * de))) * preset.coding_rate_denominator, 0)
     return t_preamble + payload_symbols * t_sym
 
 
@@ -111,9 +109,7 @@ class Priority(IntEnum):
 NEVER_HELD = frozenset({Priority.SOS, Priority.URGENT})
 
 
-def default_budget_seconds(
-    duty_cycle: float = EU_868_DUTY_CYCLE, share: float = 0.5
-) -> float:
+def default_budget_seconds(duty_cycle: float = EU_868_DUTY_CYCLE, share: float = 0.5) -> float:
     """The hub's own share of the region's hourly duty cycle (default 180 s)."""
     return share * duty_cycle * WINDOW_SECONDS
 
@@ -157,9 +153,7 @@ class AirtimeBudget:
         self._expire(now)
         self._charges.append((now, airtime))
 
-    def seconds_until_room(
-        self, airtime: float, now: float, limit: float | None = None
-    ) -> float:
+    def seconds_until_room(self, airtime: float, now: float, limit: float | None = None) -> float:
         """How long until ``airtime`` fits under ``limit`` (default the budget); 0 if now."""
         cap = self.budget_seconds if limit is None else limit
         if airtime > cap:

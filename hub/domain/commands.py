@@ -135,18 +135,7 @@ class Invalid:
 
 
 Command = (
-    Available
-    | Accept
-    | Done
-    | Fail
-    | CheckIn
-    | Need
-    | Sos
-    | ListTasks
-    | Status
-    | Help
-    | Unknown
-    | Invalid
+    Available | Accept | Done | Fail | CheckIn | Need | Sos | ListTasks | Status | Help | Unknown | Invalid
 )
 
 _PUNCTUATION = ".,!?;:'\"()[]…¡¿"

@@ -146,9 +146,7 @@ def task_list(tasks: Sequence[TaskLine]) -> str:
     lines = [f"T{t.number} {kind_word(t.kind)} {t.address}" for t in tasks]
     for shown in range(len(lines), 0, -1):
         more = len(lines) - shown
-        text = (
-            "Taken: " + "; ".join(lines[:shown]) + (f"; +{more} meer" if more else "")
-        )
+        text = "Taken: " + "; ".join(lines[:shown]) + (f"; +{more} meer" if more else "")
         if utf8_len(text) <= DEFAULT_LIMIT:
             return text
     return _fit(f"Taken: {lines[0]}")

@@ -72,17 +72,11 @@ def test_slower_presets_take_longer() -> None:
 
 
 def test_text_airtime_counts_utf8_bytes() -> None:
-    assert text_packet_airtime("LONG_FAST", "é" * 60) > text_packet_airtime(
-        "LONG_FAST", "e" * 60
-    )
-    assert text_packet_airtime("LONG_FAST", "x" * 27) == time_on_air(
-        "LONG_FAST", 16 + 27 + 7
-    )
+    assert text_packet_airtime("LONG_FAST", "é" * 60) > text_packet_airtime("LONG_FAST", "e" * 60)
+    assert text_packet_airtime("LONG_FAST", "x" * 27) == time_on_air("LONG_FAST", 16 + 27 + 7)
 
 
-@given(
-    st.sampled_from(sorted(EU_868_PRESETS)), st.integers(0, 254), st.integers(0, 254)
-)
+@given(st.sampled_from(sorted(EU_868_PRESETS)), st.integers(0, 254), st.integers(0, 254))
 def test_airtime_is_monotonic_in_payload(preset: str, a: int, b: int) -> None:
     lo, hi = sorted((a, b))
     assert time_on_air(preset, lo) <= time_on_air(preset, hi)

@@ -9,25 +9,18 @@ from hub.domain.text import utf8_len
 
 def test_task_dispatch_reads_as_designed() -> None:
     text = m.task_dispatch(12, "door_knock", "Kerkstraat 5", "mevr. J (84, alleen).")
-    assert (
-        text
-        == "T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12"
-    )
+    assert text == "T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12"
 
 
 def test_task_kinds() -> None:
-    assert m.task_dispatch(1, "delivery", "Plein 1").startswith(
-        "T1 BRENG Plein 1. JA 1"
-    )
+    assert m.task_dispatch(1, "delivery", "Plein 1").startswith("T1 BRENG Plein 1. JA 1")
     assert " RIJD " in m.task_dispatch(2, "transport", "Plein 1")
     assert " CHECK " in m.task_dispatch(3, "check", "Plein 1")
 
 
 def test_long_note_is_shortened_not_the_address_or_hints() -> None:
     note = "zeer lange notitie met veel ë en é " * 20
-    text = m.task_dispatch(
-        123, "delivery", "Burgemeester van Nispen tot Sevenaerstraat 112a", note
-    )
+    text = m.task_dispatch(123, "delivery", "Burgemeester van Nispen tot Sevenaerstraat 112a", note)
     assert utf8_len(text) <= 200
     assert "Burgemeester van Nispen tot Sevenaerstraat 112a: " in text
     assert text.endswith(". JA 123 / KLAAR 123 / NIET 123")
@@ -40,9 +33,7 @@ def test_long_note_is_shortened_not_the_address_or_hints() -> None:
     st.text(max_size=300),
     st.text(max_size=400),
 )
-def test_task_dispatch_always_fits(
-    number: int, kind: str, address: str, note: str
-) -> None:
+def test_task_dispatch_always_fits(number: int, kind: str, address: str, note: str) -> None:
     text = m.task_dispatch(number, kind, address, note)
     assert utf8_len(text) <= 200
     assert text.endswith(f"JA {number} / KLAAR {number} / NIET {number}")
@@ -58,18 +49,10 @@ def test_replies() -> None:
     assert "JA" in m.no_task("JA")
     assert "HULP" in m.checkin_confirmed("Kerkstraat 5", "help")
     assert "OK" in m.checkin_confirmed("Kerkstraat 5", "ok")
-    assert (
-        m.need_confirmed("food", "Kerkstraat 5")
-        == "Melding eten Kerkstraat 5 ontvangen."
-    )
+    assert m.need_confirmed("food", "Kerkstraat 5") == "Melding eten Kerkstraat 5 ontvangen."
     assert "112" in m.sos_confirmed()
-    assert (
-        m.status_summary(30, 2, 5, 1, 7)
-        == "Status: 30 OK, 2 HULP, 5 noden (1 spoed), 7 taken open."
-    )
-    assert m.invalid_command("CHECKIN", "status ontbreekt").startswith(
-        "CHECKIN: status ontbreekt."
-    )
+    assert m.status_summary(30, 2, 5, 1, 7) == "Status: 30 OK, 2 HULP, 5 noden (1 spoed), 7 taken open."
+    assert m.invalid_command("CHECKIN", "status ontbreekt").startswith("CHECKIN: status ontbreekt.")
 
 
 def test_help_lists_every_command_within_one_packet() -> None:
@@ -106,8 +89,7 @@ def test_task_list() -> None:
 
 
 def test_announcement_is_split_when_long() -> None:
-    assert m.announcement("Water", "Tappunt open bij school") == [
-        "Water: Tappunt open bij school"
-    ]
+    assert m.announcement("Water", "Tappunt open bij school") == ["Water: Tappunt open bij school"]
     parts = m.announcement("Let op", "woord " * 80)
-    assert len(parts) > 1 and all(utf8_len(p) <= 200 for p in parts)
+    assert len(parts) > 1
+    assert all(utf8_len(p) <= 200 for p in parts)

@@ -66,7 +66,9 @@ def test_split_properties(text: str, limit: int) -> None:
     bodies = []
     for i, p in enumerate(parts, start=1):
         m = PREFIX.match(p)
-        assert m is not None and int(m.group(1)) == i and int(m.group(2)) == total
+        assert m is not None
+        assert int(m.group(1)) == i
+        assert int(m.group(2)) == total
         bodies.append(p[m.end() :])
     assert "".join("".join(b.split()) for b in bodies) == "".join(text.split())
 

@@ -104,9 +104,7 @@ def events() -> Iterator[Events]:
 
 @pytest.fixture
 def iface(sim: Simulator, port: int, events: Events) -> Iterator[Any]:
-    interface = meshtastic.tcp_interface.TCPInterface(
-        hostname="127.0.0.1", portNumber=port, timeout=10
-    )
+    interface = meshtastic.tcp_interface.TCPInterface(hostname="127.0.0.1", portNumber=port, timeout=10)
     events.iface = interface
     try:
         yield interface

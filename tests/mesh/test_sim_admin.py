@@ -62,15 +62,9 @@ def test_canned_messages_round_trip(sim: Simulator, iface: Any) -> None:
 
 def test_get_requests_are_answered(sim: Simulator, iface: Any, events: Any) -> None:
     iface.localNode.requestChannels()
-    eventually(
-        lambda: (
-            iface.localNode.channels is not None and len(iface.localNode.channels) == 8
-        )
-    )
+    eventually(lambda: iface.localNode.channels is not None and len(iface.localNode.channels) == 8)
     iface.localNode.getMetadata()
-    eventually(
-        lambda: iface.nodesByNum[sim.node_num].get("adminSessionPassKey") is not None
-    )
+    eventually(lambda: iface.nodesByNum[sim.node_num].get("adminSessionPassKey") is not None)
 
 
 def test_new_client_sees_changed_config(sim: Simulator, port: int, iface: Any) -> None:
@@ -79,9 +73,7 @@ def test_new_client_sees_changed_config(sim: Simulator, port: int, iface: Any) -
     iface.localNode.setOwner(long_name="Hub Noord", short_name="NRD")
     eventually(lambda: sim.owner.long_name == "Hub Noord")
     iface.close()
-    second = meshtastic.tcp_interface.TCPInterface(
-        "127.0.0.1", portNumber=port, timeout=10
-    )
+    second = meshtastic.tcp_interface.TCPInterface("127.0.0.1", portNumber=port, timeout=10)
     try:
         assert second.getLongName() == "Hub Noord"
     finally:

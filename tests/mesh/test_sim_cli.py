@@ -39,9 +39,7 @@ def test_cli_info_lists_handsets(sim: Simulator, port: int) -> None:
 
 def test_cli_sendtext_reaches_one_handset(sim: Simulator, port: int) -> None:
     target = sim.handsets[1]
-    result = run_cli(
-        port, "--sendtext", "hallo vanaf de cli", "--dest", target.node_id, "--ack"
-    )
+    result = run_cli(port, "--sendtext", "hallo vanaf de cli", "--dest", target.node_id, "--ack")
     assert result.returncode == 0, result.stderr
     assert "Received an ACK." in result.stdout, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
@@ -72,9 +70,7 @@ def test_cli_configure_yaml(sim: Simulator, port: int, tmp_path: Path) -> None:
     result = run_cli(port, "--configure", str(config))
     assert result.returncode == 0, result.stderr + result.stdout
     deadline = time.monotonic() + 5
-    while (
-        sim.canned_messages != "OK|JA|KLAAR|NIET|HULP" and time.monotonic() < deadline
-    ):
+    while sim.canned_messages != "OK|JA|KLAAR|NIET|HULP" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sim.owner.long_name == "Buurtbaken Centrum"
     assert sim.owner.short_name == "BBC"

@@ -36,18 +36,18 @@ def test_control_drives_the_sim(sim: Simulator, iface: Any, events: Events) -> N
             packet = events.wait("text", lambda p: p["id"] == answer["id"])
             assert packet["fromId"] == sender
             iface.sendText("T12 KLOP Kerkstraat 5", destinationId=sender)
-            waited = ask(
-                f, {"cmd": "wait", "node": sender, "contains": "T12", "timeout": 5}
-            )
+            waited = ask(f, {"cmd": "wait", "node": sender, "contains": "T12", "timeout": 5})
             assert waited["text"]["text"] == "T12 KLOP Kerkstraat 5"
             assert len(ask(f, {"cmd": "received", "node": sender})["texts"]) == 1
             assert ask(f, {"cmd": "faults", "drop_rate": 0.5})["ok"]
             assert sim.faults.drop_rate == 0.5
             assert ask(f, {"cmd": "nak_next", "error": "DUTY_CYCLE_LIMIT"})["ok"]
             status = ask(f, {"cmd": "status"})
-            assert status["client_connected"] and status["preset"] == "MEDIUM_FAST"
+            assert status["client_connected"]
+            assert status["preset"] == "MEDIUM_FAST"
             bad = ask(f, {"cmd": "send", "from": "!00000000", "text": "x"})
-            assert not bad["ok"] and "KeyError" in bad["error"]
+            assert not bad["ok"]
+            assert "KeyError" in bad["error"]
             assert not ask(f, {"cmd": "nope"})["ok"]
             f.write(b"not json\n")
             f.flush()

@@ -16,9 +16,7 @@ def test_frames_round_trip_across_chunk_boundaries() -> None:
 
 def test_oversized_length_is_skipped_and_decoder_resyncs() -> None:
     decoder = FrameDecoder()
-    assert decoder.feed(b"\x94\xc3\xff\xff" + b"x" * 10 + encode_frame(b"ok")) == [
-        b"ok"
-    ]
+    assert decoder.feed(b"\x94\xc3\xff\xff" + b"x" * 10 + encode_frame(b"ok")) == [b"ok"]
     assert decoder.oversized_frames == 1
 
 
@@ -30,9 +28,7 @@ def test_truncated_frame_waits_for_the_rest() -> None:
 
 
 @given(st.binary(max_size=2000), st.binary(max_size=100))
-def test_garbage_then_a_frame_still_decodes_the_frame(
-    garbage: bytes, payload: bytes
-) -> None:
+def test_garbage_then_a_frame_still_decodes_the_frame(garbage: bytes, payload: bytes) -> None:
     decoder = FrameDecoder()
     decoder.feed(garbage)
     # an incomplete frame announced by the garbage may swallow what follows; a long

@@ -24,17 +24,11 @@ def test_serial_interface_over_pty(sim: Simulator, events: Events) -> None:
         assert {h.node_id for h in sim.handsets} <= set(iface.nodes)
         target = sim.handsets[0]
         sent = iface.sendText("via usb", destinationId=target.node_id, wantAck=True)
-        assert (
-            sim.wait_for_text(target.node_id, lambda t: t.packet_id == sent.id).text
-            == "via usb"
-        )
+        assert sim.wait_for_text(target.node_id, lambda t: t.packet_id == sent.id).text == "via usb"
         ack = events.wait("routing", lambda p: p["decoded"].get("requestId") == sent.id)
         assert ack["from"] == target.node_num
         packet_id = sim.send_text(target.node_id, "KLAAR")
-        assert (
-            events.wait("text", lambda p: p["id"] == packet_id)["decoded"]["text"]
-            == "KLAAR"
-        )
+        assert events.wait("text", lambda p: p["id"] == packet_id)["decoded"]["text"] == "KLAAR"
     finally:
         iface.close()
     # a second client on the same pty gets a clean handshake

@@ -17,9 +17,7 @@ from .conftest import Events
 pytestmark = pytest.mark.timeout(60)
 
 
-def test_library_connects_and_sees_radio_and_handsets(
-    sim: Simulator, iface: Any
-) -> None:
+def test_library_connects_and_sees_radio_and_handsets(sim: Simulator, iface: Any) -> None:
     assert iface.myInfo.my_node_num == sim.node_num
     assert iface.metadata.firmware_version
     assert set(iface.nodes) == {sim.node_id} | {h.node_id for h in sim.handsets}
@@ -34,17 +32,15 @@ def test_library_connects_and_sees_radio_and_handsets(
     assert sim.client_connected
 
 
-def test_direct_text_with_ack_reaches_one_handset(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_direct_text_with_ack_reaches_one_handset(sim: Simulator, iface: Any, events: Events) -> None:
     target, other = sim.handsets[0], sim.handsets[1]
-    sent = iface.sendText(
-        "T12 KLOP Kerkstraat 5", destinationId=target.node_id, wantAck=True
-    )
+    sent = iface.sendText("T12 KLOP Kerkstraat 5", destinationId=target.node_id, wantAck=True)
     got = sim.wait_for_text(target.node_id, lambda t: t.packet_id == sent.id, timeout=5)
     assert got.text == "T12 KLOP Kerkstraat 5"
-    assert got.want_ack and not got.broadcast
-    assert got.to_num == target.node_num and got.from_num == sim.node_num
+    assert got.want_ack
+    assert not got.broadcast
+    assert got.to_num == target.node_num
+    assert got.from_num == sim.node_num
     ack = events.wait("routing", lambda p: p["decoded"].get("requestId") == sent.id)
     assert ack["decoded"]["routing"]["errorReason"] == "NONE"
     assert ack["from"] == target.node_num
@@ -64,9 +60,7 @@ def test_broadcast_reaches_every_handset_with_implicit_ack(
     assert ack["from"] == sim.node_num  # implicit: from our own node
 
 
-def test_handset_text_reaches_the_library(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_handset_text_reaches_the_library(sim: Simulator, iface: Any, events: Events) -> None:
     handset = sim.handsets[2]
     packet_id = sim.send_text(handset.node_id, "JA 12")
     packet = events.wait("text", lambda p: p["id"] == packet_id)
@@ -77,9 +71,7 @@ def test_handset_text_reaches_the_library(
     assert not packet.get("pkiEncrypted", False)
 
 
-def test_pki_flag_and_broadcast_from_handset(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_pki_flag_and_broadcast_from_handset(sim: Simulator, iface: Any, events: Events) -> None:
     handset = sim.handsets[0]
     pki_id = sim.send_text(handset.node_id, "SOS", pki=True)
     assert events.wait("text", lambda p: p["id"] == pki_id)["pkiEncrypted"] is True
@@ -87,9 +79,7 @@ def test_pki_flag_and_broadcast_from_handset(
     assert events.wait("text", lambda p: p["id"] == bc_id)["toId"] == "^all"
 
 
-def test_injected_nak_arrives_as_routing_error(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_injected_nak_arrives_as_routing_error(sim: Simulator, iface: Any, events: Events) -> None:
     target = sim.handsets[0]
     sim.nak_next("DUTY_CYCLE_LIMIT")
     sent = iface.sendText("eerste", destinationId=target.node_id, wantAck=True)
@@ -101,9 +91,7 @@ def test_injected_nak_arrives_as_routing_error(
     assert ack["decoded"]["routing"]["errorReason"] == "NONE"
 
 
-def test_lost_packet_ends_in_max_retransmit(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_lost_packet_ends_in_max_retransmit(sim: Simulator, iface: Any, events: Events) -> None:
     sim.faults.drop_rate = 1.0
     sim.faults.retransmit_timeout = 0.3
     target = sim.handsets[1]
@@ -114,9 +102,7 @@ def test_lost_packet_ends_in_max_retransmit(
     assert sim.received(target.node_id) == []
 
 
-def test_duplicates_arrive_twice_with_the_same_id(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_duplicates_arrive_twice_with_the_same_id(sim: Simulator, iface: Any, events: Events) -> None:
     sim.faults.duplicate_rate = 1.0
     packet_id = sim.send_text(sim.handsets[0].node_id, "KLAAR 12")
     events.wait("text", lambda p: p["id"] == packet_id)
@@ -126,26 +112,18 @@ def test_duplicates_arrive_twice_with_the_same_id(
         time.sleep(0.05)
 
 
-def test_drop_client_closes_the_connection(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_drop_client_closes_the_connection(sim: Simulator, iface: Any, events: Events) -> None:
     sim.refuse_connections(30)  # so the library's one reconnect attempt fails too
     sim.drop_client()
     events.wait("lost", lambda _p: True, timeout=10)
     assert not sim.client_connected
 
 
-def test_backlog_is_delivered_after_reconnect(
-    sim: Simulator, port: int, events: Events
-) -> None:
+def test_backlog_is_delivered_after_reconnect(sim: Simulator, port: int, events: Events) -> None:
     handset = sim.handsets[3]
-    early = sim.send_text(
-        handset.node_id, "NIET 3 niemand thuis"
-    )  # nobody connected yet
+    early = sim.send_text(handset.node_id, "NIET 3 niemand thuis")  # nobody connected yet
     time.sleep(0.1)
-    interface = meshtastic.tcp_interface.TCPInterface(
-        "127.0.0.1", portNumber=port, timeout=10
-    )
+    interface = meshtastic.tcp_interface.TCPInterface("127.0.0.1", portNumber=port, timeout=10)
     events.iface = interface
     try:
         packet = events.wait("text", lambda p: p["id"] == early)
@@ -154,9 +132,7 @@ def test_backlog_is_delivered_after_reconnect(
         interface.close()
 
 
-def test_reboot_makes_the_library_handshake_again(
-    sim: Simulator, iface: Any, events: Events
-) -> None:
+def test_reboot_makes_the_library_handshake_again(sim: Simulator, iface: Any, events: Events) -> None:
     before = sim.stats["handshakes"]
     sim.reboot()
     deadline = time.monotonic() + 10
@@ -165,10 +141,7 @@ def test_reboot_makes_the_library_handshake_again(
         time.sleep(0.05)
     target = sim.handsets[0]
     sent = iface.sendText("na reboot", destinationId=target.node_id, wantAck=True)
-    assert (
-        sim.wait_for_text(target.node_id, lambda t: t.packet_id == sent.id).text
-        == "na reboot"
-    )
+    assert sim.wait_for_text(target.node_id, lambda t: t.packet_id == sent.id).text == "na reboot"
 
 
 def test_garbage_on_the_wire_does_not_crash_the_sim(sim: Simulator, port: int) -> None:
@@ -185,18 +158,14 @@ def test_garbage_on_the_wire_does_not_crash_the_sim(sim: Simulator, port: int) -
             raw.sendall(chunk)
             time.sleep(0.05)
     assert sim.stats["bad_frames"] + sim.stats["unknown_to_radio"] >= 2
-    interface = meshtastic.tcp_interface.TCPInterface(
-        "127.0.0.1", portNumber=port, timeout=10
-    )
+    interface = meshtastic.tcp_interface.TCPInterface("127.0.0.1", portNumber=port, timeout=10)
     try:
         assert sim.handsets[0].node_id in interface.nodes
     finally:
         interface.close()
 
 
-def test_heartbeat_is_answered_and_sending_does_not_block(
-    sim: Simulator, iface: Any
-) -> None:
+def test_heartbeat_is_answered_and_sending_does_not_block(sim: Simulator, iface: Any) -> None:
     iface.sendHeartbeat()
     target = sim.handsets[0]
     start = time.monotonic()

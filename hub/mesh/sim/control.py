@@ -158,9 +158,7 @@ def run_sim(
     control: ControlServer | None = None
     try:
         bound = sim.start_tcp(host, port)
-        print(
-            f"Simulated Meshtastic radio {sim.node_id} ({sim.preset}) on {host}:{bound}"
-        )
+        print(f"Simulated Meshtastic radio {sim.node_id} ({sim.preset}) on {host}:{bound}")
         for h in sim.handsets:
             print(f"  handset {h.node_id}  {h.short_name:<5} {h.long_name}")
         if control_port is not None:

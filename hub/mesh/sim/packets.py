@@ -44,9 +44,7 @@ def text_packet(
     return packet
 
 
-def reply_packet(
-    *, from_num: int, to_num: int, packet_id: int, request: Any, hop_limit: int
-) -> Any:
+def reply_packet(*, from_num: int, to_num: int, packet_id: int, request: Any, hop_limit: int) -> Any:
     """An empty reply to ``request`` (``decoded.request_id`` set)."""
     reply = mesh_pb2.MeshPacket(
         to=to_num,

@@ -17,9 +17,7 @@ config_pb2: Any = importlib.import_module("meshtastic.protobuf.config_pb2")
 localonly_pb2: Any = importlib.import_module("meshtastic.protobuf.localonly_pb2")
 portnums_pb2: Any = importlib.import_module("meshtastic.protobuf.portnums_pb2")
 telemetry_pb2: Any = importlib.import_module("meshtastic.protobuf.telemetry_pb2")
-DecodeError: type[Exception] = importlib.import_module(
-    "google.protobuf.message"
-).DecodeError
+DecodeError: type[Exception] = importlib.import_module("google.protobuf.message").DecodeError
 
 PortNum: Any = portnums_pb2.PortNum
 BROADCAST_NUM = 0xFFFFFFFF

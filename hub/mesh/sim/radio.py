@@ -128,9 +128,7 @@ class RadioState:
             getattr(cfg, section).SetInParent()
         cfg.device.role = config_pb2.Config.DeviceConfig.Role.Value("CLIENT")
         cfg.lora.use_preset = True
-        cfg.lora.modem_preset = config_pb2.Config.LoRaConfig.ModemPreset.Value(
-            self._preset
-        )
+        cfg.lora.modem_preset = config_pb2.Config.LoRaConfig.ModemPreset.Value(self._preset)
         cfg.lora.region = config_pb2.Config.LoRaConfig.RegionCode.Value("EU_868")
         cfg.lora.hop_limit = 3
         cfg.lora.tx_enabled = True
@@ -231,9 +229,7 @@ class RadioState:
                 add(config=config)
             for section in MODULE_SECTIONS:
                 fr = mesh_pb2.FromRadio()
-                getattr(fr.moduleConfig, section).CopyFrom(
-                    getattr(self.module_config, section)
-                )
+                getattr(fr.moduleConfig, section).CopyFrom(getattr(self.module_config, section))
                 out.append(fr)
         if nonce != CONFIG_ONLY_NONCE:
             for handset in self.handsets:
@@ -251,15 +247,11 @@ class RadioState:
         elif variant == "set_config":
             section = admin.set_config.WhichOneof("payload_variant")
             if section in CONFIG_SECTIONS:
-                getattr(self.local_config, section).CopyFrom(
-                    getattr(admin.set_config, section)
-                )
+                getattr(self.local_config, section).CopyFrom(getattr(admin.set_config, section))
         elif variant == "set_module_config":
             section = admin.set_module_config.WhichOneof("payload_variant")
             if section is not None and section in MODULE_TYPE_FIELDS.values():
-                getattr(self.module_config, section).CopyFrom(
-                    getattr(admin.set_module_config, section)
-                )
+                getattr(self.module_config, section).CopyFrom(getattr(admin.set_module_config, section))
         elif variant == "set_channel":
             index = admin.set_channel.index
             if 0 <= index < len(self.channels):
@@ -307,20 +299,14 @@ class RadioState:
             if field == "sessionkey":
                 reply.get_config_response.sessionkey.SetInParent()
             else:
-                getattr(reply.get_config_response, field).CopyFrom(
-                    getattr(self.local_config, field)
-                )
+                getattr(reply.get_config_response, field).CopyFrom(getattr(self.local_config, field))
         elif variant == "get_module_config_request":
             try:
-                name = admin_pb2.AdminMessage.ModuleConfigType.Name(
-                    admin.get_module_config_request
-                )
+                name = admin_pb2.AdminMessage.ModuleConfigType.Name(admin.get_module_config_request)
             except ValueError:
                 return None
             field = MODULE_TYPE_FIELDS[name]
-            getattr(reply.get_module_config_response, field).CopyFrom(
-                getattr(self.module_config, field)
-            )
+            getattr(reply.get_module_config_response, field).CopyFrom(getattr(self.module_config, field))
         elif variant == "get_canned_message_module_messages_request":
             reply.get_canned_message_module_messages_response = self.canned_messages
         elif variant == "get_ringtone_request":

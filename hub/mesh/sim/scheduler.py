@@ -18,9 +18,7 @@ class Scheduler:
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._stopped = False
-        self._thread = threading.Thread(
-            target=self._run, name="sim-scheduler", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="sim-scheduler", daemon=True)
         self._thread.start()
 
     def call_later(self, delay: float, action: Callable[[], None]) -> None:
@@ -46,12 +44,8 @@ class Scheduler:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and (
-                    not self._queue or self._queue[0][0] > time.monotonic()
-                ):
-                    timeout = (
-                        self._queue[0][0] - time.monotonic() if self._queue else None
-                    )
+                while not self._stopped and (not self._queue or self._queue[0][0] > time.monotonic()):
+                    timeout = self._queue[0][0] - time.monotonic() if self._queue else None
                     self._cond.wait(timeout)
                 if self._stopped:
                     return

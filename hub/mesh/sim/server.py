@@ -82,9 +82,7 @@ class TcpServer:
         self.host, self.port = self._listener.getsockname()[:2]
         self._refuse_until = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._accept_loop, name=f"sim-tcp-{self.port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._accept_loop, name=f"sim-tcp-{self.port}", daemon=True)
         self._readers: list[threading.Thread] = []
 
     def start(self) -> int:
@@ -139,9 +137,7 @@ class TcpServer:
             if not self._handler.session_opened(session):
                 session.close()
                 continue
-            reader = threading.Thread(
-                target=self._read_loop, args=(session,), name=session.name, daemon=True
-            )
+            reader = threading.Thread(target=self._read_loop, args=(session,), name=session.name, daemon=True)
             self._readers = [r for r in self._readers if r.is_alive()] + [reader]
             reader.start()
 
@@ -216,9 +212,7 @@ class PtyTransport:
         self._handler = handler
         self.session = PtySession()
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._read_loop, name="sim-pty", daemon=True
-        )
+        self._thread = threading.Thread(target=self._read_loop, name="sim-pty", daemon=True)
 
     @property
     def path(self) -> str:

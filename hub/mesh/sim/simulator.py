@@ -60,11 +60,7 @@ class Simulator:
             raise ValueError(f"preset {preset!r} is not an EU_868 preset")
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
-        own = (
-            node_num
-            if node_num is not None
-            else self._rng.randrange(0x10000000, 0xFFFFFFF0)
-        )
+        own = node_num if node_num is not None else self._rng.randrange(0x10000000, 0xFFFFFFF0)
         self._handsets = make_handsets(handsets, self._rng)
         self._radio = RadioState(own, preset.upper(), self._handsets, self._rng)
         self.faults = Faults(seed=seed)
@@ -187,9 +183,7 @@ class Simulator:
         timeout: float = 5.0,
     ) -> ReceivedText:
         """The first text the handset received that matches; TimeoutError if none."""
-        found = self.inbox.wait_for(
-            self.handset(who).node_num, predicate or (lambda _t: True), timeout
-        )
+        found = self.inbox.wait_for(self.handset(who).node_num, predicate or (lambda _t: True), timeout)
         if found is None:
             raise TimeoutError(f"{who} received no matching text within {timeout} s")
         return found
@@ -441,9 +435,7 @@ class Simulator:
     def _ack_delay(self) -> float:
         return self.faults.ack_latency + self.faults.delay
 
-    def _later_routing(
-        self, from_num: int, request: Any, error: str, delay: float
-    ) -> None:
+    def _later_routing(self, from_num: int, request: Any, error: str, delay: float) -> None:
         fr = self._routing(from_num, request, error)
         self._scheduler.call_later(delay, lambda: self._deliver_to_client(fr))
 
