@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import api, captive, ops, portal
-from hub.web.security import BodyLimit, RateLimiter, SecurityHeaders
+from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 
     _install_error_handlers(app)
-    _install_request_counter(app, the_hub)
+    app.add_middleware(RequestCounter, counts=the_hub.ctx.metrics.setdefault("requests", {}))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
@@ -90,14 +90,3 @@ def _install_error_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
-
-
-def _install_request_counter(app: FastAPI, hub: Hub) -> None:
-    counts: dict[tuple[str, str], int] = hub.ctx.metrics.setdefault("requests", {})
-
-    @app.middleware("http")
-    async def _count(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        key = (request.method, f"{response.status_code // 100}xx")
-        counts[key] = counts.get(key, 0) + 1
-        return response

@@ -104,3 +104,12 @@ def test_security_headers_and_no_docs(client: httpx.Client) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert client.get("/docs").status_code == 404
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_streamed_oversized_body_is_refused(client: httpx.Client) -> None:
+    def chunks():  # no Content-Length: the body arrives in pieces
+        for _ in range(40):
+            yield b"x" * 1024
+
+    response = client.post("/api/v1/checkins", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
