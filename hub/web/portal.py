@@ -32,6 +32,7 @@ from hub.services.context import HubContext
 from hub.services.neighbourhood import status_board
 from hub.services.state import get_mode
 from hub.web import portal_forms as forms
+from hub.web import security
 from hub.web.api import count_submission
 from hub.web.deps import HubDep, client_ip
 from hub.web.templating import render, request_language
@@ -242,6 +243,13 @@ async def _read_fields(request: Request) -> forms.Fields | None:
             first, lists = _kept(form_data)
     except (StarletteHTTPException, ValueError, UnicodeError):  # a broken body: not a form at all
         return None
+    except BaseExceptionGroup as group:
+        # A streamed body over the limit: BodyLimit's signal reaches us wrapped in the task
+        # group of a BaseHTTPMiddleware. Unwrap it so that BodyLimit answers 413, not a 500.
+        too_large = group.subgroup(lambda exc: isinstance(exc, security._TooLarge))
+        if too_large is None:
+            raise
+        raise too_large.exceptions[0] from None
     return forms.Fields(first, lists)
 
 
