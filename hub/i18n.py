@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextvars
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,18 +49,22 @@ _current: contextvars.ContextVar[NullTranslations | None] = contextvars.ContextV
 _NULL = NullTranslations()
 
 
+def catalog_path(code: str) -> Path:
+    return LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+
+
 def available_languages() -> list[Language]:
-    """Languages with a catalog on disk (Dutch, the source language, always)."""
-    return [
-        lang
-        for code, lang in LANGUAGES.items()
-        if code == "nl" or (LOCALES_DIR / code / "LC_MESSAGES" / "messages.po").exists()
-    ]
+    """Languages with a catalog on disk, in the order of :data:`LANGUAGES`.
+
+    The source language of the message ids is English; Dutch, the default, is a catalog
+    like any other (``tests/test_catalogs.py`` holds every catalog to the same rule).
+    """
+    return [lang for code, lang in LANGUAGES.items() if catalog_path(code).exists()]
 
 
 @lru_cache(maxsize=16)
 def translations_for(code: str) -> NullTranslations:
-    path = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+    path = catalog_path(code)
     if not path.exists():
         return NullTranslations()
     with path.open("rb") as handle:
@@ -83,6 +89,16 @@ def negotiate(choice: str | None, accept_language: str | None, default: str) -> 
 
 def activate(code: str) -> contextvars.Token[NullTranslations | None]:
     return _current.set(translations_for(code))
+
+
+@contextmanager
+def using(code: str) -> Iterator[None]:
+    """Translate into ``code`` inside the block (for messages made in Python)."""
+    token = activate(code)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -1,19 +1,371 @@
-"""The resident portal pages (no JavaScript, no account)."""
+"""The resident portal: plain HTML forms, no JavaScript, no account.
+
+Every form carries a one-time token made when the form is shown; it is the submission's
+idempotency key, so pressing "Send" twice stores one record and shows one confirmation. After
+saving, the browser is sent (303) to ``/bedankt/{kind}/{id}?t={token}``: that page shows the
+record only to whoever holds its token, never anyone else's data.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlmodel import Session, SQLModel, select
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub.services import announcements
-from hub.web.deps import HubDep
-from hub.web.templating import render
+from hub import i18n
+from hub.errors import Conflict, StorageUnavailable
+from hub.i18n import gettext as _
+from hub.models import Announcement, CheckIn, Household, IdempotencyKey, Need, Offer
+from hub.models.base import as_utc
+from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
+from hub.services import announcements, residents
+from hub.services.context import HubContext
+from hub.services.neighbourhood import status_board
+from hub.services.state import get_mode
+from hub.web import portal_forms as forms
+from hub.web import security
+from hub.web.api import count_submission
+from hub.web.deps import HubDep, client_ip
+from hub.web.templating import render, request_language
 
-router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_FIELDS = 40
+
+
+class PortalRoute(APIRoute):
+    """Answers a database that cannot be read or written with a plain 503 page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except StorageUnavailable as exc:
+                log.error("portal: storage unavailable: %s", exc)
+                return render(
+                    request,
+                    "portal/message.html",
+                    status_code=503,
+                    headers={"Retry-After": "30", **NO_STORE},
+                    mode="normal",
+                    message="unavailable",
+                )
+
+        return guarded
+
+
+router = APIRouter(include_in_schema=False, route_class=PortalRoute)
+
+
+def page(
+    request: Request,
+    hub: HubDep,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A portal page; every page knows the hub's mode (crisis and drill banners)."""
+    with hub.db.read() as session:
+        mode = get_mode(session)
+    return render(request, template, status_code=status_code, headers=headers, mode=mode, **context)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnouncementView:
+    """An announcement as one visitor sees it: in their language when a translation exists."""
+
+    title: str
+    body: str
+    priority: str
+    lang: str
+    untranslated: bool
+    when: str
+
+
+def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView:
+    translation = announcement.translations.get(lang) or {}
+    when = as_utc(announcement.created_at).astimezone().strftime("%d-%m %H:%M")
+    if lang != "nl" and translation.get("title") and translation.get("body"):
+        title, body, shown_lang = translation["title"], translation["body"], lang
+    else:
+        title, body, shown_lang = announcement.title, announcement.body, "nl"
+    return AnnouncementView(
+        title=title,
+        body=body,
+        priority=announcement.priority,
+        lang=shown_lang,
+        untranslated=shown_lang != lang,
+        when=when,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, hub: HubDep) -> HTMLResponse:
+    lang = request_language(request)
     with hub.db.read() as session:
-        active = announcements.active_announcements(session, limit=3)
-    return render(request, "portal/home.html", announcements=active)
+        active = announcements.active_announcements(session, limit=5)
+        board = status_board(session)
+    return page(
+        request,
+        hub,
+        "portal/home.html",
+        announcements=[show_announcement(a, lang) for a in active],
+        board=board,
+        needs=forms.NEEDS,
+    )
+
+
+@router.get("/announcements", response_class=HTMLResponse)
+def announcement_list(request: Request, hub: HubDep) -> HTMLResponse:
+    lang = request_language(request)
+    with hub.db.read() as session:
+        active = announcements.active_announcements(session)
+    return page(
+        request, hub, "portal/announcements.html", announcements=[show_announcement(a, lang) for a in active]
+    )
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+def privacy(request: Request, hub: HubDep) -> HTMLResponse:
+    return page(request, hub, "portal/privacy.html", share=hub.settings.sync_share)
+
+
+# --- forms --------------------------------------------------------------------------------
+
+Saver = Callable[[Session, HubContext, BaseModel, str], SQLModel]
+
+
+def _save_checkin(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+    assert isinstance(data, CheckInCreate)
+    return residents.create_checkin(session, ctx, data, source="portal", key=key)
+
+
+def _save_need(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+    assert isinstance(data, NeedCreate)
+    return residents.create_need(session, ctx, data, source="portal", key=key)
+
+
+def _save_offer(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+    assert isinstance(data, OfferCreate)
+    return residents.create_offer(session, ctx, data, key=key)
+
+
+def _save_household(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+    assert isinstance(data, HouseholdCreate)
+    return residents.register_household(session, ctx, data, key=key)
+
+
+@dataclass(frozen=True)
+class PortalForm:
+    kind: str
+    path: str
+    template: str
+    model: type[SQLModel]
+    save: Saver
+
+
+PORTAL_FORMS: dict[str, PortalForm] = {
+    form.kind: form
+    for form in (
+        PortalForm("checkin", "/checkin", "portal/checkin.html", CheckIn, _save_checkin),
+        PortalForm("need", "/need", "portal/need.html", Need, _save_need),
+        PortalForm("offer", "/offer", "portal/offer.html", Offer, _save_offer),
+        PortalForm("household", "/register", "portal/register.html", Household, _save_household),
+    )
+}
+
+CHOICES: dict[str, Any] = {
+    "statuses": forms.STATUSES,
+    "needs": forms.NEEDS,
+    "urgencies": forms.URGENCIES,
+    "offers": forms.OFFERS,
+    "attention": forms.ATTENTION,
+    "registered_by": forms.REGISTERED_BY,
+}
+
+
+def form_page(
+    request: Request,
+    hub: HubDep,
+    form: PortalForm,
+    *,
+    token: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        request,
+        hub,
+        form.template,
+        status_code=status_code,
+        headers={**NO_STORE, **(headers or {})},
+        token=token or forms.new_token(),
+        values=values or {},
+        errors=errors or {},
+        problem=problem,
+        **CHOICES,
+    )
+
+
+def _kept(form_data: FormData) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The text fields as sent (first value of each), and every value of each."""
+    first: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for name, value in form_data.multi_items():
+        if isinstance(value, str):
+            first.setdefault(name, value)
+            lists.setdefault(name, []).append(value)
+    return first, lists
+
+
+async def _read_fields(request: Request) -> forms.Fields | None:
+    try:
+        async with request.form(max_files=0, max_fields=MAX_FIELDS) as form_data:
+            first, lists = _kept(form_data)
+    except (StarletteHTTPException, ValueError, UnicodeError):  # a broken body: not a form at all
+        return None
+    except BaseExceptionGroup as group:
+        # A streamed body over the limit: BodyLimit's signal reaches us wrapped in the task
+        # group of a BaseHTTPMiddleware. Unwrap it so that BodyLimit answers 413, not a 500.
+        too_large = group.subgroup(lambda exc: isinstance(exc, security._TooLarge))
+        if too_large is None:
+            raise
+        raise too_large.exceptions[0] from None
+    return forms.Fields(first, lists)
+
+
+async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
+    if not request.app.state.rate_limiter.allow(client_ip(request)):
+        return page(
+            request,
+            hub,
+            "portal/message.html",
+            status_code=429,
+            headers={"Retry-After": "60", **NO_STORE},
+            message="busy",
+        )
+    lang = request_language(request)
+    fields = await _read_fields(request)
+    with i18n.using(lang):
+        if fields is None:
+            return form_page(
+                request,
+                hub,
+                form,
+                problem=_("The form did not arrive whole. Fill it in again."),
+                status_code=400,
+            )
+        values = {**fields.values(), "special_attention": fields.many("special_attention")}
+        token = fields.text("token")
+        if not forms.valid_token(token):
+            return form_page(
+                request,
+                hub,
+                form,
+                values=values,
+                problem=_("This form is out of date. Check your answers and press Send again."),
+                status_code=400,
+            )
+        try:
+            data = forms.read_form(forms.FORMS[form.kind], fields)
+        except forms.FormErrors as exc:
+            return form_page(
+                request, hub, form, token=token, values=values, errors=exc.fields, status_code=422
+            )
+        try:
+            record = await hub.db.writer.run(
+                lambda session: form.save(session, hub.ctx, data, f"form:{token}")
+            )
+        except StorageUnavailable as exc:
+            log.error("portal: %s not saved: %s", form.kind, exc)
+            return form_page(
+                request,
+                hub,
+                form,
+                token=token,
+                values=values,
+                problem=_("Not saved. The hub cannot save right now. Wait a minute and press Send again."),
+                status_code=503,
+                headers={"Retry-After": "30"},
+            )
+        except Conflict:
+            return form_page(
+                request,
+                hub,
+                form,
+                values=values,
+                problem=_("This form is out of date. Check your answers and press Send again."),
+                status_code=409,
+            )
+    count_submission(hub, form.kind)
+    record_id = getattr(record, "id", "")
+    return RedirectResponse(f"/bedankt/{form.kind}/{record_id}?t={token}&lang={lang}", status_code=303)
+
+
+def _form_routes(form: PortalForm) -> None:
+    async def show(request: Request, hub: HubDep) -> HTMLResponse:
+        return form_page(request, hub, form)
+
+    async def post(request: Request, hub: HubDep) -> Response:
+        return await submit(request, hub, form)
+
+    router.add_api_route(
+        form.path, show, methods=["GET"], response_class=HTMLResponse, name=f"{form.kind}_form"
+    )
+    router.add_api_route(form.path, post, methods=["POST"], name=f"{form.kind}_submit")
+
+
+for _form in PORTAL_FORMS.values():
+    _form_routes(_form)
+
+
+@router.get("/bedankt/{kind}/{record_id}", response_class=HTMLResponse)
+def confirmation(request: Request, hub: HubDep, kind: str, record_id: str) -> HTMLResponse:
+    """What was just saved, for the holder of the form's token only."""
+    token = request.query_params.get("t", "")
+    form = PORTAL_FORMS.get(kind)
+    record = None
+    if form is not None and forms.valid_token(token):
+        with hub.db.read() as session:
+            seen = session.get(IdempotencyKey, f"form:{token}")
+            if seen is not None and seen.kind == kind and seen.record_id == record_id:
+                model: Any = form.model
+                record = session.exec(select(model).where(model.id == record_id)).first()
+    if form is None or record is None:
+        return page(
+            request, hub, "portal/message.html", status_code=404, headers=NO_STORE, message="not_found"
+        )
+    return page(
+        request,
+        hub,
+        "portal/thanks.html",
+        headers=NO_STORE,
+        kind=kind,
+        record=record,
+        form_path=form.path,
+        label=label,
+    )
+
+
+def label(group: str, value: str) -> str:
+    """A vocabulary value in the page's words (the value itself when it has no label)."""
+    return _(forms.LABELS.get(group, {}).get(value, value))

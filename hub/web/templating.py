@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from hub import i18n
 
@@ -23,27 +25,48 @@ env = Environment(
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
+def icon(name: str, size: str = "") -> Markup:
+    """A pictogram from the sprite ``/static/icons.svg``; decorative, the words beside it count."""
+    extra = f" i-{size}" if size else ""
+    return Markup(
+        '<svg class="i{}" aria-hidden="true" focusable="false"><use href="/static/icons.svg#{}"/></svg>'
+    ).format(extra, name)
+
+
+env.globals["icon"] = icon
+
+
 def request_language(request: Request) -> str:
     hub = request.app.state.hub
     choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return i18n.negotiate(choice, request.headers.get("accept-language"), hub.settings.default_lang)
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def language_url(request: Request, code: str) -> str:
+    """This page in language ``code``: one tap, the rest of the query kept."""
+    params = {**request.query_params, "lang": code}
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
     """Render ``template`` in the request's language; remember an explicit ``?lang=`` choice."""
     lang = request_language(request)
-    token = i18n.activate(lang)
-    try:
+    with i18n.using(lang):
         html = env.get_template(template).render(
             request=request,
             lang=i18n.LANGUAGES[lang],
             languages=i18n.available_languages(),
+            language_url=lambda code: language_url(request, code),
             hub=request.app.state.hub,
             **context,
         )
-    finally:
-        i18n._current.reset(token)
-    response = HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
     chosen = request.query_params.get("lang")
     if chosen and chosen == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
