@@ -51,7 +51,7 @@ def paginate(
     if cursor is not None:
         if not cursor.isdigit():
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                422,
                 [
                     {
                         "field": "cursor",
