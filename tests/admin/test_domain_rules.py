@@ -40,7 +40,7 @@ def test_announcement_summary_fits() -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
         ("+31 6 123", "'+31 6 123"),
         ("-1+2", "'-1+2"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -60,7 +60,9 @@ def test_offers_match_needs_by_category() -> None:
     assert fits("generator", "medical_device")
     assert fits("first_aid", "medicine")
     assert not fits("language", "water")
-    matched = match_offers([("n1", "water"), ("n2", "power")], [("o1", "car"), ("o2", "generator"), ("o3", "space")])
+    matched = match_offers(
+        [("n1", "water"), ("n2", "power")], [("o1", "car"), ("o2", "generator"), ("o3", "space")]
+    )
     assert matched == {"n1": ["o1", "o3"], "n2": ["o2", "o3"]}
 
 
@@ -92,7 +94,9 @@ def test_escalation_waits_for_the_threshold_and_skips_reached_or_tasked() -> Non
 
 
 def test_cap_alert_is_cap_1_2_and_drills_are_exercises() -> None:
-    source = CapSource("01ABC", "Kook water <nu>", "Drie minuten & langer", "urgent", T0, T0 + timedelta(days=1), drill=True)
+    source = CapSource(
+        "01ABC", "Kook water <nu>", "Drie minuten & langer", "urgent", T0, T0 + timedelta(days=1), drill=True
+    )
     xml = build_alert(source, sender="buurtbaken-1", sender_name="Buurtbaken")
     root = ET.fromstring(xml.encode())
     ns = {"cap": CAP_NS}

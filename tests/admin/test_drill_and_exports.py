@@ -38,13 +38,15 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
             s, hub.ctx, NeedCreate(address="Molenweg 1", category="food", description="brood")
         )
     )
-    homes = [w(lambda s, a=a: _household(s, hub, a)) for a in ("Kerkstraat 5", "Kerkstraat 7", "Dorpsstraat 8")]
+    homes = [
+        w(lambda s, a=a: _household(s, hub, a)) for a in ("Kerkstraat 5", "Kerkstraat 7", "Dorpsstraat 8")
+    ]
     anna = w(lambda s: volunteers.register(s, hub.ctx, "Anna", "!a1b2c3d4", actor="coord"))
     w(lambda s: drills.set_mode(s, hub.ctx, "drill", actor="coord"))
     with hub.db.read() as session:
         start = drills.open_drill(session).started_at  # type: ignore[union-attr]
 
-    def at(minutes: float):  # noqa: ANN202
+    def at(minutes: float):
         return start + timedelta(minutes=minutes)
 
     def checkin(address: str, minutes: float) -> None:
@@ -61,14 +63,20 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
     checkin("Kerkstraat 7", 50)
 
     def door_knock(s: Session) -> None:
-        task = tasks.create_task(s, hub.ctx, kind="door_knock", household_id=homes[2].id, volunteer_id=anna.id, actor="c")
+        task = tasks.create_task(
+            s, hub.ctx, kind="door_knock", household_id=homes[2].id, volunteer_id=anna.id, actor="c"
+        )
         task.created_at = task.sent_at = at(20)
         tasks.accept(s, hub.ctx, task.id)
         task.accepted_at = at(26)
         tasks.done(s, hub.ctx, task.id)
         task.done_at = at(70)  # the last special-attention household, 70 minutes in
         s.add(task)
-        s.add(MeshMessage(from_node=1, node_id="!a1b2c3d4", packet_id=7, text="JA", drill=True, created_at=at(26)))
+        s.add(
+            MeshMessage(
+                from_node=1, node_id="!a1b2c3d4", packet_id=7, text="JA", drill=True, created_at=at(26)
+            )
+        )
         s.exec(select(MeshOutbound)).one().airtime = 0.4
         s.add(residents.create_offer(s, hub.ctx, OfferCreate(category="car", description="rijden")))
 
@@ -115,8 +123,16 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
 
 def _seed(hub: Hub) -> None:
     w = hub.db.writer.run_sync
-    w(lambda s: residents.create_checkin(s, hub.ctx, CheckInCreate(address="Kerkstraat 1", status="ok", note="=1+2")))
-    w(lambda s: residents.create_offer(s, hub.ctx, OfferCreate(category="car", description="@SUM(A1)", contact="+31 6")))
+    w(
+        lambda s: residents.create_checkin(
+            s, hub.ctx, CheckInCreate(address="Kerkstraat 1", status="ok", note="=1+2")
+        )
+    )
+    w(
+        lambda s: residents.create_offer(
+            s, hub.ctx, OfferCreate(category="car", description="@SUM(A1)", contact="+31 6")
+        )
+    )
     w(lambda s: _household(s, hub, "Kerkstraat 5"))
     w(lambda s: volunteers.register(s, hub.ctx, "-Anna", "!a1b2c3d4", actor="coord"))
     w(lambda s: tasks.create_task(s, hub.ctx, kind="check", address="Kerkstraat 9", actor="coord"))
@@ -150,7 +166,13 @@ def _cli(settings: Settings, *args: str, stdin: str = "") -> subprocess.Complete
         "PYTHONPATH": str(REPO),
     }
     return subprocess.run(
-        [sys.executable, "-m", "hub", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-m", "hub", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -168,8 +190,14 @@ def test_cli_user_token_export_and_backup(settings: Settings, tmp_path: Path) ->
 
     with LiveServer(settings) as live:
         with live.client() as http:
-            assert http.get("/api/v1/admin/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-            assert http.get("/api/v1/admin/tasks", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+            assert (
+                http.get("/api/v1/admin/tasks", headers={"Authorization": f"Bearer {token}"}).status_code
+                == 200
+            )
+            assert (
+                http.get("/api/v1/admin/tasks", headers={"Authorization": f"Bearer {token}x"}).status_code
+                == 401
+            )
             from tests.admin.conftest import login
 
             assert login(http, "marie", "lang genoeg wachtwoord").headers["location"] == "/admin"

@@ -51,14 +51,20 @@ def test_transitions_write_outbox_events_and_audit_only_for_people(hub: Hub) -> 
     anna = volunteer(hub, "Anna", "!a1b2c3d4")
     need = hub.db.writer.run_sync(
         lambda s: residents.create_need(
-            s, hub.ctx, NeedCreate(address="Dorpsstraat 3", category="water", urgency="urgent", description="2 kids")
+            s,
+            hub.ctx,
+            NeedCreate(address="Dorpsstraat 3", category="water", urgency="urgent", description="2 kids"),
         )
     )
     task = hub.db.writer.run_sync(
-        lambda s: tasks.create_task(s, hub.ctx, kind="delivery", need_id=need.id, volunteer_id=anna.id, actor="coord")
+        lambda s: tasks.create_task(
+            s, hub.ctx, kind="delivery", need_id=need.id, volunteer_id=anna.id, actor="coord"
+        )
     )
     assert (task.status, task.address, task.note, task.attempts) == ("sent", "Dorpsstraat 3", "2 kids", 1)
-    hub.db.writer.run_sync(lambda s: tasks.accept(s, hub.ctx, task.id))  # from the handset: no person acting here
+    hub.db.writer.run_sync(
+        lambda s: tasks.accept(s, hub.ctx, task.id)
+    )  # from the handset: no person acting here
     hub.db.writer.run_sync(lambda s: tasks.accept(s, hub.ctx, task.id))  # a repeated JA changes nothing
     hub.db.writer.run_sync(lambda s: tasks.done(s, hub.ctx, task.id))
     with hub.db.read() as session:
@@ -84,7 +90,9 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
     assert [t.id for t in moved] == [task.id]
     with hub.db.read() as session:
         again = session.exec(select(Task)).one()
-        texts = [(m.dest, m.text) for m in session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()]
+        texts = [
+            (m.dest, m.text) for m in session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()
+        ]
     assert (again.volunteer_id, again.status, again.attempts) == (bram.id, "sent", 2)
     assert texts[1] == ("!a1b2c3d4", "T1 gaat naar een ander. Niets meer doen. Dank!")
     assert texts[2][0] == "!b2c3d4e5"
@@ -130,9 +138,9 @@ def test_heard_updates_the_handset_state(hub: Hub) -> None:
     hub.db.writer.run_sync(lambda s: volunteers.delete_volunteer(s, hub.ctx, anna.id, actor="coord"))
     with hub.db.read() as session:
         assert session.exec(select(Volunteer)).first() is None
-        assert session.exec(select(OutboxEvent).where(OutboxEvent.type == "volunteer.deleted")).one().data == {
-            "id": anna.id
-        }
+        assert session.exec(
+            select(OutboxEvent).where(OutboxEvent.type == "volunteer.deleted")
+        ).one().data == {"id": anna.id}
 
 
 def test_status_summary_is_merged_not_piled_up(hub: Hub) -> None:
@@ -148,5 +156,3 @@ def test_status_summary_is_merged_not_piled_up(hub: Hub) -> None:
     assert len(rows) == 1
     assert "1 ingecheckt, 1 hulp" in rows[0].text
     assert len(rows[0].text.encode()) <= 200
-
-
