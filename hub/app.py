@@ -15,7 +15,7 @@ from hub import __version__, i18n
 from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
-from hub.web import api, captive, ops, portal
+from hub.web import admin, api, captive, ops, portal
 from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(captive.router)
     app.include_router(portal.router)
+    app.include_router(admin.api_router)
+    app.include_router(admin.pages_router)
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 
     _install_error_handlers(app)

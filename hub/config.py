@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    wifi_ssid: str = Field(default="Buurtbaken", min_length=1, max_length=32)
 
     @field_validator("federation_peers", "admin_networks", mode="before")
     @classmethod

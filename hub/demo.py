@@ -119,6 +119,40 @@ def seed(session: Session, hub: Hub) -> None:
             category="car", description="Ik kan water halen bij het uitgiftepunt", address="Molenweg 6"
         ),
     )
+    seed_volunteers(session, hub)
+
+
+VOLUNTEERS = [("Anna", "!a1b2c3d4"), ("Bram", "!b2c3d4e5"), ("Chantal", "!c3d4e5f6"), ("Dirk (papier)", None)]
+
+
+def seed_volunteers(session: Session, hub: Hub) -> None:
+    from hub.services import volunteers
+
+    made = [volunteers.register(session, hub.ctx, name, node, actor="demo") for name, node in VOLUNTEERS]
+    for household in session.exec(select(Household).order_by(Household.pk)).all():  # type: ignore[arg-type]
+        household.buddy_volunteer_id = made[(household.pk or 0) % 3].id
+        session.add(household)
+
+
+def with_demo_coordinator(hub: Hub) -> None:
+    """A coordinator ``demo`` with a fresh random password, shown in the start-up banner."""
+    import secrets
+
+    from hub.models import User
+    from hub.services import accounts
+
+    password = secrets.token_urlsafe(9)
+    hub.ctx.metrics.setdefault("banner", []).append(f"demo login: demo / {password}")
+
+    def job(session: Session) -> None:
+        user = session.exec(select(User).where(User.name == "demo")).first()
+        if user is None:
+            accounts.create_user(session, "demo", password, actor="demo")
+        else:
+            user.password_hash = accounts.hash_password(password)
+            session.add(user)
+
+    hub.on_start.append(lambda h: h.db.writer.run_sync(job))
 
 
 def seed_if_empty(hub: Hub) -> None:

@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
     hub = Hub.from_settings(settings)
     if demo:
-        from hub.demo import seed_if_empty
+        from hub.demo import seed_if_empty, with_demo_coordinator
 
         hub.on_start.append(seed_if_empty)
+        with_demo_coordinator(hub)
+    from hub.jobs import Scheduler
+
+    hub.add_link(Scheduler(hub))
     return hub
 
 

@@ -30,7 +30,7 @@ class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     pk: int | None = pk_field()
     id: str = id_field()
-    number: int = Field(unique=True, index=True)
+    number: int = Field(index=True)  # unique among unfinished tasks (see services.tasks)
     kind: str = Field(max_length=12)
     address: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=280)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,7 +32,6 @@ from hub.services.context import HubContext
 from hub.services.neighbourhood import status_board
 from hub.services.state import get_mode
 from hub.web import portal_forms as forms
-from hub.web import security
 from hub.web.api import count_submission
 from hub.web.deps import HubDep, client_ip
 from hub.web.templating import render, request_language
@@ -148,25 +147,32 @@ def privacy(request: Request, hub: HubDep) -> HTMLResponse:
 
 # --- forms --------------------------------------------------------------------------------
 
-Saver = Callable[[Session, HubContext, BaseModel, str], SQLModel]
+class Saved(Protocol):
+    """What a form's service returns: the stored record (or its summary), by id."""
+
+    @property
+    def id(self) -> str: ...
 
 
-def _save_checkin(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+Saver = Callable[[Session, HubContext, BaseModel, str], Saved]
+
+
+def _save_checkin(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
     assert isinstance(data, CheckInCreate)
     return residents.create_checkin(session, ctx, data, source="portal", key=key)
 
 
-def _save_need(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+def _save_need(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
     assert isinstance(data, NeedCreate)
     return residents.create_need(session, ctx, data, source="portal", key=key)
 
 
-def _save_offer(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+def _save_offer(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
     assert isinstance(data, OfferCreate)
     return residents.create_offer(session, ctx, data, key=key)
 
 
-def _save_household(session: Session, ctx: HubContext, data: BaseModel, key: str) -> SQLModel:
+def _save_household(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
     assert isinstance(data, HouseholdCreate)
     return residents.register_household(session, ctx, data, key=key)
 
@@ -243,13 +249,6 @@ async def _read_fields(request: Request) -> forms.Fields | None:
             first, lists = _kept(form_data)
     except (StarletteHTTPException, ValueError, UnicodeError):  # a broken body: not a form at all
         return None
-    except BaseExceptionGroup as group:
-        # A streamed body over the limit: BodyLimit's signal reaches us wrapped in the task
-        # group of a BaseHTTPMiddleware. Unwrap it so that BodyLimit answers 413, not a 500.
-        too_large = group.subgroup(lambda exc: isinstance(exc, security._TooLarge))
-        if too_large is None:
-            raise
-        raise too_large.exceptions[0] from None
     return forms.Fields(first, lists)
 
 
@@ -317,7 +316,7 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
                 status_code=409,
             )
     count_submission(hub, form.kind)
-    record_id = getattr(record, "id", "")
+    record_id = record.id
     return RedirectResponse(f"/bedankt/{form.kind}/{record_id}?t={token}&lang={lang}", status_code=303)
 
 

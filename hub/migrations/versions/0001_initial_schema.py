@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:00:46.894998
+Create Date: 2026-11-28 21:04:22.627100
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_id'), ['id'], unique=True)
-        batch_op.create_index(batch_op.f('ix_tasks_number'), ['number'], unique=True)
+        batch_op.create_index(batch_op.f('ix_tasks_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_volunteer_id'), ['volunteer_id'], unique=False)
 

@@ -1,0 +1,102 @@
+"""Admin sub-commands: ``hub user add``, ``hub token create``, ``hub export``, ``hub backup``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from hub.config import load_settings
+from hub.errors import ValidationError
+from hub.runtime import Hub
+from hub.services import accounts, backup, exports
+
+
+def _hub() -> Hub:
+    hub = Hub.from_settings(load_settings())
+    hub.db.start()
+    return hub
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password again: ")
+    if first != second:
+        raise ValidationError("the passwords differ", "password")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    hub = _hub()
+    try:
+        user = hub.db.writer.run_sync(
+            lambda s: accounts.create_user(s, args.name, password, role=args.role, actor="cli")
+        )
+    finally:
+        hub.db.close()
+    print(f"user {user.name} ({user.role}) created")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    hub = _hub()
+    try:
+        token = hub.db.writer.run_sync(lambda s: accounts.create_token(s, args.name, actor="cli"))
+    finally:
+        hub.db.close()
+    print(f"API token {args.name!r} created. It is shown once; keep it secret:")
+    print(token)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    hub = _hub()
+    try:
+        with hub.db.read() as session:
+            content, _media, _name = exports.export(session, args.format, hub.settings.id, hub.settings.name)
+    finally:
+        hub.db.close()
+    if args.out:
+        Path(args.out).write_bytes(content)
+        print(f"{args.format} export written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    Hub.from_settings(settings).db.close()  # make sure the database exists and is migrated
+    path = backup.make_backup(settings, Path(args.to) if args.to else None)
+    print(path)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("user", help="coordinator accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="add a coordinator (asks for the password twice)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=accounts.ROLES, default="coordinator")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=cmd_user_add)
+
+    token = commands.add_parser("token", help="API tokens for the admin API")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="create a bearer token (printed as the last line)")
+    create.add_argument("name")
+    create.set_defaults(handler=cmd_token_create)
+
+    export = commands.add_parser("export", help="export records (json, csv zip, cap zip)")
+    export.add_argument("--format", choices=exports.FORMATS, required=True)
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    backup_cmd = commands.add_parser("backup", help="copy the database with SQLite's online backup")
+    backup_cmd.add_argument("--to", help="directory (default: HUB_BACKUP_DIR or <data dir>/backups)")
+    backup_cmd.set_defaults(handler=cmd_backup)

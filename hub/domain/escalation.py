@@ -1,0 +1,61 @@
+"""Who must be visited: the door-knock list and the overdue-check-in rule.
+
+A special-attention household is *reached* once, since the reference moment (the start of
+crisis or drill mode), it checked in, was checked in by a volunteer, or a task for it was done.
+The door-knock list is every household not yet reached, grouped by street in walking order.
+
+Escalation: when crisis mode has lasted ``hours`` and a household is still not reached and has no
+task yet, it gets an automatic door-knock task, preferably for its buddy volunteer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from hub.domain.addresses import walking_order
+
+_HOUSE_NUMBER = re.compile(r"[\s,]*\d+\s*[A-Za-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class AttentionHousehold:
+    id: str
+    address: str
+    special_attention: tuple[str, ...]
+    buddy_volunteer_id: str | None = None
+    note: str | None = None
+
+
+def door_knock_list(
+    households: Iterable[AttentionHousehold], reached_ids: set[str]
+) -> list[AttentionHousehold]:
+    """Households not yet reached, in walking order."""
+    return sorted((h for h in households if h.id not in reached_ids), key=lambda h: walking_order(h.address))
+
+
+def by_street(households: Sequence[AttentionHousehold]) -> list[tuple[str, list[AttentionHousehold]]]:
+    """``households`` (already in walking order) grouped by street, keeping the order."""
+    groups: list[tuple[str, list[AttentionHousehold]]] = []
+    for _key, members in groupby(households, key=lambda h: walking_order(h.address)[0]):
+        items = list(members)
+        street = _HOUSE_NUMBER.sub("", items[0].address).strip() or items[0].address
+        groups.append((street, items))
+    return groups
+
+
+def due_for_door_knock(
+    households: Iterable[AttentionHousehold],
+    reached_ids: set[str],
+    with_task_ids: set[str],
+    since: datetime | None,
+    now: datetime,
+    hours: float,
+) -> list[AttentionHousehold]:
+    """Households that get an automatic door-knock task now (empty outside crisis/drill)."""
+    if since is None or now - since < timedelta(hours=hours):
+        return []
+    return [h for h in door_knock_list(households, reached_ids) if h.id not in with_task_ids]

@@ -1,0 +1,129 @@
+"""Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
+
+- escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
+- re-offer of unaccepted tasks (every minute) after ``HUB_TASK_ACCEPT_MINUTES``;
+- a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
+  priority; a summary still waiting in the queue is replaced, not added to);
+- a nightly SQLite backup (03:30 local time) with rotation.
+
+Announcement expiry needs no job: every read filters on ``expires_at``.
+Each job is a plain function of the hub, so tests call them directly. Jobs hand their writes to
+the writer like everybody else.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from hub.domain.task_text import status_summary
+from hub.models import CheckIn, MeshOutbound, Need, Task
+from hub.models.base import utcnow
+from hub.runtime import Hub
+from hub.services import backup, escalation, tasks
+from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
+from hub.services.state import get_mode
+
+log = logging.getLogger(__name__)
+
+
+def escalation_job(hub: Hub, hours: float | None = None, now: datetime | None = None) -> list[Task]:
+    limit = hub.settings.escalation_hours if hours is None else hours
+    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, now))
+
+
+def reoffer_job(hub: Hub, minutes: float | None = None, now: datetime | None = None) -> list[Task]:
+    limit = hub.settings.task_accept_minutes if minutes is None else minutes
+    return hub.db.writer.run_sync(lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now))
+
+
+def summary_text(session: Session) -> str:
+    since = escalation.reference_time(session)
+    checkins = select(func.count(func.distinct(CheckIn.address_key)))
+    helps = checkins.where(CheckIn.status == "help")
+    if since is not None:
+        checkins = checkins.where(col(CheckIn.created_at) >= since)
+        helps = helps.where(col(CheckIn.created_at) >= since)
+    needs = select(func.count()).select_from(Need).where(Need.status == "open")
+    return status_summary(
+        datetime.now().astimezone().strftime("%H:%M"),
+        int(session.exec(checkins).one()),
+        int(session.exec(helps).one()),
+        int(session.exec(needs).one()),
+        len(escalation.current_door_knock_list(session)),
+    )
+
+
+def summary_job(hub: Hub) -> MeshOutbound | None:
+    def job(session: Session) -> MeshOutbound | None:
+        if get_mode(session) == "normal":
+            return None
+        text = summary_text(session)
+        waiting = session.exec(
+            select(MeshOutbound).where(
+                MeshOutbound.priority == int(SendPriority.SUMMARY), MeshOutbound.status == "queued"
+            )
+        ).first()
+        if waiting is not None:  # merge: the newest figures replace the ones not yet sent
+            waiting.text = text
+            waiting.created_at = utcnow()
+            session.add(waiting)
+            return waiting
+        return enqueue_text(session, hub.ctx, BROADCAST, text, SendPriority.SUMMARY)
+
+    return hub.db.writer.run_sync(job)
+
+
+def backup_job(hub: Hub) -> None:
+    try:
+        backup.make_backup(hub.settings)
+    except Exception:
+        log.exception("nightly backup failed")
+
+
+class Scheduler:
+    """The hub link that runs the jobs above on a background thread."""
+
+    name = "scheduler"
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+        self._errors = 0
+        self._last_run: dict[str, str] = {}
+
+    def _guard(self, name: str, fn: Any) -> Any:
+        def run() -> None:
+            try:
+                fn(self.hub)
+                self._last_run[name] = utcnow().isoformat()
+            except Exception:
+                self._errors += 1
+                log.exception("job %s failed", name)
+
+        return run
+
+    def start(self) -> None:
+        s = self._scheduler
+        s.add_job(self._guard("escalation", escalation_job), "interval", minutes=5, id="escalation")
+        s.add_job(self._guard("reoffer", reoffer_job), "interval", minutes=1, id="reoffer")
+        s.add_job(self._guard("summary", summary_job), "interval", minutes=60, id="summary")
+        s.add_job(self._guard("backup", backup_job), "cron", hour=3, minute=30, id="backup")
+        s.start()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "state": "running" if self._scheduler.running else "stopped",
+            "connected": self._scheduler.running,
+            "errors": self._errors,
+            "last_run": dict(self._last_run),
+        }

@@ -1,0 +1,190 @@
+"""Coordinator accounts, login sessions and API tokens.
+
+Passwords are hashed with argon2id. Sessions and API tokens are random strings handed to the
+client once; the database keeps only their SHA-256, so a copy of the database logs nobody in.
+After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for
+:data:`LOCK_MINUTES` (each further failure starts the lock again); the web layer adds a
+per-client limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, delete, select
+
+from hub.errors import Conflict, ValidationError
+from hub.models import AdminSession, ApiToken, User
+from hub.models.base import as_utc, utcnow
+from hub.services.audit import record
+
+ROLES = ("coordinator", "viewer")
+MAX_FAILURES = 5
+LOCK_MINUTES = 5
+SESSION_HOURS = 12
+MIN_PASSWORD = 10
+
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
+_DUMMY_HASH = _hasher.hash("not a real password, for constant time")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"the password needs at least {MIN_PASSWORD} characters", "password")
+    return _hasher.hash(password)
+
+
+def create_user(session: Session, name: str, password: str, *, role: str = "coordinator", actor: str) -> User:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationError("a name of 1 to 80 characters", "name")
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
+    if session.exec(select(User).where(User.name == name)).first():
+        raise Conflict(f"a user named {name!r} already exists")
+    user = User(name=name, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.create", user.id, name=name, role=role)
+    return user
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """The outcome of checking a password (done outside the writer: argon2 is slow on purpose)."""
+
+    user_id: str | None
+    ok: bool
+    locked: bool
+
+
+def check_password(read: Session, name: str, password: str, now: datetime | None = None) -> LoginCheck:
+    moment = now or utcnow()
+    user = read.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return LoginCheck(None, ok=False, locked=False)
+    if user.locked_until is not None and as_utc(user.locked_until) > moment:
+        return LoginCheck(user.id, ok=False, locked=True)
+    return LoginCheck(user.id, ok=_verify(user.password_hash, password), locked=False)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def record_failure(session: Session, user_id: str | None, *, client: str) -> bool:
+    """Count a wrong password; returns whether the account is now locked."""
+    if user_id is None:
+        record(session, "anonymous", "login.failed", None, client=client)
+        return False
+    user = session.exec(select(User).where(User.id == user_id)).one()
+    user.failed_logins += 1
+    locked = user.failed_logins >= MAX_FAILURES
+    if locked:
+        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
+    session.add(user)
+    record(session, user.name, "login.failed", user.id, client=client, locked=locked)
+    return locked
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def start_session(session: Session, user_id: str, *, client: str, replaces: str | None = None) -> NewSession:
+    """A fresh session for a successful login; the one the browser had before is dropped."""
+    user = session.exec(select(User).where(User.id == user_id)).one()
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    if replaces:
+        session.exec(delete(AdminSession).where(col(AdminSession.token_hash) == token_hash(replaces)))
+    session.exec(delete(AdminSession).where(col(AdminSession.expires_at) < utcnow()))
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(hours=SESSION_HOURS)
+    session.add(
+        AdminSession(token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, expires_at=expires)
+    )
+    record(session, user.name, "login", user.id, client=client)
+    return NewSession(token, csrf, expires)
+
+
+def end_session(session: Session, token: str, *, actor: str) -> None:
+    session.exec(delete(AdminSession).where(col(AdminSession.token_hash) == token_hash(token)))
+    record(session, actor, "logout")
+
+
+def revoke_sessions(session: Session, user_id: str, *, actor: str) -> None:
+    session.exec(delete(AdminSession).where(col(AdminSession.user_id) == user_id))
+    record(session, actor, "sessions.revoke", user_id)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a logged-in person or an API token."""
+
+    name: str
+    role: str
+    via: str  # "session" | "token"
+    csrf_token: str | None = None
+    session_token: str | None = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "coordinator"
+
+
+def session_principal(read: Session, token: str, now: datetime | None = None) -> Principal | None:
+    row = read.get(AdminSession, token_hash(token))
+    if row is None or as_utc(row.expires_at) <= (now or utcnow()):
+        return None
+    user = read.exec(select(User).where(User.id == row.user_id)).first()
+    if user is None:
+        return None
+    return Principal(user.name, user.role, "session", csrf_token=row.csrf_token, session_token=token)
+
+
+def create_token(session: Session, name: str, *, actor: str) -> str:
+    """A new API token (coordinator rights); returned once, stored as its hash."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationError("a name of 1 to 80 characters", "name")
+    token = "bb_" + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, token_hash=token_hash(token))
+    session.add(row)
+    session.flush()
+    record(session, actor, "token.create", row.id, name=name)
+    return token
+
+
+def token_principal(read: Session, token: str) -> Principal | None:
+    row = read.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    if row is None or row.revoked:
+        return None
+    return Principal(f"token:{row.name}", "coordinator", "token")
+
+
+def revoke_token(session: Session, name: str, *, actor: str) -> int:
+    rows = session.exec(select(ApiToken).where(ApiToken.name == name, col(ApiToken.revoked).is_(False))).all()
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    record(session, actor, "token.revoke", None, name=name, count=len(rows))
+    return len(rows)

@@ -1,0 +1,196 @@
+"""Hub mode (normal, crisis, drill), drills with their after-action report, and wiping drill data.
+
+Records created while the hub is in drill mode carry ``drill=True``. Entering drill mode opens a
+:class:`~hub.models.Drill`; leaving it closes the drill and stores its report. Wiping removes
+drill records only; real records are never touched.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select, update
+
+from hub.domain.vocab import MODES, Mode
+from hub.errors import ValidationError
+from hub.models import Announcement, CheckIn, Drill, Household, MeshMessage, MeshOutbound, Need, Offer, Task
+from hub.models.base import as_utc, utcnow
+from hub.services.audit import record
+from hub.services.context import HubContext
+from hub.services.outbox import append_event
+from hub.services.state import get_mode, get_state, put_state
+
+TIMELINE_MINUTES = (15, 30, 60, 120, 240, 480, 1440)
+
+
+def mode_since(session: Session) -> datetime | None:
+    since = get_state(session, "mode").get("since")
+    return as_utc(datetime.fromisoformat(since)) if since else None
+
+
+def set_mode(session: Session, ctx: HubContext, mode: str, *, actor: str) -> Mode:
+    if mode not in MODES:
+        raise ValidationError(f"mode must be one of {', '.join(MODES)}", "mode")
+    current = get_mode(session)
+    if mode == current:
+        return current
+    now = utcnow()
+    if current == "drill":
+        drill = open_drill(session)
+        if drill is not None:
+            drill.ended_at = now
+            drill.report = drill_report(session, drill, now)
+            session.add(drill)
+    put_state(session, "mode", {"mode": mode, "since": now.isoformat(), "by": actor})
+    if mode == "drill":
+        session.add(Drill(started_at=now, started_by=actor))
+    record(session, actor, "mode.set", None, mode=mode, previous=current)
+    append_event(session, ctx, "hub.mode_changed", {"mode": mode, "previous": current})
+    new_mode: Mode = mode  # type: ignore[assignment]
+    return new_mode
+
+
+def open_drill(session: Session) -> Drill | None:
+    return session.exec(
+        select(Drill).where(col(Drill.ended_at).is_(None)).order_by(col(Drill.pk).desc())
+    ).first()
+
+
+def _minutes(start: datetime, moment: datetime | None) -> float | None:
+    return None if moment is None else round((as_utc(moment) - as_utc(start)).total_seconds() / 60, 2)
+
+
+def _stats(values: list[float]) -> dict[str, float | int | None]:
+    return {
+        "count": len(values),
+        "median_minutes": round(statistics.median(values), 2) if values else None,
+        "max_minutes": round(max(values), 2) if values else None,
+    }
+
+
+def drill_report(session: Session, drill: Drill, now: datetime | None = None) -> dict[str, Any]:
+    """The after-action figures of one drill, from the drill records made during it."""
+    start = as_utc(drill.started_at)
+    end = as_utc(drill.ended_at) if drill.ended_at else (now or utcnow())
+
+    def window(column: Any) -> Any:
+        return (col(column) >= start) & (col(column) <= end)
+
+    checkins = session.exec(
+        select(CheckIn)
+        .where(col(CheckIn.drill).is_(True), window(CheckIn.created_at))
+        .order_by(col(CheckIn.pk))
+    ).all()
+    households = session.exec(select(Household)).all()
+    by_key = {h.address_key: h.id for h in households}
+    household_ids = {h.id for h in households}
+
+    first_address: dict[str, datetime] = {}
+    first_household: dict[str, datetime] = {}
+    for checkin in checkins:
+        moment = as_utc(checkin.created_at)
+        first_address.setdefault(checkin.address_key, moment)
+        hid = checkin.household_id or by_key.get(checkin.address_key)
+        if hid in household_ids and hid is not None:
+            first_household.setdefault(hid, moment)
+    tasks = session.exec(select(Task).where(col(Task.drill).is_(True), window(Task.created_at))).all()
+    for task in tasks:
+        if task.status == "done" and task.household_id in household_ids and task.done_at is not None:
+            moment = as_utc(task.done_at)
+            hid = task.household_id
+            if hid is not None and (hid not in first_household or moment < first_household[hid]):
+                first_household[hid] = moment
+            first_address.setdefault(task.address, moment)
+
+    known_addresses = set(first_address) | {h.address_key for h in households}
+    duration = (end - start).total_seconds() / 60
+    marks = [float(m) for m in TIMELINE_MINUTES if m < duration] + [round(duration, 2)]
+    timeline = []
+    for minutes in marks:
+        cut = start + timedelta(minutes=minutes)
+        timeline.append(
+            {
+                "minutes": minutes,
+                "households": sum(1 for m in first_address.values() if m <= cut),
+                "special_attention": sum(1 for m in first_household.values() if m <= cut),
+            }
+        )
+    all_reached = len(first_household) == len(household_ids) and household_ids
+    accepted = [
+        _minutes(t.sent_at or t.created_at, t.accepted_at) for t in tasks if t.accepted_at is not None
+    ]
+    completed = [_minutes(t.accepted_at or t.created_at, t.done_at) for t in tasks if t.done_at is not None]
+    messages_in = session.exec(
+        select(func.count())
+        .select_from(MeshMessage)
+        .where(col(MeshMessage.drill).is_(True), window(MeshMessage.created_at))
+    ).one()
+    outbound = session.exec(
+        select(func.count(), func.coalesce(func.sum(MeshOutbound.airtime), 0.0)).where(
+            window(MeshOutbound.created_at)
+        )
+    ).one()
+    first_checkin = checkins[0].created_at if checkins else None
+    return {
+        "drill_id": drill.id,
+        "started_at": start.isoformat(),
+        "ended_at": end.isoformat(),
+        "duration_minutes": _minutes(start, end),
+        "minutes_to_first_checkin": _minutes(start, first_checkin),
+        "checkins": len(checkins),
+        "households_known": len(known_addresses),
+        "households_reached": len(first_address),
+        "households_share": round(len(first_address) / len(known_addresses), 3) if known_addresses else None,
+        "special_attention_registered": len(household_ids),
+        "special_attention_reached": len(first_household),
+        "special_attention_share": round(len(first_household) / len(household_ids), 3)
+        if household_ids
+        else None,
+        "minutes_to_last_special_attention": _minutes(start, max(first_household.values()))
+        if all_reached
+        else None,
+        "timeline": timeline,
+        "tasks": len(tasks),
+        "task_acceptance": _stats([m for m in accepted if m is not None]),
+        "task_completion": _stats([m for m in completed if m is not None]),
+        "tasks_failed": sum(1 for t in tasks if t.status == "failed"),
+        "messages_received": int(messages_in),
+        "messages_sent": int(outbound[0]),
+        "airtime_seconds": round(float(outbound[1]), 3),
+    }
+
+
+def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[str, int]:
+    """Delete every record made in drill mode; real records stay exactly as they were."""
+    drill_tasks = select(Task.id).where(col(Task.drill).is_(True))
+    drill_needs = select(Need.id).where(col(Need.drill).is_(True))
+    session.exec(
+        update(Task)
+        .where(col(Task.drill).is_(False), col(Task.need_id).in_(drill_needs))
+        .values(need_id=None)
+    )
+    counts: dict[str, int] = {}
+    counts["mesh_outbound"] = _delete(session, MeshOutbound, col(MeshOutbound.task_id).in_(drill_tasks))
+    for name, model in (
+        ("tasks", Task),
+        ("checkins", CheckIn),
+        ("needs", Need),
+        ("offers", Offer),
+        ("announcements", Announcement),
+        ("mesh_messages", MeshMessage),
+    ):
+        counts[name] = _delete(session, model, col(model.drill).is_(True))
+    drill_households = select(Household.id).where(col(Household.drill).is_(True))
+    _delete(session, CheckIn, col(CheckIn.household_id).in_(drill_households))
+    counts["households"] = _delete(session, Household, col(Household.drill).is_(True))
+    record(session, actor, "drill.wipe", None, **counts)
+    append_event(session, ctx, "drill.wiped", {"counts": counts})
+    return counts
+
+
+def _delete(session: Session, model: Any, condition: Any) -> int:
+    result = session.exec(delete(model).where(condition))
+    return int(result.rowcount or 0)

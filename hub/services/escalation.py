@@ -1,0 +1,101 @@
+"""Who has been reached, the door-knock list, and automatic door-knock tasks for silent households."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock
+from hub.models import CheckIn, Household, Task
+from hub.models.base import as_utc, utcnow
+from hub.services import tasks as task_service
+from hub.services import volunteers as volunteer_service
+from hub.services.audit import record
+from hub.services.context import HubContext
+from hub.services.drills import mode_since
+from hub.services.state import get_mode
+
+
+def attention_households(session: Session) -> list[AttentionHousehold]:
+    return [
+        AttentionHousehold(
+            id=h.id,
+            address=h.address,
+            special_attention=tuple(h.special_attention),
+            buddy_volunteer_id=h.buddy_volunteer_id,
+            note=h.note,
+        )
+        for h in session.exec(select(Household).order_by(col(Household.pk))).all()
+    ]
+
+
+def reached_at(session: Session, since: datetime | None) -> dict[str, datetime]:
+    """Household id → the first moment since ``since`` it was reached (check-in or a task done)."""
+    households = session.exec(select(Household.id, Household.address_key)).all()
+    by_key = {key: hid for hid, key in households}
+    first: dict[str, datetime] = {}
+
+    def seen(hid: str | None, moment: datetime) -> None:
+        if hid is None:
+            return
+        moment = as_utc(moment)
+        if hid not in first or moment < first[hid]:
+            first[hid] = moment
+
+    query = select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at)
+    if since is not None:
+        query = query.where(col(CheckIn.created_at) >= since)
+    for household_id, key, created_at in session.exec(query).all():
+        seen(household_id or by_key.get(key), created_at)
+    done = select(Task.household_id, Task.done_at).where(
+        Task.status == "done", col(Task.household_id).is_not(None)
+    )
+    if since is not None:
+        done = done.where(col(Task.done_at) >= since)
+    for household_id, done_at in session.exec(done).all():
+        if done_at is not None:
+            seen(household_id, done_at)
+    return first
+
+
+def reference_time(session: Session) -> datetime | None:
+    """Since when "reached" counts: the start of crisis or drill mode; ``None`` (ever) in normal mode."""
+    return mode_since(session) if get_mode(session) in ("crisis", "drill") else None
+
+
+def current_door_knock_list(session: Session) -> list[AttentionHousehold]:
+    return door_knock_list(attention_households(session), set(reached_at(session, reference_time(session))))
+
+
+def escalate_overdue(
+    session: Session, ctx: HubContext, hours: float, now: datetime | None = None
+) -> list[Task]:
+    """Door-knock tasks for special-attention households silent ``hours`` after crisis started."""
+    since = reference_time(session)
+    moment = now or utcnow()
+    query = select(Task.household_id).where(col(Task.household_id).is_not(None))
+    if since is not None:
+        query = query.where(col(Task.created_at) >= since)
+    with_task = {hid for hid in session.exec(query).all() if hid}
+    due = due_for_door_knock(
+        attention_households(session), set(reached_at(session, since)), with_task, since, moment, hours
+    )
+    created: list[Task] = []
+    for household in due:
+        volunteer_id = household.buddy_volunteer_id
+        if volunteer_id is None:
+            candidate = volunteer_service.next_available(session, exclude=set())
+            volunteer_id = candidate.id if candidate else None
+        task = task_service.create_task(
+            session,
+            ctx,
+            kind="door_knock",
+            actor="scheduler",
+            household_id=household.id,
+            volunteer_id=volunteer_id,
+            automatic=True,
+        )
+        record(session, "scheduler", "task.escalate", task.id, number=task.number, household=household.id)
+        created.append(task)
+    return created

@@ -1,0 +1,148 @@
+"""Exports for the municipality and for the hub's own records.
+
+- ``json``: one document, ``{"hub": ..., "exported_at": ..., "records": {<type>: [...]}}`` with
+  every record type (accounts without their password hashes; no session or token secrets).
+- ``csv``: a ZIP archive with one ``<type>.csv`` per record type (UTF-8, header row); every cell
+  that a spreadsheet could run as a formula is neutralised (see ``hub.domain.csv_safe``).
+- ``cap``: a ZIP archive with one CAP 1.2 ``<alert>`` XML file per announcement; drill
+  announcements have status ``Exercise``.
+
+Exports only read; they run beside the writer on a read session.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, select
+
+from hub.domain.cap_export import CapSource, build_alert
+from hub.domain.csv_safe import safe_cell
+from hub.models import (
+    Announcement,
+    AuditEntry,
+    CheckIn,
+    DeadLetter,
+    Drill,
+    Household,
+    HubState,
+    MeshMessage,
+    MeshOutbound,
+    Need,
+    Offer,
+    OutboxEvent,
+    Task,
+    User,
+    Volunteer,
+)
+from hub.models.base import utcnow
+
+FORMATS = ("json", "csv", "cap")
+RECORD_TYPES: dict[str, type[SQLModel]] = {
+    "households": Household,
+    "checkins": CheckIn,
+    "needs": Need,
+    "offers": Offer,
+    "announcements": Announcement,
+    "volunteers": Volunteer,
+    "tasks": Task,
+    "mesh_messages": MeshMessage,
+    "mesh_outbound": MeshOutbound,
+    "drills": Drill,
+    "audit_log": AuditEntry,
+    "outbox": OutboxEvent,
+    "dead_letters": DeadLetter,
+    "hub_state": HubState,
+    "users": User,
+}
+SECRET_FIELDS = {"users": {"password_hash", "failed_logins", "locked_until"}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def collect(session: Session) -> dict[str, list[dict[str, Any]]]:
+    records: dict[str, list[dict[str, Any]]] = {}
+    for name, model in RECORD_TYPES.items():
+        hidden = SECRET_FIELDS.get(name, set())
+        order = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+        rows = session.exec(select(model).order_by(order)).all()
+        records[name] = [
+            {k: _plain(v) for k, v in row.model_dump().items() if k not in hidden} for row in rows
+        ]
+    return records
+
+
+def export_json(session: Session, hub_id: str) -> bytes:
+    document = {"hub": hub_id, "exported_at": utcnow().isoformat(), "records": collect(session)}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        fields = list(rows[0])
+        writer = csv.writer(buffer)
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow(
+                [
+                    safe_cell(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
+                    for v in (row.get(f) for f in fields)
+                ]
+            )
+    return buffer.getvalue()
+
+
+def export_csv(session: Session) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in collect(session).items():
+            archive.writestr(f"{name}.csv", csv_text(rows))
+    return buffer.getvalue()
+
+
+def cap_alerts(session: Session, hub_id: str, hub_name: str) -> list[tuple[str, str]]:
+    """(file name, CAP XML) for every announcement, oldest first."""
+    result = []
+    for a in session.exec(select(Announcement).order_by(col(Announcement.pk))).all():
+        source = CapSource(
+            id=a.id,
+            title=a.title,
+            body=a.body,
+            priority=a.priority,
+            created_at=a.created_at,
+            expires_at=a.expires_at,
+            drill=a.drill,
+            translations=a.translations,
+        )
+        result.append((f"announcement-{a.id}.xml", build_alert(source, sender=hub_id, sender_name=hub_name)))
+    return result
+
+
+def export_cap(session: Session, hub_id: str, hub_name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in cap_alerts(session, hub_id, hub_name):
+            archive.writestr(name, xml)
+    return buffer.getvalue()
+
+
+def export(session: Session, fmt: str, hub_id: str, hub_name: str) -> tuple[bytes, str, str]:
+    """(content, media type, suggested file name)."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    if fmt == "json":
+        return export_json(session, hub_id), "application/json", f"{hub_id}-{stamp}.json"
+    if fmt == "csv":
+        return export_csv(session), "application/zip", f"{hub_id}-{stamp}-csv.zip"
+    if fmt == "cap":
+        return export_cap(session, hub_id, hub_name), "application/zip", f"{hub_id}-{stamp}-cap.zip"
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,246 @@
+"""Tasks for volunteers: create, assign (dispatch over the mesh), accept, done, fail, re-offer.
+
+Status runs ``open`` → ``sent`` → ``accepted`` → ``done`` | ``failed``. A task assigned to a
+volunteer with a handset is queued for the radio and becomes ``sent`` ("queued" until the mesh
+link confirms delivery); without a handset it stays ``open`` and travels on paper. A failed
+task goes back on the list: a coordinator (or the re-offer job) assigns it again, and
+``attempts`` counts the tries.
+
+Numbers are what volunteers type, so they stay short: a new task gets the smallest positive
+number no unfinished task holds. A ``done`` task keeps its number for the record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from hub.domain.task_text import task_dispatch, task_withdrawn
+from hub.errors import Conflict, NotFound, ValidationError
+from hub.models import Household, Need, Task, Volunteer
+from hub.models.base import as_utc, utcnow
+from hub.services import volunteers as volunteer_service
+from hub.services.audit import record
+from hub.services.context import HubContext
+from hub.services.mesh_queue import SendPriority, enqueue_text
+from hub.services.outbox import append_event
+from hub.services.state import is_drill
+
+KINDS = ("door_knock", "delivery", "transport", "check")
+UNFINISHED = ("open", "sent", "accepted", "failed")
+
+
+def allocate_number(session: Session) -> int:
+    taken = set(session.exec(select(Task.number).where(col(Task.status).in_(UNFINISHED))).all())
+    number = 1
+    while number in taken:
+        number += 1
+    return number
+
+
+def get_task(session: Session, task_id: str) -> Task:
+    task = session.exec(select(Task).where(Task.id == task_id)).first()
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def find_by_number(session: Session, number: int) -> Task | None:
+    """The unfinished task with this number (what a volunteer's ``JA 12`` means)."""
+    return session.exec(
+        select(Task)
+        .where(Task.number == number, col(Task.status).in_(UNFINISHED))
+        .order_by(col(Task.pk).desc())
+    ).first()
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """What the outbox carries about a task: no note (it may describe a person's health)."""
+    return {
+        "id": task.id,
+        "number": task.number,
+        "kind": task.kind,
+        "address": task.address,
+        "status": task.status,
+        "volunteer_id": task.volunteer_id,
+        "need_id": task.need_id,
+        "household_id": task.household_id,
+        "attempts": task.attempts,
+        "automatic": task.automatic,
+        "drill": task.drill,
+    }
+
+
+def create_task(
+    session: Session,
+    ctx: HubContext,
+    *,
+    kind: str,
+    actor: str,
+    address: str | None = None,
+    note: str | None = None,
+    need_id: str | None = None,
+    household_id: str | None = None,
+    volunteer_id: str | None = None,
+    automatic: bool = False,
+) -> Task:
+    """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
+    if kind not in KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if need_id:
+        need = session.exec(select(Need).where(Need.id == need_id)).first()
+        if need is None:
+            raise ValidationError("no such need", "need_id")
+        address = address or need.address
+        note = note or need.description
+    if household_id:
+        household = session.exec(select(Household).where(Household.id == household_id)).first()
+        if household is None:
+            raise ValidationError("no such household", "household_id")
+        address = address or household.address
+        note = note or household.note
+    if not address or not address.strip():
+        raise ValidationError("an address, a need or a household is needed", "address")
+    task = Task(
+        number=allocate_number(session),
+        kind=kind,
+        address=address.strip()[:120],
+        note=(note or "").strip()[:280] or None,
+        need_id=need_id,
+        household_id=household_id,
+        automatic=automatic,
+        drill=is_drill(session),
+    )
+    session.add(task)
+    session.flush()
+    if not automatic:
+        record(session, actor, "task.create", task.id, number=task.number, kind=kind)
+    append_event(session, ctx, "task.created", task_data(task))
+    if volunteer_id:
+        assign(session, ctx, task.id, volunteer_id, actor=actor, audited=not automatic)
+    return task
+
+
+def assign(
+    session: Session,
+    ctx: HubContext,
+    task_id: str,
+    volunteer_id: str,
+    *,
+    actor: str,
+    audited: bool = True,
+) -> Task:
+    """Give the task to a volunteer: by radio when they carry a handset, else on paper."""
+    task = get_task(session, task_id)
+    if task.status in ("accepted", "done"):
+        raise Conflict(f"task {task.number} is {task.status}; it cannot be given to someone else")
+    volunteer = session.exec(select(Volunteer).where(Volunteer.id == volunteer_id)).first()
+    if volunteer is None:
+        raise ValidationError("no such volunteer", "volunteer_id")
+    task.volunteer_id = volunteer.id
+    task.attempts += 1
+    task.flagged = False
+    task.accepted_at = None
+    task.failed_at = None
+    if volunteer.node_id:
+        enqueue_text(
+            session,
+            ctx,
+            volunteer.node_id,
+            task_dispatch(task.number, task.kind, task.address, task.note),
+            SendPriority.TASK,
+            task_id=task.id,
+        )
+        task.status = "sent"
+        task.sent_at = utcnow()
+    else:
+        task.status = "open"
+        task.sent_at = None
+    session.add(task)
+    if audited:
+        record(session, actor, "task.assign", task.id, number=task.number, volunteer=volunteer.name)
+    append_event(session, ctx, "task.assigned", task_data(task))
+    return task
+
+
+def _transition(
+    session: Session,
+    ctx: HubContext,
+    task_id: str,
+    to: str,
+    allowed_from: tuple[str, ...],
+    actor: str | None,
+    **detail: Any,
+) -> Task:
+    task = get_task(session, task_id)
+    if task.status == to:
+        return task  # a repeated ACK or KLAAR changes nothing
+    if task.status not in allowed_from:
+        raise Conflict(f"task {task.number} is {task.status}, not {' or '.join(allowed_from)}")
+    task.status = to
+    now = utcnow()
+    if to == "accepted":
+        task.accepted_at = now
+    elif to == "done":
+        task.done_at = now
+        if task.need_id:
+            need = session.exec(select(Need).where(Need.id == task.need_id)).first()
+            if need is not None and need.status == "open":
+                need.status = "resolved"
+                need.resolved_at = now
+                session.add(need)
+    elif to == "failed":
+        task.failed_at = now
+        task.fail_reason = (str(detail.get("reason") or "").strip()[:200]) or None
+    session.add(task)
+    if actor is not None:
+        record(session, actor, f"task.{to}", task.id, number=task.number, **detail)
+    append_event(session, ctx, f"task.{to}", task_data(task))
+    return task
+
+
+def accept(session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None) -> Task:
+    """The volunteer takes the task (``JA 12``); ``actor`` is the coordinator when entered by hand."""
+    return _transition(session, ctx, task_id, "accepted", ("open", "sent"), actor)
+
+
+def done(
+    session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None, note: str | None = None
+) -> Task:
+    detail = {"note": note} if note else {}
+    return _transition(session, ctx, task_id, "done", ("open", "sent", "accepted"), actor, **detail)
+
+
+def fail(
+    session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None, reason: str | None = None
+) -> Task:
+    """Could not be done (nobody home, blocked): back on the list for another try."""
+    return _transition(session, ctx, task_id, "failed", ("open", "sent", "accepted"), actor, reason=reason)
+
+
+def reoffer_unaccepted(
+    session: Session, ctx: HubContext, accept_minutes: float, now: datetime | None = None
+) -> list[Task]:
+    """Tasks sent but not accepted in time go to the next available volunteer (the scheduler's job)."""
+    moment = now or utcnow()
+    limit = moment - timedelta(minutes=accept_minutes)
+    moved: list[Task] = []
+    for task in session.exec(select(Task).where(Task.status == "sent")).all():
+        if task.sent_at is None or as_utc(task.sent_at) > limit:
+            continue
+        previous = task.volunteer_id
+        nxt = volunteer_service.next_available(session, exclude={previous} if previous else set())
+        if nxt is None:
+            if not task.flagged:
+                task.flagged = True
+                session.add(task)
+            continue
+        old = session.exec(select(Volunteer).where(Volunteer.id == previous)).first() if previous else None
+        if old is not None and old.node_id:
+            enqueue_text(session, ctx, old.node_id, task_withdrawn(task.number), SendPriority.REPLY)
+        assign(session, ctx, task.id, nxt.id, actor="scheduler", audited=False)
+        record(session, "scheduler", "task.reoffer", task.id, number=task.number, to=nxt.name)
+        moved.append(task)
+    return moved

@@ -1,0 +1,285 @@
+"""What the admin forms change. Each form carries the session's CSRF token (``FormUser``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError as PydanticError
+from sqlmodel import Session
+
+from hub.errors import ValidationError
+from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
+from hub.services import coordination, drills, tasks, volunteers
+from hub.web.admin.auth import FormUser
+from hub.web.admin.common import act, back, error_text
+from hub.web.deps import HubDep
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=2000)]
+Flags = Annotated[list[str], Form()]
+
+
+def _opt(value: str) -> str | None:
+    return value.strip() or None
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+@router.post("/mode")
+async def mode(hub: HubDep, user: FormUser, mode: Text, back_to: Text = "/admin") -> RedirectResponse:
+    target = back_to if back_to in ("/admin", "/admin/drill") else "/admin"
+    return await act(
+        hub, lambda s: drills.set_mode(s, hub.ctx, mode, actor=user.name), target, f"mode: {mode}"
+    )
+
+
+@router.post("/tasks")
+async def create_task(
+    hub: HubDep,
+    user: FormUser,
+    kind: Text,
+    address: Text = "",
+    note: Text = "",
+    need_id: Text = "",
+    household_id: Text = "",
+    volunteer_id: Text = "",
+    back_to: Text = "/admin/tasks",
+) -> RedirectResponse:
+    def job(session: Session) -> None:
+        tasks.create_task(
+            session,
+            hub.ctx,
+            kind=kind,
+            actor=user.name,
+            address=_opt(address),
+            note=_opt(note),
+            need_id=_opt(need_id),
+            household_id=_opt(household_id),
+            volunteer_id=_opt(volunteer_id),
+        )
+
+    target = (
+        back_to
+        if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
+        else "/admin/tasks"
+    )
+    return await act(hub, job, target, "task created")
+
+
+@router.post("/tasks/{task_id}/assign")
+async def assign(hub: HubDep, user: FormUser, task_id: str, volunteer_id: Text) -> RedirectResponse:
+    if not volunteer_id.strip():
+        return back("/admin/tasks", error="volunteer_id: choose a volunteer")
+    return await act(
+        hub,
+        lambda s: tasks.assign(s, hub.ctx, task_id, volunteer_id, actor=user.name),
+        "/admin/tasks",
+        "assigned",
+    )
+
+
+@router.post("/tasks/{task_id}/{step}")
+async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Text = "") -> RedirectResponse:
+    def job(session: Session) -> None:
+        if step == "accept":
+            tasks.accept(session, hub.ctx, task_id, actor=user.name)
+        elif step == "done":
+            tasks.done(session, hub.ctx, task_id, actor=user.name)
+        elif step == "fail":
+            tasks.fail(session, hub.ctx, task_id, actor=user.name, reason=_opt(reason))
+        else:
+            raise ValidationError("unknown step", "step")
+
+    return await act(hub, job, "/admin/tasks", step)
+
+
+@router.post("/volunteers")
+async def add_volunteer(
+    hub: HubDep, user: FormUser, name: Text, node_id: Text = "", skills: Text = ""
+) -> RedirectResponse:
+    skill_list = [s.strip() for s in skills.split(",") if s.strip()]
+
+    def job(session: Session) -> None:
+        volunteers.register(session, hub.ctx, name[:80], _opt(node_id), skill_list, actor=user.name)
+
+    if not name.strip():
+        return back("/admin/volunteers", error="name: fill in a name")
+    return await act(hub, job, "/admin/volunteers", "volunteer added")
+
+
+@router.post("/volunteers/{volunteer_id}")
+async def correct_volunteer(
+    hub: HubDep,
+    user: FormUser,
+    volunteer_id: str,
+    name: Text = "",
+    node_id: Text = "",
+    skills: Text = "",
+    available: Text = "",
+) -> RedirectResponse:
+    def job(session: Session) -> None:
+        volunteers.correct(
+            session,
+            hub.ctx,
+            volunteer_id,
+            actor=user.name,
+            name=_opt(name),
+            node_id=node_id if node_id.strip() else None,
+            skills=[s.strip() for s in skills.split(",") if s.strip()] if skills.strip() else None,
+            available={"yes": True, "no": False}.get(available),
+        )
+
+    return await act(hub, job, "/admin/volunteers", "saved")
+
+
+@router.post("/volunteers/{volunteer_id}/delete")
+async def delete_volunteer(
+    hub: HubDep, user: FormUser, volunteer_id: str, confirm: Text = ""
+) -> RedirectResponse:
+    if confirm != "yes":
+        return back("/admin/volunteers", error="tick the box to confirm the deletion")
+    return await act(
+        hub,
+        lambda s: volunteers.delete_volunteer(s, hub.ctx, volunteer_id, actor=user.name),
+        "/admin/volunteers",
+        "deleted",
+    )
+
+
+@router.post("/households")
+async def add_household(
+    hub: HubDep,
+    user: FormUser,
+    address: Text,
+    consent_given_by: Text,
+    special_attention: Flags,
+    people: Text = "",
+    contact: Text = "",
+    note: Text = "",
+    share_upstream: Text = "",
+    buddy_volunteer_id: Text = "",
+) -> RedirectResponse:
+    try:
+        data = HouseholdCreate(
+            address=address,
+            special_attention=special_attention,
+            consent=Consent(given_by=consent_given_by, share_upstream=share_upstream == "yes"),
+            people=_int(people),
+            contact=_opt(contact),
+            note=_opt(note),
+            registered_by="coordinator",
+            buddy_volunteer_id=_opt(buddy_volunteer_id),
+        )
+    except PydanticError as exc:
+        return back("/admin/households", error=error_text(exc))
+    return await act(
+        hub,
+        lambda s: coordination.register_household(s, hub.ctx, data, actor=user.name),
+        "/admin/households",
+        "saved",
+    )
+
+
+@router.post("/households/{household_id}")
+async def correct_household(
+    hub: HubDep,
+    user: FormUser,
+    household_id: str,
+    address: Text,
+    special_attention: Flags,
+    people: Text = "",
+    contact: Text = "",
+    note: Text = "",
+    buddy_volunteer_id: Text = "",
+) -> RedirectResponse:
+    fields = {
+        "address": address,
+        "special_attention": special_attention,
+        "people": _int(people),
+        "contact": _opt(contact),
+        "note": _opt(note),
+        "buddy_volunteer_id": _opt(buddy_volunteer_id),
+    }
+    return await act(
+        hub,
+        lambda s: coordination.correct_household(s, hub.ctx, household_id, actor=user.name, **fields),
+        "/admin/households",
+        "saved",
+    )
+
+
+@router.post("/households/{household_id}/delete")
+async def delete_household(
+    hub: HubDep, user: FormUser, household_id: str, confirm: Text = ""
+) -> RedirectResponse:
+    if confirm != "yes":
+        return back("/admin/households", error="tick the box to confirm the deletion")
+    return await act(
+        hub,
+        lambda s: coordination.delete_household(s, hub.ctx, household_id, actor=user.name),
+        "/admin/households",
+        "deleted",
+    )
+
+
+@router.post("/announcements")
+async def announce(
+    hub: HubDep,
+    user: FormUser,
+    title: Text,
+    body: Text,
+    priority: Text = "info",
+    expires_hours: Text = "",
+    channels: Flags = [],  # noqa: B006 (FastAPI copies defaults)
+) -> RedirectResponse:
+    hours = _int(expires_hours)
+    try:
+        data = AnnouncementCreate(
+            title=title,
+            body=body,
+            priority=priority,
+            send_mesh="mesh" in channels,
+            send_upstream="upstream" in channels,
+            expires_at=datetime.now(UTC) + timedelta(hours=hours) if hours else None,
+        )
+    except PydanticError as exc:
+        return back("/admin/announcements", error=error_text(exc))
+    return await act(
+        hub,
+        lambda s: coordination.publish_announcement(s, hub.ctx, data, actor=user.name),
+        "/admin/announcements",
+        "published",
+    )
+
+
+@router.post("/drill/{what}")
+async def drill(hub: HubDep, user: FormUser, what: str, confirm: Text = "") -> RedirectResponse:
+    if what == "start":
+        return await act(
+            hub,
+            lambda s: drills.set_mode(s, hub.ctx, "drill", actor=user.name),
+            "/admin/drill",
+            "drill started",
+        )
+    if what == "stop":
+        return await act(
+            hub,
+            lambda s: drills.set_mode(s, hub.ctx, "normal", actor=user.name),
+            "/admin/drill",
+            "drill ended",
+        )
+    if what == "wipe":
+        if confirm != "yes":
+            return back("/admin/drill", error="tick the box to confirm")
+        return await act(
+            hub,
+            lambda s: drills.wipe_drill_data(s, hub.ctx, actor=user.name),
+            "/admin/drill",
+            "drill data wiped",
+        )
+    return back("/admin/drill", error="unknown action")

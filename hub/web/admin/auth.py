@@ -1,0 +1,146 @@
+"""Who is asking: admin networks, sessions, bearer tokens, CSRF and the login throttle."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import time
+from collections import OrderedDict, deque
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from hub.services.accounts import Principal, session_principal, token_principal
+from hub.web.deps import HubDep, client_ip
+
+SESSION_COOKIE = "bb_admin"
+LOGIN_COOKIE = "bb_login"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def admin_network_allowed(request: Request, hub: HubDep) -> None:
+    """403 unless the client is in ``HUB_ADMIN_NETWORKS`` (empty: every network)."""
+    networks = hub.settings.admin_networks
+    if not networks:
+        return
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "The admin pages are not reachable from here."
+        ) from None
+    for network in networks:
+        if address in ipaddress.ip_network(network, strict=False):
+            return
+    raise HTTPException(status.HTTP_403_FORBIDDEN, "The admin pages are not reachable from here.")
+
+
+NetworkCheck = Depends(admin_network_allowed)
+
+
+def find_principal(request: Request, hub: HubDep) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    with hub.db.read() as session:
+        if scheme.lower() == "bearer" and credentials.strip():
+            return token_principal(session, credentials.strip())
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return session_principal(session, cookie)
+    return None
+
+
+def api_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
+    principal = find_principal(request, hub)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Log in or send a bearer token.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+def _csrf_ok(expected: str | None, given: str | None) -> bool:
+    return bool(expected and given and hmac.compare_digest(expected, given))
+
+
+def api_writer(request: Request, principal: Annotated[Principal, Depends(api_principal)]) -> Principal:
+    """A coordinator; with a session cookie the ``X-CSRF-Token`` header must match the session."""
+    if not principal.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Viewers cannot change anything.")
+    if principal.via == "session" and not _csrf_ok(principal.csrf_token, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Missing or wrong CSRF token.")
+    return principal
+
+
+ApiReader = Annotated[Principal, Depends(api_principal)]
+ApiWriter = Annotated[Principal, Depends(api_writer)]
+
+
+def page_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
+    """A logged-in person (session cookie only); otherwise off to the login page."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = None
+    if cookie:
+        with hub.db.read() as session:
+            principal = session_principal(session, cookie)
+    if principal is None:
+        raise HTTPException(status.HTTP_303_SEE_OTHER, "Log in first.", headers={"Location": "/admin/login"})
+    return principal
+
+
+async def form_writer(
+    request: Request, principal: Annotated[Principal, Depends(page_principal)]
+) -> Principal:
+    """A coordinator posting a form that carries the session's CSRF token."""
+    form = await request.form()
+    given = form.get(CSRF_FIELD)
+    if not _csrf_ok(principal.csrf_token, given if isinstance(given, str) else None):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "This form has expired. Go back, reload and try again."
+        )
+    if not principal.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Viewers cannot change anything.")
+    return principal
+
+
+PageUser = Annotated[Principal, Depends(page_principal)]
+FormUser = Annotated[Principal, Depends(form_writer)]
+
+
+class LoginThrottle:
+    """Per client: at most ``max_failures`` wrong logins in ``window`` seconds, then wait."""
+
+    def __init__(self, max_failures: int = 10, window: float = 900, max_clients: int = 10_000) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self.max_clients = max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(client, deque())
+        while failures and failures[0] < now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, client: str, now: float | None = None) -> bool:
+        return len(self._recent(client, now or time.monotonic())) >= self.max_failures
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        self._recent(client, now or time.monotonic()).append(now or time.monotonic())
+        self._failures.move_to_end(client)
+        while len(self._failures) > self.max_clients:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = LoginThrottle()
+        request.app.state.login_throttle = throttle
+    return throttle

@@ -1,0 +1,102 @@
+"""Paper: the door-knock list, task sheets, the Wi-Fi poster; and the export downloads."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import col, select
+
+from hub.domain.escalation import by_street
+from hub.domain.task_text import task_dispatch
+from hub.models import Task, Volunteer
+from hub.models.base import utcnow
+from hub.services import exports
+from hub.services.tasks import UNFINISHED
+from hub.web.admin import views
+from hub.web.admin.auth import PageUser
+from hub.web.admin.common import page
+from hub.web.captive import portal_url
+from hub.web.deps import HubDep
+
+router = APIRouter()
+
+
+@router.get("/print/doorknock", response_class=HTMLResponse)
+def print_doorknock(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+    with hub.db.read() as session:
+        to_visit, since = views.door_knock(session)
+        tasks = views.household_tasks(session, since)
+        return page(
+            request,
+            "admin/print_doorknock.html",
+            user,
+            streets=by_street(to_visit),
+            count=len(to_visit),
+            tasks=tasks,
+            names=views.names(session),
+            printed_at=utcnow(),
+            since=since,
+        )
+
+
+@router.get("/print/tasks", response_class=HTMLResponse)
+def print_tasks(request: Request, hub: HubDep, user: PageUser, volunteer: str = "") -> HTMLResponse:
+    """One sheet per volunteer with their unfinished tasks (or all unassigned ones)."""
+    with hub.db.read() as session:
+        query = select(Task).where(col(Task.status).in_(UNFINISHED)).order_by(col(Task.number))
+        rows = session.exec(query).all()
+        people = {v.id: v for v in session.exec(select(Volunteer)).all()}
+        sheets: dict[str, list[Task]] = {}
+        for task in rows:
+            key = task.volunteer_id or ""
+            if volunteer and key != volunteer:
+                continue
+            sheets.setdefault(key, []).append(task)
+        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note) for t in rows}
+        return page(
+            request,
+            "admin/print_tasks.html",
+            user,
+            sheets=sorted(sheets.items(), key=lambda kv: people[kv[0]].name if kv[0] in people else ""),
+            people=people,
+            texts=texts,
+            printed_at=utcnow(),
+        )
+
+
+def qr_data_uri(text: str) -> str:
+    return str(segno.make(text, error="m").svg_data_uri(scale=8, border=2))
+
+
+def wifi_payload(ssid: str) -> str:
+    escaped = "".join("\\" + ch if ch in '\\;,:"' else ch for ch in ssid)
+    return f"WIFI:S:{escaped};T:nopass;;"
+
+
+@router.get("/print/poster", response_class=HTMLResponse)
+def print_poster(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+    ssid = hub.settings.wifi_ssid
+    url = portal_url(request, hub)
+    return page(
+        request,
+        "admin/print_poster.html",
+        user,
+        ssid=ssid,
+        url=url,
+        wifi_qr=qr_data_uri(wifi_payload(ssid)),
+        portal_qr=qr_data_uri(url),
+    )
+
+
+@router.get("/export/{fmt}")
+def download(hub: HubDep, user: PageUser, fmt: Literal["json", "csv", "cap"]) -> Response:
+    with hub.db.read() as session:
+        content, media_type, filename = exports.export(session, fmt, hub.settings.id, hub.settings.name)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

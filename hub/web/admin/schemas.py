@@ -1,0 +1,193 @@
+"""The admin API's shapes: what coordinators send, and what they get back (never a table model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hub.domain.vocab import SpecialAttention, TaskKind
+from hub.schemas import Address, Consent, Name, ShortText, _Input
+
+T = TypeVar("T")
+NodeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^![0-9a-fA-F]{8}$")]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CheckInOut(_Out):
+    id: str
+    address: str
+    status: str
+    people: int | None
+    note: str | None
+    source: str
+    volunteer_id: str | None
+    household_id: str | None
+    drill: bool
+    created_at: datetime
+
+
+class NeedOut(_Out):
+    id: str
+    address: str
+    category: str
+    urgency: str
+    description: str
+    status: str
+    source: str
+    drill: bool
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class OfferOut(_Out):
+    id: str
+    category: str
+    description: str
+    address: str | None
+    contact: str | None
+    status: str
+    drill: bool
+    created_at: datetime
+
+
+class TaskOut(_Out):
+    id: str
+    number: int
+    kind: str
+    address: str
+    note: str | None
+    status: str
+    volunteer_id: str | None
+    need_id: str | None
+    household_id: str | None
+    attempts: int
+    flagged: bool
+    fail_reason: str | None
+    automatic: bool
+    drill: bool
+    created_at: datetime
+    sent_at: datetime | None
+    accepted_at: datetime | None
+    done_at: datetime | None
+    failed_at: datetime | None
+
+
+class VolunteerOut(_Out):
+    id: str
+    name: str
+    node_id: str | None
+    skills: list[str]
+    available: bool
+    last_heard_at: datetime | None
+    battery: int | None
+    snr: float | None
+    created_at: datetime
+
+
+class HouseholdOut(_Out):
+    id: str
+    address: str
+    special_attention: list[str]
+    people: int | None
+    contact: str | None
+    note: str | None
+    registered_by: str
+    consent_given_by: str
+    consent_share_upstream: bool
+    buddy_volunteer_id: str | None
+    drill: bool
+    created_at: datetime
+
+
+class MessageOut(_Out):
+    id: str
+    node_id: str
+    text: str
+    kind: str
+    direct: bool
+    handled: bool
+    drill: bool
+    created_at: datetime
+
+
+class AnnouncementOut(_Out):
+    id: str
+    title: str
+    body: str
+    priority: str
+    send_mesh: bool
+    send_upstream: bool
+    source: str
+    expires_at: datetime | None
+    created_by: str | None
+    drill: bool
+    created_at: datetime
+
+
+class VolunteerIn(_Input):
+    name: Name
+    node_id: NodeId | None = None
+    skills: list[Skill] = Field(default_factory=list, max_length=20)
+
+
+class VolunteerPatch(_Input):
+    name: Name | None = None
+    node_id: NodeId | None = None
+    skills: list[Skill] | None = Field(default=None, max_length=20)
+    available: bool | None = None
+
+
+class HouseholdIn(_Input):
+    address: Address
+    special_attention: list[SpecialAttention] = Field(min_length=1, max_length=8)
+    consent: Consent
+    people: int | None = Field(default=None, ge=1, le=50)
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    note: ShortText | None = None
+    buddy_volunteer_id: str | None = None
+
+
+class HouseholdPatch(_Input):
+    address: Address | None = None
+    special_attention: list[SpecialAttention] | None = Field(default=None, min_length=1, max_length=8)
+    people: int | None = Field(default=None, ge=1, le=50)
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    note: ShortText | None = None
+    buddy_volunteer_id: str | None = None
+
+
+class TaskIn(_Input):
+    kind: TaskKind
+    address: Address | None = None
+    note: ShortText | None = None
+    volunteer_id: str | None = None
+    need_id: str | None = None
+    household_id: str | None = None
+
+
+class AssignIn(_Input):
+    volunteer_id: Annotated[str, StringConstraints(min_length=1, max_length=26)]
+
+
+class FailIn(_Input):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ModeIn(_Input):
+    mode: Literal["normal", "crisis", "drill"]
+
+
+class ModeOut(BaseModel):
+    mode: str
+    since: str | None

@@ -1,0 +1,337 @@
+"""The admin JSON API and the login over real HTTP: auth, CSRF, roles, pagination, networks."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlmodel import col, select
+
+from hub.config import Settings
+from hub.models import AuditEntry, CheckIn, Drill, Household, MeshOutbound, OutboxEvent, Task
+from hub.services import accounts
+from tests.admin.conftest import Admin, login, make_token, make_user
+from tests.conftest import LiveServer
+
+LISTS = ["checkins", "needs", "offers", "tasks", "volunteers", "households", "messages", "announcements"]
+HOUSEHOLD = {
+    "address": "Kerkstraat 5",
+    "special_attention": ["alone_75plus"],
+    "consent": {"given_by": "mevr. J", "share_upstream": False},
+    "note": "84, alleen",
+}
+
+
+def test_every_admin_endpoint_wants_credentials(client: httpx.Client) -> None:
+    for name in LISTS:
+        response = client.get(f"/api/v1/admin/{name}")
+        assert response.status_code == 401, name
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert client.get("/api/v1/admin/tasks/x").status_code == 401
+    assert client.post("/api/v1/admin/volunteers", json={"name": "A"}).status_code == 401
+    assert client.post("/api/v1/admin/tasks/x/assign", json={"volunteer_id": "v"}).status_code == 401
+    assert client.put("/api/v1/admin/mode", json={"mode": "crisis"}).status_code == 401
+    assert client.get("/api/v1/admin/tasks", headers={"Authorization": "Bearer nope"}).status_code == 401
+    page = client.get("/admin", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/admin/login"
+
+
+def test_lists_page_newest_first_with_cursor(bearer: httpx.Client, client: httpx.Client) -> None:
+    for number in range(1, 8):
+        assert (
+            client.post(
+                "/api/v1/checkins", json={"address": f"Molenweg {number}", "status": "ok"}
+            ).status_code
+            == 201
+        )
+    seen: list[str] = []
+    url = "/api/v1/admin/checkins?limit=3"
+    pages = 0
+    while url:
+        body = bearer.get(url).json()
+        seen += [item["address"] for item in body["items"]]
+        pages += 1
+        url = f"/api/v1/admin/checkins?limit=3&cursor={body['next']}" if body["next"] else ""
+    assert pages == 3
+    assert seen == [f"Molenweg {n}" for n in range(7, 0, -1)]
+    for name in LISTS:
+        body = bearer.get(f"/api/v1/admin/{name}").json()
+        assert set(body) == {"items", "next"}, name
+    assert bearer.get("/api/v1/admin/checkins?limit=1001").status_code == 422
+    assert bearer.get("/api/v1/admin/checkins?limit=0").status_code == 422
+    bad = bearer.get("/api/v1/admin/checkins?cursor=abc")
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "cursor"
+
+
+def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveServer) -> None:
+    anna = bearer.post(
+        "/api/v1/admin/volunteers", json={"name": "Anna", "node_id": "!A1B2C3D4", "skills": ["ehbo"]}
+    )
+    assert anna.status_code == 201
+    assert anna.json()["node_id"] == "!a1b2c3d4"
+    paper = bearer.post("/api/v1/admin/volunteers", json={"name": "Dirk"}).json()
+    household = bearer.post(
+        "/api/v1/admin/households", json={**HOUSEHOLD, "buddy_volunteer_id": anna.json()["id"]}
+    )
+    assert household.status_code == 201
+    assert household.json()["registered_by"] == "coordinator"
+    assert "consent_given_by" in household.json()
+
+    task = bearer.post(
+        "/api/v1/admin/tasks", json={"kind": "door_knock", "household_id": household.json()["id"]}
+    )
+    assert task.status_code == 201
+    body = task.json()
+    assert (body["number"], body["status"], body["address"], body["note"]) == (
+        1,
+        "open",
+        "Kerkstraat 5",
+        "84, alleen",
+    )
+
+    sent = bearer.post(f"/api/v1/admin/tasks/{body['id']}/assign", json={"volunteer_id": anna.json()["id"]})
+    assert sent.status_code == 200
+    assert sent.json()["status"] == "sent"
+    assert sent.json()["attempts"] == 1
+    with live.hub.db.read() as session:
+        queued = session.exec(select(MeshOutbound).where(MeshOutbound.task_id == body["id"])).one()
+    assert queued.dest == "!a1b2c3d4"
+    assert queued.text == "T1 KLOP Kerkstraat 5: 84, alleen. JA 1 / KLAAR 1 / NIET 1"
+
+    on_paper = bearer.post(
+        "/api/v1/admin/tasks", json={"kind": "delivery", "address": "Molenweg 4", "volunteer_id": paper["id"]}
+    ).json()
+    assert (on_paper["number"], on_paper["status"], on_paper["volunteer_id"]) == (2, "open", paper["id"])
+
+    fetched = bearer.get(f"/api/v1/admin/tasks/{body['id']}")
+    assert fetched.json()["volunteer_id"] == anna.json()["id"]
+    assert bearer.get("/api/v1/admin/tasks/nope").status_code == 404
+
+    announcement = bearer.post(
+        "/api/v1/admin/announcements",
+        json={
+            "title": "Water",
+            "body": "Kook water drie minuten. " * 20,
+            "priority": "urgent",
+            "send_mesh": True,
+        },
+    )
+    assert announcement.status_code == 201
+    with live.hub.db.read() as session:
+        broadcast = session.exec(select(MeshOutbound).where(MeshOutbound.dest == "^all")).one()
+        assert len(broadcast.text.encode()) <= 200
+        assert broadcast.text.startswith("!! Water: Kook water")
+        types = [e.type for e in session.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq))).all()]
+        actors = {e.actor for e in session.exec(select(AuditEntry)).all()}
+    assert {"volunteer.registered", "household.registered", "task.created", "task.assigned"} <= set(types)
+    assert "token:script" in actors
+
+
+def test_bad_input_names_the_field(bearer: httpx.Client) -> None:
+    cases = [
+        ("/api/v1/admin/volunteers", {"name": "A", "node_id": "12"}, "node_id"),
+        ("/api/v1/admin/volunteers", {"node_id": "!a1b2c3d4"}, "name"),
+        ("/api/v1/admin/households", {**HOUSEHOLD, "special_attention": ["rich"]}, "special_attention.0"),
+        ("/api/v1/admin/households", {**HOUSEHOLD, "consent": {}}, "consent.given_by"),
+        ("/api/v1/admin/tasks", {"kind": "party", "address": "Kerkstraat 1"}, "kind"),
+        ("/api/v1/admin/announcements", {"title": "", "body": "x"}, "title"),
+    ]
+    for url, body, field in cases:
+        response = bearer.post(url, json=body)
+        assert response.status_code == 422, (url, body, response.text)
+        assert field in {error["field"] for error in response.json()["detail"]}, response.json()
+    no_address = bearer.post("/api/v1/admin/tasks", json={"kind": "check"})
+    assert no_address.status_code == 422
+    assert no_address.json()["field"] == "address"
+    assert bearer.put("/api/v1/admin/mode", json={"mode": "panic"}).json()["detail"][0]["field"] == "mode"
+    unknown = bearer.post("/api/v1/admin/tasks/nope/assign", json={"volunteer_id": "x"})
+    assert unknown.status_code == 404
+
+
+def test_mode_switch_starts_and_ends_a_drill(bearer: httpx.Client, live: LiveServer) -> None:
+    assert bearer.get("/api/v1/admin/mode").json()["mode"] == "normal"
+    assert bearer.put("/api/v1/admin/mode", json={"mode": "drill"}).json()["mode"] == "drill"
+    bearer.post("/api/v1/checkins", json={"address": "Kerkstraat 1", "status": "ok"})
+    assert bearer.put("/api/v1/admin/mode", json={"mode": "normal"}).status_code == 200
+    with live.hub.db.read() as session:
+        drill = session.exec(select(Drill)).one()
+        checkin = session.exec(select(CheckIn)).one()
+    assert drill.ended_at is not None
+    assert drill.report["checkins"] == 1
+    assert checkin.drill is True
+
+
+def test_session_writes_need_the_csrf_header(admin: Admin) -> None:
+    body = {"name": "Bram", "node_id": "!b2c3d4e5"}
+    assert admin.http.post("/api/v1/admin/volunteers", json=body).status_code == 403
+    wrong = admin.http.post("/api/v1/admin/volunteers", json=body, headers={"X-CSRF-Token": "forged"})
+    assert wrong.status_code == 403
+    assert admin.api("POST", "/api/v1/admin/volunteers", json=body).status_code == 201
+    assert admin.http.get("/api/v1/admin/volunteers").json()["items"][0]["name"] == "Bram"
+
+
+def test_forms_without_or_with_a_wrong_csrf_token_are_refused(admin: Admin, live: LiveServer) -> None:
+    for data in ({}, {"csrf": "forged"}):
+        response = admin.http.post("/admin/volunteers", data={"name": "Eve", **data})
+        assert response.status_code == 403
+        assert admin.http.post("/admin/mode", data={"mode": "crisis", **data}).status_code == 403
+        assert admin.http.post("/admin/logout", data=data).status_code == 403
+    ok = admin.post_form("/admin/volunteers", {"name": "Eve"})
+    assert ok.status_code == 303
+    with live.hub.db.read() as session:
+        assert [
+            e.action for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "coord")).all()
+        ] == [
+            "login",
+            "volunteer.register",
+        ]
+
+
+def test_viewer_cannot_change_anything(live: LiveServer) -> None:
+    make_user(live.hub, "kijker", role="viewer")
+    with live.client() as http:
+        assert login(http, "kijker").status_code == 303
+        viewer = Admin(http)
+        assert http.get("/admin/tasks").status_code == 200
+        assert http.get("/api/v1/admin/tasks").status_code == 200
+        assert viewer.api("POST", "/api/v1/admin/volunteers", json={"name": "X"}).status_code == 403
+        assert viewer.api("PUT", "/api/v1/admin/mode", json={"mode": "crisis"}).status_code == 403
+        assert viewer.post_form("/admin/volunteers", {"name": "X"}).status_code == 403
+        assert viewer.post_form("/admin/mode", {"mode": "crisis"}).status_code == 403
+        assert viewer.post_form("/admin/drill/start").status_code == 403
+        assert "Switch to" not in http.get("/admin").text
+        assert viewer.post_form("/admin/logout").status_code == 303
+    with live.client() as http:
+        assert http.get("/api/v1/admin/volunteers").status_code == 401
+    with live.hub.db.read() as session:
+        assert (
+            session.exec(select(AuditEntry).where(AuditEntry.action == "volunteer.register")).first() is None
+        )
+
+
+def test_logout_ends_the_session(admin: Admin, live: LiveServer) -> None:
+    cookie = admin.http.cookies.get("bb_admin")
+    assert cookie
+    assert admin.post_form("/admin/logout").status_code == 303
+    with live.client(cookies={"bb_admin": cookie}) as stale:
+        assert stale.get("/api/v1/admin/tasks").status_code == 401
+        assert stale.get("/admin", follow_redirects=False).status_code == 303
+        assert (
+            stale.post(
+                "/admin/mode", data={"mode": "crisis", "csrf": admin.csrf}, follow_redirects=False
+            ).status_code
+            == 303
+        )
+
+
+def test_login_rotates_the_session_and_sets_safe_cookie_flags(live: LiveServer) -> None:
+    make_user(live.hub, "coord")
+    with live.client() as http:
+        first = login(http, "coord")
+        header = first.headers["set-cookie"].lower()
+        assert "httponly" in header
+        assert "samesite=strict" in header
+        assert "path=/" in header
+        old = http.cookies.get("bb_admin")
+        login(http, "coord")
+        new = http.cookies.get("bb_admin")
+    assert old != new
+    with live.client(cookies={"bb_admin": old or ""}) as stale:
+        assert stale.get("/api/v1/admin/tasks").status_code == 401
+    with live.client(cookies={"bb_admin": new or ""}) as fresh:
+        assert fresh.get("/api/v1/admin/tasks").status_code == 200
+
+
+def test_wrong_passwords_lock_the_account(live: LiveServer) -> None:
+    make_user(live.hub, "coord")
+    with live.client() as http:
+        for _ in range(accounts.MAX_FAILURES - 1):
+            assert "failed=wrong" in login(http, "coord", "guess-guess").headers["location"]
+        assert "failed=locked" in login(http, "coord", "guess-guess").headers["location"]
+        locked = login(http, "coord")
+        assert "failed=locked" in locked.headers["location"]
+        assert http.cookies.get("bb_admin") is None
+        assert "locked" in http.get(locked.headers["location"]).text
+
+
+def test_one_client_guessing_many_names_is_slowed_down(live: LiveServer) -> None:
+    make_user(live.hub, "coord")
+    with live.client() as http:
+        for number in range(10):
+            assert "failed=wrong" in login(http, f"nobody{number}", "guess").headers["location"]
+        assert "failed=slow" in login(http, "coord").headers["location"]
+        assert http.cookies.get("bb_admin") is None
+
+
+def test_login_form_needs_its_token(live: LiveServer) -> None:
+    make_user(live.hub, "coord")
+    with live.client() as http:
+        response = http.post("/admin/login", data={"name": "coord", "password": "correct horse battery"})
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("networks", "allowed"), [(["10.0.0.0/8"], False), (["127.0.0.0/8"], True)])
+def test_admin_networks(settings: Settings, networks: list[str], allowed: bool) -> None:
+    limited = settings.model_copy(update={"admin_networks": networks})
+    with LiveServer(limited) as live:
+        token = make_token(live.hub)
+        with live.client() as http:
+            expected = 200 if allowed else 403
+            assert http.get("/admin/login").status_code == expected
+            assert (
+                http.get("/api/v1/admin/tasks", headers={"Authorization": f"Bearer {token}"}).status_code
+                == expected
+            )
+            assert http.get("/api/v1/status").status_code == 200
+            assert http.get("/").status_code == 200
+
+
+def test_household_correction_and_deletion(admin: Admin, live: LiveServer, client: httpx.Client) -> None:
+    created = admin.api("POST", "/api/v1/admin/households", json=HOUSEHOLD).json()
+    client.post("/api/v1/checkins", json={"address": "kerkstraat 5", "status": "ok"})
+    client.post("/api/v1/checkins", json={"address": "Molenweg 1", "status": "ok"})
+    patched = admin.api(
+        "PATCH", f"/api/v1/admin/households/{created['id']}", json={"note": "84, slechthorend"}
+    )
+    assert patched.json()["note"] == "84, slechthorend"
+    assert (
+        admin.post_form(f"/admin/households/{created['id']}/delete")
+        .headers["location"]
+        .startswith("/admin/households?error=")
+    )
+    assert admin.post_form(f"/admin/households/{created['id']}/delete", {"confirm": "yes"}).status_code == 303
+    with live.hub.db.read() as session:
+        assert session.exec(select(Household)).first() is None
+        assert [c.address for c in session.exec(select(CheckIn)).all()] == ["Molenweg 1"]
+        deleted = session.exec(select(OutboxEvent).where(col(OutboxEvent.type).endswith(".deleted"))).all()
+        actions = [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.pk))).all()]
+    assert {e.type for e in deleted} == {"household.deleted", "checkin.deleted"}
+    assert all(list(e.data) == ["id"] for e in deleted)
+    assert [a for a in actions if a.startswith("household.")] == [
+        "household.register",
+        "household.correct",
+        "household.delete",
+    ]
+
+
+def test_task_forms_walk_a_task_through(admin: Admin, live: LiveServer) -> None:
+    admin.post_form("/admin/volunteers", {"name": "Anna", "node_id": "!a1b2c3d4"})
+    volunteer = admin.http.get("/api/v1/admin/volunteers").json()["items"][0]
+    assert admin.post_form("/admin/tasks", {"kind": "check", "address": "Dorpsstraat 8"}).status_code == 303
+    task = admin.http.get("/api/v1/admin/tasks").json()["items"][0]
+    admin.post_form(f"/admin/tasks/{task['id']}/assign", {"volunteer_id": volunteer["id"]})
+    admin.post_form(f"/admin/tasks/{task['id']}/fail", {"reason": "niet thuis"})
+    failed = admin.http.get(f"/api/v1/admin/tasks/{task['id']}").json()
+    assert (failed["status"], failed["fail_reason"]) == ("failed", "niet thuis")
+    assert "needs another try" in admin.http.get("/admin/tasks").text
+    admin.post_form(f"/admin/tasks/{task['id']}/assign", {"volunteer_id": volunteer["id"]})
+    admin.post_form(f"/admin/tasks/{task['id']}/accept")
+    again = admin.post_form(f"/admin/tasks/{task['id']}/assign", {"volunteer_id": volunteer["id"]})
+    assert "error=" in again.headers["location"]
+    admin.post_form(f"/admin/tasks/{task['id']}/done")
+    final = admin.http.get(f"/api/v1/admin/tasks/{task['id']}").json()
+    assert (final["status"], final["attempts"]) == ("done", 2)
+    with live.hub.db.read() as session:
+        assert session.exec(select(Task)).one().done_at is not None
+        assert len(session.exec(select(MeshOutbound)).all()) == 2
