@@ -51,7 +51,8 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
 
     def checkin(address: str, minutes: float) -> None:
         def job(s: Session) -> None:
-            row = residents.create_checkin(s, hub.ctx, CheckInCreate(address=address, status="ok"))
+            saved = residents.create_checkin(s, hub.ctx, CheckInCreate(address=address, status="ok"))
+            row = s.exec(select(CheckIn).where(CheckIn.id == saved.id)).one()
             row.created_at = at(minutes)
             s.add(row)
 
@@ -162,7 +163,7 @@ def _cli(settings: Settings, *args: str, stdin: str = "") -> subprocess.Complete
     env = {
         **os.environ,
         "HUB_DATA_DIR": str(settings.data_dir),
-        "HUB_SECRET_KEY": "x" * 40,
+        "HUB_SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnop",
         "PYTHONPATH": str(REPO),
     }
     return subprocess.run(
