@@ -20,6 +20,10 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
         from hub.demo import seed_if_empty
 
         hub.on_start.append(seed_if_empty)
+    if settings.mqtt_url:
+        from hub.sync.link import SyncLink
+
+        hub.add_link(SyncLink.for_hub(hub))
     return hub
 
 

@@ -1,11 +1,11 @@
 """The topic scheme of DESIGN.md, under a root ``R`` (default ``buurtbaken/v1``).
 
-    R/hubs/<hub_id>/events      the hub's outbox, one JSON event per message
-    R/hubs/<hub_id>/status      retained "online"/"offline" (the will sets it offline)
-    R/hubs/<hub_id>/inbox       directed messages from upstream coordinators
-    R/hubs/<hub_id>/receipts    {"upto": <seq>} from the upstream consumer
-    R/hubs/<hub_id>/replay      {"from": <seq>} from the upstream consumer
-    R/broadcast/announcements   official announcements (JSON or CAP 1.2 XML)
+R/hubs/<hub_id>/events      the hub's outbox, one JSON event per message
+R/hubs/<hub_id>/status      retained "online"/"offline" (the will sets it offline)
+R/hubs/<hub_id>/inbox       directed messages from upstream coordinators
+R/hubs/<hub_id>/receipts    {"upto": <seq>} from the upstream consumer
+R/hubs/<hub_id>/replay      {"from": <seq>} from the upstream consumer
+R/broadcast/announcements   official announcements (JSON or CAP 1.2 XML)
 """
 
 from __future__ import annotations
