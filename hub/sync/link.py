@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from hub.db import Database
@@ -291,10 +291,11 @@ class SyncLink(BrokerWorker):
         self.last_confirmed = upto
 
         def confirm(session: Session) -> None:
-            session.execute(
+            now = datetime.now(UTC)
+            session.execute(  # confirmed implies sent, whichever PUBACK a restart lost
                 update(OutboxEvent)
                 .where(col(OutboxEvent.seq) <= upto, col(OutboxEvent.confirmed_at).is_(None))
-                .values(confirmed_at=datetime.now(UTC))
+                .values(confirmed_at=now, sent_at=func.coalesce(col(OutboxEvent.sent_at), now))
             )
 
         self.db.writer.submit(confirm)
