@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -23,6 +24,7 @@ from hub.runtime import Hub
 from hub.schemas import CheckInCreate
 from hub.services.outbox import depth, next_seq
 from hub.services.residents import create_checkin
+from hub.sync.client import BrokerEvent, Connected, PahoClient, Received, parse_broker_url
 from hub.sync.link import SyncLink
 from hub.sync.upstream import UpstreamConsumer
 from tests.conftest import free_port
@@ -206,3 +208,36 @@ def env_for(settings: Settings) -> dict[str, str]:
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     return env
+
+
+class Peer:
+    """A bare MQTT client for tests (our adapter), collecting what it receives."""
+
+    def __init__(self, broker: MosquittoBroker, client_id: str, topics: list[str] | None = None) -> None:
+        self.events: queue.Queue[BrokerEvent] = queue.Queue()
+        self.client = PahoClient(parse_broker_url(broker.url), client_id, self.events.put, keepalive=5)
+        self.received: list[Received] = []
+        self.client.connect()
+        event = self.events.get(timeout=10)
+        assert isinstance(event, Connected), event
+        if topics:
+            self.client.subscribe(topics)
+            time.sleep(0.3)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1)
+
+    def collect(self, seconds: float) -> list[Received]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, Received):
+                self.received.append(event)
+                self.client.ack(event.mid, event.qos)
+        return self.received
+
+    def close(self) -> None:
+        self.client.close()
