@@ -75,6 +75,7 @@ class SyncLink(BrokerWorker):
         batch: int = 256,
         connect_timeout: float = 10.0,
         max_backoff: float = 60.0,
+        resend_after: float = 30.0,
     ) -> None:
         super().__init__(client_factory, connect_timeout=connect_timeout, backoff=Backoff(1.0, max_backoff))
         self.db = db
@@ -85,6 +86,8 @@ class SyncLink(BrokerWorker):
         self.languages = list(languages or ["nl", "en"])
         self.window = window
         self.batch = batch
+        self.resend_after = resend_after
+        self._quiet_since = time.monotonic()
         self.in_flight: dict[int, int] = {}
         self.cursor = 1
         self.replay_until = 0
@@ -209,6 +212,7 @@ class SyncLink(BrokerWorker):
 
     def on_idle(self, client: BrokerClient) -> bool:
         self._flush_sent()
+        self._resend_if_unanswered()
         room = self.window - len(self.in_flight)
         if not self.more or room < min(32, self.window):
             return False
@@ -223,6 +227,24 @@ class SyncLink(BrokerWorker):
         if len(rows) < min(room, self.batch):
             self.more = False
         return self.more and len(self.in_flight) < self.window
+
+    def _resend_if_unanswered(self) -> None:
+        """Unconfirmed events and no receipt for ``resend_after`` s: start again from the lowest.
+
+        Covers a consumer that subscribed after we published (it never saw them) and receipts
+        lost with a broker that crashed before saving them.
+        """
+        if self.more or self.in_flight:
+            self._quiet_since = time.monotonic()
+            return
+        if time.monotonic() - self._quiet_since < self.resend_after:
+            return
+        self._quiet_since = time.monotonic()
+        lowest = self._lowest_unconfirmed()
+        if lowest < self.cursor:
+            log.info("sync: no receipt for events from seq %d; sending them again", lowest)
+            self.cursor = lowest
+            self.more = True
 
     def on_published(self, mid: int, ok: bool) -> None:
         seq = self.in_flight.pop(mid, None)
@@ -289,6 +311,7 @@ class SyncLink(BrokerWorker):
         if upto <= self.last_confirmed:
             return
         self.last_confirmed = upto
+        self._quiet_since = time.monotonic()
 
         def confirm(session: Session) -> None:
             now = datetime.now(UTC)

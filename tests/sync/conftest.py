@@ -127,6 +127,7 @@ def sync_hub(settings: Settings, **options: Any) -> Hub:
     options.setdefault("keepalive", 2)
     options.setdefault("connect_timeout", 3.0)
     options.setdefault("max_backoff", 1.0)
+    options.setdefault("resend_after", 2.0)
     hub.add_link(SyncLink.for_hub(hub, **options))
     return hub
 
