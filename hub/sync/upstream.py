@@ -109,12 +109,15 @@ class UpstreamConsumer(BrokerWorker):
         receipt_interval: float = 0.2,
         keepalive: int = 30,
         max_backoff: float = 60.0,
+        receive_maximum: int = 1000,
+        batch_size: int = 500,
+        batch_wait: float = 0.05,
         client_factory: Callable[[Sink], BrokerClient] | None = None,
     ) -> None:
         address = parse_broker_url(mqtt_url)
 
         def factory(sink: Sink) -> BrokerClient:
-            return PahoClient(address, client_id, sink, keepalive=keepalive, receive_maximum=1000)
+            return PahoClient(address, client_id, sink, keepalive=keepalive, receive_maximum=receive_maximum)
 
         super().__init__(client_factory or factory, backoff=Backoff(1.0, max_backoff))
         self.db_url = db_url
@@ -125,6 +128,8 @@ class UpstreamConsumer(BrokerWorker):
         self.gap_wait = gap_wait
         self.replay_interval = replay_interval
         self.receipt_interval = receipt_interval
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
         self.progress: dict[str, HubProgress] = {}
         self.rejected = 0
         self.duplicates = 0
@@ -199,7 +204,8 @@ class UpstreamConsumer(BrokerWorker):
         self._pending.append(_Pending(envelope, message.mid, message.qos))
 
     def on_idle(self, client: BrokerClient) -> bool:
-        if self._pending and (len(self._pending) >= 500 or time.monotonic() - self._pending_since >= 0.05):
+        due = time.monotonic() - self._pending_since >= self.batch_wait
+        if self._pending and (len(self._pending) >= self.batch_size or due):
             self._store(client)
         now = time.monotonic()
         for hub_id, progress in self.progress.items():
@@ -220,7 +226,7 @@ class UpstreamConsumer(BrokerWorker):
                 client.publish(self.topics.hub(hub_id, "replay"), json.dumps({"from": start}).encode(), qos=1)
                 progress.last_replay = now
                 progress.replays += 1
-        return len(self._pending) >= 500
+        return len(self._pending) >= self.batch_size
 
     def on_tick(self) -> None:
         if self.overview_every > 0 and time.monotonic() - self._last_overview >= self.overview_every:
