@@ -190,7 +190,12 @@ class BrokerWorker:
                 if isinstance(item, _Stop):
                     self._shutdown()
                     return
-                self._handle(item)
+                try:
+                    self._handle(item)
+                except Exception as exc:  # e.g. the database refused a read: start over later
+                    log.exception("%s: handling %s failed", self.name, type(item).__name__)
+                    if self.client is not None:
+                        self._lose(f"work failed: {exc}")
             try:
                 self.on_tick()
                 busy = self.state == "connected" and self.client is not None and self.on_idle(self.client)
