@@ -24,6 +24,10 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
     from hub.jobs import Scheduler
 
     hub.add_link(Scheduler(hub))
+    if settings.mqtt_url:
+        from hub.sync.link import SyncLink
+
+        hub.add_link(SyncLink.for_hub(hub))
     return hub
 
 

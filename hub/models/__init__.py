@@ -4,7 +4,7 @@ from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.base import new_id, utcnow
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
 from hub.models.residents import Announcement, CheckIn, Household, Need, Offer
-from hub.models.sync import DeadLetter, InboundApplied, OutboxEvent
+from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "HubState",
     "IdempotencyKey",
     "InboundApplied",
+    "InboxMessage",
     "MeshMessage",
     "MeshOutbound",
     "Need",

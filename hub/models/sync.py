@@ -47,3 +47,18 @@ class DeadLetter(SQLModel, table=True):
     reason: str = Field(max_length=300)
     payload: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class InboxMessage(SQLModel, table=True):
+    """A directed message from an upstream coordinator, for this hub's coordinators."""
+
+    __tablename__ = "inbox_messages"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    external_id: str = Field(unique=True, max_length=200)
+    sender: str = Field(default="upstream", max_length=80)
+    subject: str = Field(default="", max_length=120)
+    body: str = Field(max_length=2000)
+    sent_at: datetime | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

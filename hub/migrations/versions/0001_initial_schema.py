@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:04:22.627100
+Create Date: 2026-11-28 21:27:45.597605
 """
 
 from __future__ import annotations
@@ -106,6 +106,22 @@ def upgrade() -> None:
     sa.Column('applied_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('inbox_messages',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('sender', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('received_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('read_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('external_id')
+    )
+    with op.batch_alter_table('inbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_messages_id'), ['id'], unique=True)
+
     op.create_table('mesh_messages',
     sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -389,6 +405,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mesh_messages_id'))
 
     op.drop_table('mesh_messages')
+    with op.batch_alter_table('inbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbox_messages_id'))
+
+    op.drop_table('inbox_messages')
     op.drop_table('inbound_applied')
     op.drop_table('idempotency_keys')
     op.drop_table('hub_state')

@@ -1,0 +1,400 @@
+"""The sync link: the outbox to ``R/hubs/<id>/events``, and what upstream sends back.
+
+Outbound, on the worker thread of :class:`~hub.sync.worker.BrokerWorker`:
+
+- reads unconfirmed outbox rows in ``seq`` order, a batch at a time, and keeps up to
+  ``window`` QoS 1 publishes in flight (never the whole backlog in memory);
+- marks a row *sent* only when the broker's PUBACK for its message id arrives, in batches,
+  through the writer;
+- marks rows *confirmed* on the upstream consumer's receipt ``{"upto": n}``;
+- after every (re)connect starts again at the lowest unconfirmed ``seq`` (consumers dedupe by
+  id), and on a replay request ``{"from": n}`` goes back to ``n``, confirmed rows included.
+
+Inbound: receipts, replays, the hub's inbox, official announcements (JSON or CAP 1.2) and
+federation peers' events. Each message is validated, applied once by id, and acknowledged to
+the broker only after its commit; a malformed one becomes a dead letter. Nothing inbound can
+stop the link.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, or_, select
+
+from hub.db import Database
+from hub.domain.cap import AnnouncementDraft, to_announcement
+from hub.errors import HubError, ValidationError
+from hub.models import OutboxEvent
+from hub.runtime import Hub
+from hub.services import inbound
+from hub.services.context import HubContext
+from hub.services.outbox import depth
+from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, parse_broker_url
+from hub.sync.envelope import (
+    AnnouncementMessage,
+    Envelope,
+    InboxPayload,
+    Receipt,
+    Replay,
+    encode_event,
+    looks_like_xml,
+    parse_cap,
+    parse_json,
+)
+from hub.sync.topics import Topics
+from hub.sync.worker import Backoff, BrokerWorker
+
+log = logging.getLogger(__name__)
+
+ONLINE = b"online"
+OFFLINE = b"offline"
+
+
+class SyncLink(BrokerWorker):
+    """A hub :class:`~hub.runtime.Link` named ``sync``."""
+
+    name = "sync"
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: HubContext,
+        client_factory: Callable[[Sink], BrokerClient],
+        *,
+        topics: Topics,
+        broker: str,
+        peers: list[str] | None = None,
+        languages: list[str] | None = None,
+        window: int = 256,
+        batch: int = 256,
+        connect_timeout: float = 10.0,
+        max_backoff: float = 60.0,
+        resend_after: float = 30.0,
+    ) -> None:
+        super().__init__(client_factory, connect_timeout=connect_timeout, backoff=Backoff(1.0, max_backoff))
+        self.db = db
+        self.ctx = ctx
+        self.topics = topics
+        self.broker = broker
+        self.peers = list(peers or [])
+        self.languages = list(languages or ["nl", "en"])
+        self.window = window
+        self.batch = batch
+        self.resend_after = resend_after
+        self._quiet_since = time.monotonic()
+        self.in_flight: dict[int, int] = {}
+        self.cursor = 1
+        self.replay_until = 0
+        self.more = True
+        self.last_confirmed = 0
+        self.published = 0
+        self.dead_letters = 0
+        self._sent: list[int] = []
+        self._sent_since = 0.0
+        ctx.sync_wakers.append(self.wake)
+
+    @classmethod
+    def for_hub(cls, hub: Hub, *, keepalive: int = 30, **options: Any) -> SyncLink:
+        """The link for ``hub``'s settings (``HUB_MQTT_URL``, ``HUB_ID``, peers, topic root)."""
+        settings = hub.settings
+        address = parse_broker_url(settings.mqtt_url)
+        topics = Topics(settings.mqtt_topic_root)
+        will = Will(topics.hub(settings.id, "status"), OFFLINE)
+
+        def factory(sink: Sink) -> BrokerClient:
+            return PahoClient(address, f"hub-{settings.id}", sink, keepalive=keepalive, will=will)
+
+        languages = [settings.default_lang, *(lang for lang in ("nl", "en") if lang != settings.default_lang)]
+        return cls(
+            hub.db,
+            hub.ctx,
+            factory,
+            topics=topics,
+            broker=address.display,
+            peers=settings.federation_peers,
+            languages=languages,
+            **options,
+        )
+
+    def start(self) -> None:
+        with self.db.read() as session:
+            confirmed = session.exec(
+                select(OutboxEvent.seq)
+                .where(col(OutboxEvent.confirmed_at).is_not(None))
+                .order_by(col(OutboxEvent.seq).desc())
+                .limit(1)
+            ).first()
+        self.last_confirmed = int(confirmed or 0)
+        super().start()
+
+    # --- what the hub shows ---
+
+    def status(self) -> dict[str, Any]:
+        try:
+            with self.db.read() as session:
+                backlog = depth(session)
+        except HubError:
+            backlog = {"unsent": -1, "unconfirmed": -1}
+        return {
+            "state": self.state,
+            "connected": self.state == "connected",
+            "broker": self.broker,
+            "unsent": backlog["unsent"],
+            "unconfirmed": backlog["unconfirmed"],
+            "last_contact": self.last_contact.isoformat() if self.last_contact else None,
+            "last_confirmed_seq": self.last_confirmed,
+            "in_flight": len(self.in_flight),
+            "dead_letters": self.dead_letters,
+            "last_error": self.last_error,
+        }
+
+    # --- connection ---
+
+    def subscriptions(self) -> list[str]:
+        own = [self.topics.hub(self.ctx.hub_id, channel) for channel in ("inbox", "receipts", "replay")]
+        peers = [self.topics.hub(peer, "events") for peer in self.peers if peer != self.ctx.hub_id]
+        return [*own, self.topics.announcements, *peers]
+
+    def on_connected(self, client: BrokerClient, session_present: bool) -> None:
+        client.publish(self.topics.hub(self.ctx.hub_id, "status"), ONLINE, qos=1, retain=True)
+        client.subscribe(self.subscriptions())
+        self.in_flight.clear()
+        self.cursor = self._lowest_unconfirmed()
+        self.replay_until = 0
+        self.more = True
+
+    def on_lost(self) -> None:
+        self._flush_sent(force=True)
+        self.in_flight.clear()
+
+    def on_stopping(self, client: BrokerClient) -> None:
+        self._flush_sent(force=True)
+        client.publish(self.topics.hub(self.ctx.hub_id, "status"), OFFLINE, qos=1, retain=True)
+
+    def on_wake(self) -> None:
+        self.more = True
+
+    # --- outbound ---
+
+    def _lowest_unconfirmed(self) -> int:
+        with self.db.read() as session:
+            row = session.exec(
+                select(OutboxEvent.seq)
+                .where(col(OutboxEvent.confirmed_at).is_(None))
+                .order_by(col(OutboxEvent.seq))
+                .limit(1)
+            ).first()
+            if row is not None:
+                return int(row)
+            last = session.exec(
+                select(OutboxEvent.seq).order_by(col(OutboxEvent.seq).desc()).limit(1)
+            ).first()
+            return int(last or 0) + 1
+
+    def _load(self, start: int, limit: int) -> list[OutboxEvent]:
+        with self.db.read() as session:
+            rows = session.exec(
+                select(OutboxEvent)
+                .where(
+                    col(OutboxEvent.seq) >= start,
+                    or_(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.seq) < self.replay_until),
+                )
+                .order_by(col(OutboxEvent.seq))
+                .limit(limit)
+            ).all()
+            return list(rows)
+
+    def on_idle(self, client: BrokerClient) -> bool:
+        self._flush_sent()
+        self._resend_if_unanswered()
+        room = self.window - len(self.in_flight)
+        if not self.more or room < min(32, self.window):
+            return False
+        rows = self._load(self.cursor, min(room, self.batch))
+        events_topic = self.topics.hub(self.ctx.hub_id, "events")
+        for row in rows:
+            payload = encode_event(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data)
+            mid = client.publish(events_topic, payload, qos=1)
+            self.in_flight[mid] = row.seq
+            self.cursor = row.seq + 1
+            self.published += 1
+        if len(rows) < min(room, self.batch):
+            self.more = False
+        return self.more and len(self.in_flight) < self.window
+
+    def _resend_if_unanswered(self) -> None:
+        """Unconfirmed events and no receipt for ``resend_after`` s: start again from the lowest.
+
+        Covers a consumer that subscribed after we published (it never saw them) and receipts
+        lost with a broker that crashed before saving them.
+        """
+        if self.more or self.in_flight:
+            self._quiet_since = time.monotonic()
+            return
+        if time.monotonic() - self._quiet_since < self.resend_after:
+            return
+        self._quiet_since = time.monotonic()
+        lowest = self._lowest_unconfirmed()
+        if lowest < self.cursor:
+            log.info("sync: no receipt for events from seq %d; sending them again", lowest)
+            self.cursor = lowest
+            self.more = True
+
+    def on_published(self, mid: int, ok: bool) -> None:
+        seq = self.in_flight.pop(mid, None)
+        if seq is None:
+            return
+        if ok:
+            if not self._sent:
+                self._sent_since = time.monotonic()
+            self._sent.append(seq)
+        else:  # the broker refused it: go back and send it again
+            log.warning("sync: broker refused event %d; resending", seq)
+            self.cursor = min(self.cursor, seq)
+            self.more = True
+
+    def _flush_sent(self, *, force: bool = False) -> None:
+        if not self._sent:
+            return
+        if not force and len(self._sent) < 256 and time.monotonic() - self._sent_since < 0.25:
+            return
+        seqs, self._sent = self._sent, []
+
+        def mark(session: Session) -> None:
+            now = datetime.now(UTC)
+            for start in range(0, len(seqs), 500):
+                chunk = seqs[start : start + 500]
+                session.execute(
+                    update(OutboxEvent)
+                    .where(col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None))
+                    .values(sent_at=now)
+                )
+
+        self.db.writer.submit(mark)  # not awaited: a lost mark only means one more resend
+
+    # --- inbound ---
+
+    def on_received(self, client: BrokerClient, message: Received) -> None:
+        try:
+            self._dispatch(message)
+        except ValidationError as exc:
+            self._park(message, str(exc))
+        except HubError:
+            log.exception("sync: could not apply a message on %s; it stays unacknowledged", message.topic)
+            return
+        client.ack(message.mid, message.qos)
+
+    def _dispatch(self, message: Received) -> None:
+        route = self.topics.route(message.topic)
+        if route is None:
+            raise ValidationError("not a topic of ours")
+        if route.channel == "receipts" and route.hub_id == self.ctx.hub_id:
+            self._confirm(parse_json(message.payload, Receipt).upto)
+        elif route.channel == "replay" and route.hub_id == self.ctx.hub_id:
+            self._replay(parse_json(message.payload, Replay).start)
+        elif route.channel == "inbox" and route.hub_id == self.ctx.hub_id:
+            self._inbox(message)
+        elif route.channel == "announcements":
+            self._announcement(message)
+        elif route.channel == "events" and route.hub_id in self.peers:
+            self._peer_event(route.hub_id, message)
+        else:
+            raise ValidationError("no handler for this topic")
+
+    def _confirm(self, upto: int) -> None:
+        if upto <= self.last_confirmed:
+            return
+        self.last_confirmed = upto
+        self._quiet_since = time.monotonic()
+
+        def confirm(session: Session) -> None:
+            now = datetime.now(UTC)
+            session.execute(  # confirmed implies sent, whichever PUBACK a restart lost
+                update(OutboxEvent)
+                .where(col(OutboxEvent.seq) <= upto, col(OutboxEvent.confirmed_at).is_(None))
+                .values(confirmed_at=now, sent_at=func.coalesce(col(OutboxEvent.sent_at), now))
+            )
+
+        self.db.writer.submit(confirm)
+
+    def _replay(self, start: int) -> None:
+        log.info("sync: replay requested from seq %d", start)
+        self.replay_until = max(self.replay_until, self.cursor)
+        self.cursor = min(self.cursor, start)
+        self.more = True
+
+    def _inbox(self, message: Received) -> None:
+        payload = parse_json(message.payload, InboxPayload)
+
+        def apply(session: Session) -> None:
+            inbound.apply_inbox(
+                session,
+                external_id=payload.id,
+                sender=payload.sender,
+                subject=payload.subject,
+                body=payload.body,
+                sent_at=payload.sent_at,
+                topic=message.topic,
+            )
+
+        self.db.writer.run_sync(apply)
+
+    def _announcement(self, message: Received) -> None:
+        draft: AnnouncementDraft | None
+        if looks_like_xml(message.payload):
+            alert = parse_cap(message.payload)
+            draft = to_announcement(alert, self.languages)
+            if draft is None:  # a test or system alert: nothing for residents
+                return
+        else:
+            announcement = parse_json(message.payload, AnnouncementMessage)
+            draft = AnnouncementDraft(
+                external_id=f"json:{announcement.sender}:{announcement.id}"[:200],
+                title=announcement.title,
+                body=announcement.body,
+                priority=announcement.priority,
+                send_mesh=announcement.send_mesh,
+                expires_at=announcement.expires_at,
+                translations=announcement.translations,
+                drill=announcement.drill,
+            )
+        found = draft
+
+        def apply(session: Session) -> None:
+            inbound.apply_announcement(session, self.ctx, found, topic=message.topic)
+
+        self.db.writer.run_sync(apply)
+
+    def _peer_event(self, peer: str, message: Received) -> None:
+        envelope = parse_json(message.payload, Envelope)
+        if envelope.hub != peer:
+            raise ValidationError(f"event of hub {envelope.hub!r} on the topic of {peer!r}")
+        if not inbound.is_known_event(envelope.type):
+            raise ValidationError(f"unknown event type {envelope.type!r}")
+
+        def apply(session: Session) -> None:
+            inbound.apply_peer_event(
+                session,
+                event_id=envelope.id,
+                peer=peer,
+                event_type=envelope.type,
+                data=envelope.data,
+                topic=message.topic,
+            )
+
+        self.db.writer.run_sync(apply)
+
+    def _park(self, message: Received, reason: str) -> None:
+        log.warning("sync: dead letter from %s: %s", message.topic, reason)
+        self.dead_letters += 1
+
+        def park(session: Session) -> None:
+            inbound.park(session, topic=message.topic, reason=reason, payload=message.payload)
+
+        self.db.writer.run_sync(park)
