@@ -21,7 +21,7 @@ from google.protobuf import json_format
 from meshtastic import __main__ as meshtastic_cli
 from meshtastic.protobuf import apponly_pb2, clientonly_pb2, config_pb2, localonly_pb2
 
-from conftest import FIRMWARE_CONFIG, REPO
+from deploytools import FIRMWARE_CONFIG, REPO
 
 PROFILES = {
     "hub-radio.yaml": "CLIENT_BASE",
