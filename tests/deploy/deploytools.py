@@ -72,3 +72,31 @@ def build_root_tarball() -> None:
         pytest.fail(f"tar of the debootstrap root failed: {result.stderr}")
     partial.rename(ROOT_TARBALL)
     shutil.rmtree(work)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def render_templates(out: Path, values: dict[str, object]) -> dict[str, Path]:
+    """Render every deploy/*.j2 with Ansible's template module; return {name: rendered path}."""
+    import json
+
+    playbook = require_tool("ansible-playbook")
+    out.mkdir(parents=True, exist_ok=True)
+    values_file = out.parent / f"{out.name}-values.json"
+    base = {"buurtbaken_repo_dir": str(REPO), "render_out": str(out)}
+    values_file.write_text(json.dumps({**base, **values}), encoding="utf-8")
+    result = run(
+        [playbook, str(Path(__file__).with_name("render.yml")),
+         "-e", f"render_values={values_file}", "-e", f"render_out={out}"],
+        cwd=ANSIBLE,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"rendering the deploy templates failed:\n{result.stdout}\n{result.stderr}")
+    return {path.name: path for path in out.iterdir()}
