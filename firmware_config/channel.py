@@ -139,10 +139,12 @@ def _main(argv: list[str] | None = None) -> int:
             channel_set = parse_channel_url(args.url)
             primary = channel_set.settings[0]
             lora = channel_set.lora_config
-            print(f"name={primary.name} key_bytes={len(primary.psk)} "
-                  f"position_precision={primary.module_settings.position_precision} "
-                  f"region={config_pb2.Config.LoRaConfig.RegionCode.Name(lora.region)} "
-                  f"preset={config_pb2.Config.LoRaConfig.ModemPreset.Name(lora.modem_preset)}")
+            print(
+                f"name={primary.name} key_bytes={len(primary.psk)} "
+                f"position_precision={primary.module_settings.position_precision} "
+                f"region={config_pb2.Config.LoRaConfig.RegionCode.Name(lora.region)} "
+                f"preset={config_pb2.Config.LoRaConfig.ModemPreset.Name(lora.modem_preset)}"
+            )
         else:
             url = read_channel_url(args.channel_url_file)
             sys.stdout.write(fill(args.profile.read_text(encoding="utf-8"), url))

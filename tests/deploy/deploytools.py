@@ -33,7 +33,6 @@ CACHE_DIR = Path("/var/cache/buurtbaken-test")
 ROOT_TARBALL = CACHE_DIR / "bookworm-minbase-python3.tar"
 
 
-
 def require_tool(name: str) -> str:
     """Return the path of ``name`` or fail the test saying how to install it."""
     found = shutil.which(name) or shutil.which(name, path=str(VENV_BIN))
@@ -63,9 +62,13 @@ def build_root_tarball() -> None:
         ["chroot", str(work), "apt-get", "clean"],
     ]
     for step in steps:
-        result = run(step, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        result = run(
+            step, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        )
         if result.returncode != 0:
-            pytest.fail(f"{' '.join(step)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            pytest.fail(
+                f"{' '.join(step)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
     partial = ROOT_TARBALL.with_suffix(".partial")
     result = run(["tar", "-C", str(work), "--numeric-owner", "-cf", str(partial), "."])
     if result.returncode != 0:

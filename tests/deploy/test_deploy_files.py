@@ -77,7 +77,9 @@ def test_every_template_starts_with_the_ansible_managed_comment() -> None:
 # --- systemd ---------------------------------------------------------------------------------
 
 
-def test_the_hub_unit_passes_systemd_analyze_verify(rendered: dict[str, Path], workdir: Path) -> None:
+def test_the_hub_unit_passes_systemd_analyze_verify(
+    rendered: dict[str, Path], workdir: Path
+) -> None:
     analyze = require_tool("systemd-analyze")
     unit = rendered["buurtbaken.service"]
     # verify checks that ExecStart's program exists and is executable: first without it ...
@@ -223,7 +225,9 @@ def test_nftables_rules_pass_nft_check(rendered: dict[str, Path]) -> None:
     result = run([nft, "-c", "-f", str(rendered["nftables.conf"])])
     assert result.returncode == 0, result.stderr
     broken = rendered["nftables.conf"].with_name("nftables-broken.conf")
-    broken.write_text(rendered["nftables.conf"].read_text().replace("policy drop", "policy dorp", 1))
+    broken.write_text(
+        rendered["nftables.conf"].read_text().replace("policy drop", "policy dorp", 1)
+    )
     assert run([nft, "-c", "-f", str(broken)]).returncode != 0
 
 
@@ -323,7 +327,9 @@ def brokers(rendered: dict[str, Path], workdir: Path, ports: dict[str, int]) -> 
         processes.append(
             subprocess.Popen(
                 [mosquitto, "-c", str(config)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )  # fmt: skip
         )
     try:
@@ -352,7 +358,9 @@ def wait_for_port(port: int, processes: list[subprocess.Popen[str]]) -> None:
     pytest.fail(f"nothing listens on 127.0.0.1:{port}")
 
 
-def relay(sub_port: int, pub_port: int, topic: str, payload: str) -> subprocess.CompletedProcess[str]:
+def relay(
+    sub_port: int, pub_port: int, topic: str, payload: str
+) -> subprocess.CompletedProcess[str]:
     """Subscribe on one broker, publish (QoS 1) on the other, return what the subscriber got."""
     sub = require_tool("mosquitto_sub")
     pub = require_tool("mosquitto_pub")
@@ -383,9 +391,7 @@ def test_mosquitto_config_saves_on_every_change_and_never_drops(rendered: dict[s
         assert re.search(rf"^{line}$", text, re.M), line
 
 
-def test_the_hub_broker_sends_the_hub_events_upstream(
-    brokers: None, ports: dict[str, int]
-) -> None:
+def test_the_hub_broker_sends_the_hub_events_upstream(brokers: None, ports: dict[str, int]) -> None:
     topic = f"{ROOT}/hubs/{HUB_ID}/events"
     result = relay(ports["upstream"], ports["local"], topic, '{"seq": 1}')
     assert result.returncode == 0 and result.stdout.strip() == '{"seq": 1}', result

@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
+from deploytools import FIRMWARE_CONFIG, REPO
 from google.protobuf import json_format
 from meshtastic import __main__ as meshtastic_cli
 from meshtastic.protobuf import apponly_pb2, clientonly_pb2, config_pb2, localonly_pb2
-
-from deploytools import FIRMWARE_CONFIG, REPO
 
 PROFILES = {
     "hub-radio.yaml": "CLIENT_BASE",
@@ -123,7 +122,7 @@ def test_radio_settings_suit_a_neighbourhood(name: str, role: str) -> None:
 
 
 def test_hub_radio_has_one_api_client_only() -> None:
-    """The firmware serves one API client; the hub talks over USB, so Bluetooth and Wi-Fi are off."""
+    """The firmware serves one API client; the hub uses USB, so Bluetooth and Wi-Fi are off."""
     profile = meshtastic_cli._profile_from_yaml(load("hub-radio.yaml"))
     assert not profile.config.bluetooth.enabled
     assert not profile.config.network.wifi_enabled

@@ -24,10 +24,9 @@ from deploytools import ANSIBLE, FIRMWARE_CONFIG, REPO, require_tool, run
 
 pytestmark = pytest.mark.deploy
 
-CHANNEL_URL = (
-    "https://meshtastic.org/e/#"
-    + base64.urlsafe_b64encode(b"test-only channel, not a real key").decode().rstrip("=")
-)
+CHANNEL_URL = "https://meshtastic.org/e/#" + base64.urlsafe_b64encode(
+    b"test-only channel, not a real key"
+).decode().rstrip("=")
 
 
 def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
@@ -35,7 +34,8 @@ def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
     inventory = work / "inventory.ini"
     inventory.write_text(
         "[buurtbaken]\n"
-        f"{root} ansible_connection=community.general.chroot ansible_python_interpreter=/usr/bin/python3\n"
+        f"{root} ansible_connection=community.general.chroot"
+        " ansible_python_interpreter=/usr/bin/python3\n"
     )
     config = work / "config.yml"
     config.write_text(
@@ -67,7 +67,9 @@ def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-8000:]
     match = re.search(
-        r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M
+        r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+        result.stdout,
+        re.M,
     )
     assert match, log[-4000:]
     ok, changed, unreachable, failed = map(int, match.groups())
@@ -166,9 +168,11 @@ def enabled(root: Path, target: str, unit: str) -> bool:
     if not link.is_symlink():
         return False
     destination = os.readlink(link)
-    return (root / destination.lstrip("/")).is_file() if destination.startswith("/") else (
-        link.parent / destination
-    ).is_file()
+    return (
+        (root / destination.lstrip("/")).is_file()
+        if destination.startswith("/")
+        else (link.parent / destination).is_file()
+    )
 
 
 def test_every_service_is_enabled(applied: dict[str, object]) -> None:
@@ -201,9 +205,7 @@ def test_the_broker_bridges_and_keeps_its_secret(applied: dict[str, object]) -> 
 def test_time_and_journal_are_configured(applied: dict[str, object]) -> None:
     root = root_of(applied)
     assert "local stratum 10" in (root / "etc/chrony/chrony.conf").read_text()
-    assert "SystemMaxUse=200M" in (
-        root / "etc/systemd/journald.conf.d/buurtbaken.conf"
-    ).read_text()
+    assert "SystemMaxUse=200M" in (root / "etc/systemd/journald.conf.d/buurtbaken.conf").read_text()
     assert (root / "etc/timezone").read_text() == "Europe/Amsterdam\n"
 
 
