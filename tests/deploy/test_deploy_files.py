@@ -194,11 +194,13 @@ def test_dnsmasq_answers_every_name_with_the_hub(
     config = re.sub(r"^dhcp-.*\n", "", config, flags=re.M)  # DNS only: no DHCP server on lo
     loopback = workdir / "dnsmasq-lo.conf"
     loopback.write_text(config)
-    process = subprocess.Popen(
-        [dnsmasq, "--keep-in-foreground", "--conf-file=" + str(loopback), f"--port={ports['dns']}",
-         f"--pid-file={workdir / 'dnsmasq.pid'}", "--user=root"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    log = workdir / "dnsmasq.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [dnsmasq, "--keep-in-foreground", "--conf-file=" + str(loopback),
+             f"--port={ports['dns']}", f"--pid-file={workdir / 'dnsmasq.pid'}", "--user=root"],
+            stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -255,26 +257,28 @@ def test_nftables_without_admin_networks_is_valid(workdir: Path) -> None:
 def start_hostapd(config: Path) -> tuple[int | None, str]:
     """Run hostapd until it says AP-ENABLED (then stop it) or exits; (exit code, output)."""
     hostapd = require_tool("hostapd")
-    process = subprocess.Popen(
-        [hostapd, str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    output = ""
-    deadline = time.monotonic() + 15
-    try:
-        while time.monotonic() < deadline and "AP-ENABLED" not in output:
-            ready, _, _ = select.select([process.stdout], [], [], 0.5)
-            if ready:
-                line = process.stdout.readline()
-                if not line and process.poll() is not None:
-                    break
-                output += line
-    finally:
-        code = process.poll()
-        if code is None:
-            process.terminate()
-            process.wait(timeout=10)
-    return code, output
+    with subprocess.Popen(
+        [hostapd, str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        output = b""
+        deadline = time.monotonic() + 15
+        try:
+            while time.monotonic() < deadline and b"AP-ENABLED" not in output:
+                ready, _, _ = select.select([fd], [], [], 0.5)
+                if ready:
+                    chunk = os.read(fd, 4096)
+                    if not chunk:  # hostapd exited
+                        process.wait(timeout=10)
+                        break
+                    output += chunk
+        finally:
+            code = process.poll()
+            if code is None:
+                process.terminate()
+                process.wait(timeout=10)
+    return code, output.decode(errors="replace")
 
 
 def driverless_copy(rendered: Path, workdir: Path) -> Path:
@@ -323,18 +327,16 @@ def brokers(rendered: dict[str, Path], workdir: Path, ports: dict[str, int]) -> 
     upstream_conf = workdir / "upstream.conf"
     upstream_conf.write_text(f"listener {ports['upstream']} 127.0.0.1\nallow_anonymous true\n")
     processes = []
-    for config in (upstream_conf, rendered["mosquitto.conf"]):
-        processes.append(
-            subprocess.Popen(
-                [mosquitto, "-c", str(config)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )  # fmt: skip
-        )
+    for name, config in (("upstream", upstream_conf), ("local", rendered["mosquitto.conf"])):
+        with (workdir / f"mosquitto-{name}.log").open("w") as log_file:
+            processes.append(
+                subprocess.Popen(
+                    [mosquitto, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
+                )
+            )
     try:
         for port in (ports["upstream"], ports["local"]):
-            wait_for_port(port, processes)
+            wait_for_port(port, processes, workdir)
         yield
     finally:
         for process in processes:
@@ -343,12 +345,12 @@ def brokers(rendered: dict[str, Path], workdir: Path, ports: dict[str, int]) -> 
             process.wait(timeout=10)
 
 
-def wait_for_port(port: int, processes: list[subprocess.Popen[str]]) -> None:
+def wait_for_port(port: int, processes: list[subprocess.Popen[bytes]], logs: Path) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for process in processes:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
+                output = "".join(log.read_text() for log in logs.glob("mosquitto-*.log"))
                 pytest.fail(f"mosquitto exited {process.returncode}:\n{output}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
