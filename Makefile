@@ -4,9 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := mosquitto chromium
-DEPLOY_PACKAGES := debootstrap dnsmasq hostapd nftables systemd
+DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients debootstrap openssl git
 
-.PHONY: run test lint typecheck unit bench test-deploy ci setup system-deps clean migration
+.PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
 
 run: setup ## Run the hub with a simulated radio and sample data
 	HUB_DATA_DIR=$${HUB_DATA_DIR:-./data} $(VENV)/bin/hub serve --demo
