@@ -62,13 +62,9 @@ def build_root_tarball() -> None:
         ["chroot", str(work), "apt-get", "clean"],
     ]
     for step in steps:
-        result = run(
-            step, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-        )
+        result = run(step, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
         if result.returncode != 0:
-            pytest.fail(
-                f"{' '.join(step)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-            )
+            pytest.fail(f"{' '.join(step)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     partial = ROOT_TARBALL.with_suffix(".partial")
     result = run(["tar", "-C", str(work), "--numeric-owner", "-cf", str(partial), "."])
     if result.returncode != 0:

@@ -77,9 +77,7 @@ def test_every_template_starts_with_the_ansible_managed_comment() -> None:
 # --- systemd ---------------------------------------------------------------------------------
 
 
-def test_the_hub_unit_passes_systemd_analyze_verify(
-    rendered: dict[str, Path], workdir: Path
-) -> None:
+def test_the_hub_unit_passes_systemd_analyze_verify(rendered: dict[str, Path], workdir: Path) -> None:
     analyze = require_tool("systemd-analyze")
     unit = rendered["buurtbaken.service"]
     # verify checks that ExecStart's program exists and is executable: first without it ...
@@ -227,9 +225,7 @@ def test_nftables_rules_pass_nft_check(rendered: dict[str, Path]) -> None:
     result = run([nft, "-c", "-f", str(rendered["nftables.conf"])])
     assert result.returncode == 0, result.stderr
     broken = rendered["nftables.conf"].with_name("nftables-broken.conf")
-    broken.write_text(
-        rendered["nftables.conf"].read_text().replace("policy drop", "policy dorp", 1)
-    )
+    broken.write_text(rendered["nftables.conf"].read_text().replace("policy drop", "policy dorp", 1))
     assert run([nft, "-c", "-f", str(broken)]).returncode != 0
 
 
@@ -330,9 +326,7 @@ def brokers(rendered: dict[str, Path], workdir: Path, ports: dict[str, int]) -> 
     for name, config in (("upstream", upstream_conf), ("local", rendered["mosquitto.conf"])):
         with (workdir / f"mosquitto-{name}.log").open("w") as log_file:
             processes.append(
-                subprocess.Popen(
-                    [mosquitto, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
-                )
+                subprocess.Popen([mosquitto, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT)
             )
     try:
         for port in (ports["upstream"], ports["local"]):
@@ -360,9 +354,7 @@ def wait_for_port(port: int, processes: list[subprocess.Popen[bytes]], logs: Pat
     pytest.fail(f"nothing listens on 127.0.0.1:{port}")
 
 
-def relay(
-    sub_port: int, pub_port: int, topic: str, payload: str
-) -> subprocess.CompletedProcess[str]:
+def relay(sub_port: int, pub_port: int, topic: str, payload: str) -> subprocess.CompletedProcess[str]:
     """Subscribe on one broker, publish (QoS 1) on the other, return what the subscriber got."""
     sub = require_tool("mosquitto_sub")
     pub = require_tool("mosquitto_pub")
@@ -399,9 +391,7 @@ def test_the_hub_broker_sends_the_hub_events_upstream(brokers: None, ports: dict
     assert result.returncode == 0 and result.stdout.strip() == '{"seq": 1}', result
 
 
-def test_the_hub_broker_receives_receipts_and_announcements(
-    brokers: None, ports: dict[str, int]
-) -> None:
+def test_the_hub_broker_receives_receipts_and_announcements(brokers: None, ports: dict[str, int]) -> None:
     for topic in (f"{ROOT}/hubs/{HUB_ID}/receipts", f"{ROOT}/broadcast/announcements",
                   f"{ROOT}/hubs/neighbour-hub/events"):  # fmt: skip
         result = relay(ports["local"], ports["upstream"], topic, '{"upto": 7}')

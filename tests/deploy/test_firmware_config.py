@@ -167,9 +167,7 @@ def test_a_new_channel_is_private_and_matches_the_profiles() -> None:
     assert LoRa.RegionCode.Name(channel_set.lora_config.region) == "EU_868"
     assert LoRa.ModemPreset.Name(channel_set.lora_config.modem_preset) == "MEDIUM_FAST"
     # Two neighbourhoods never share a key.
-    assert channel.parse_channel_url(channel.new_channel_url("Kerkbuurt")).settings[0].psk != (
-        primary.psk
-    )
+    assert channel.parse_channel_url(channel.new_channel_url("Kerkbuurt")).settings[0].psk != (primary.psk)
 
 
 def test_channel_url_decodes_as_the_meshtastic_library_decodes_it() -> None:

@@ -141,9 +141,7 @@ def test_the_hub_is_where_its_unit_expects_it(applied: dict[str, object]) -> Non
     unit = unit_path.read_text()
     wants = root / "etc/systemd/system/multi-user.target.wants/buurtbaken.service"
     assert wants.is_symlink() and os.readlink(wants) == "/etc/systemd/system/buurtbaken.service"
-    settings = dict(
-        line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0] not in "#["
-    )
+    settings = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0] not in "#[")
     # The unit's paths exist in the root with the right owners and modes.
     data = root / settings["ReadWritePaths"].lstrip("/")
     assert data == root / "var/lib/buurtbaken" and data.is_dir()
