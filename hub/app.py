@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hub import __version__, i18n
+from hub import __version__, i18n, systemd
 from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
@@ -28,9 +28,11 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         the_hub.start()
+        systemd.notify("READY=1")
         try:
             yield
         finally:
+            systemd.notify("STOPPING=1")
             the_hub.stop()
 
     docs = settings.enable_docs

@@ -10,6 +10,7 @@ import uvicorn
 from hub.app import create_app
 from hub.config import Settings
 from hub.runtime import Hub
+from hub.systemd import Watchdog, watchdog_interval
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
         from hub.sync.link import SyncLink
 
         hub.add_link(SyncLink.for_hub(hub))
+    if interval := watchdog_interval():
+        hub.add_link(Watchdog(hub, interval))
     return hub
 
 
