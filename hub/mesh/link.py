@@ -148,6 +148,8 @@ class MeshLink:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.connections = 0  # successful connects (1 + reconnects)
+        self.failed_connects = 0
 
     @classmethod
     def from_hub(cls, hub: Hub, **kwargs: Any) -> MeshLink:
@@ -246,7 +248,8 @@ class MeshLink:
                 info = radio.connect()
             except (LinkError, OSError) as exc:
                 self._state = "offline"
-                log.warning("mesh: no radio at %s (%s); next try in %.0f s", self.radio_url, exc, delay)
+                self.failed_connects += 1
+                log.warning("mesh: no radio at %s (%s); next try in %.1f s", self.radio_url, exc, delay)
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.timings.backoff_max)
                 continue
@@ -260,6 +263,7 @@ class MeshLink:
             )
             with self._lock:
                 self._info = info
+                self.connections += 1
             self._swap_radio(radio)
             self._state = "connected"
             self._wake.set()
@@ -413,20 +417,20 @@ class MeshLink:
             if row.priority == Priority.SUMMARY:
                 newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk or 0)
         chosen: MeshOutbound | None = None
+        held = False  # strict priority: nothing lower may overtake a held row
         for row in rows:
             priority = Priority(row.priority)
             airtime = text_packet_airtime(self.preset, row.text)
             with self._lock:
                 fits = self.budget.can_send(priority, airtime, now)
-            if fits:
+            if fits and not held:
                 chosen = row
                 break
-            if priority is Priority.SUMMARY:
+            if not fits and priority is Priority.SUMMARY:
                 age = (utcnow() - as_utc(row.created_at)).total_seconds()
                 if row.pk != newest_summary.get(row.dest) or age > self.timings.summary_max_age:
                     drop.append(row.pk or 0)
-                continue
-            break  # strict priority: nothing lower may overtake a held row
+            held = held or not fits
         if drop:
             log.info("mesh: over the airtime budget, %d summaries dropped", len(drop))
             self._db.writer.run_sync(lambda s: mesh_queue.mark_dropped(s, drop, "over budget"))
