@@ -140,6 +140,9 @@ class MeshLink:
         self._radio_lock = threading.Lock()  # the radio reference, held while sending
         self._radio: RadioLink | None = None
         self._pending: dict[int, _Pending] = {}
+        # ACKs/NAKs that overtook their own send call (the library's serial write sleeps
+        # after writing): kept briefly, then matched when the packet id is known.
+        self._early: dict[int, tuple[float, list[AckReceived | NakReceived]]] = {}
         self._state = "off"
         self._info: RadioInfo | None = None
         self._nodes_heard: set[str] = set()
@@ -334,6 +337,7 @@ class MeshLink:
         with self._lock:
             pending = self._pending.get(ack.request_id)
             if pending is None:
+                self._remember_early(ack.request_id, ack)
                 return
             if ack.from_num != pending.dest_num:
                 return  # an implicit ACK: a neighbour relayed it; keep waiting for the handset
@@ -349,8 +353,9 @@ class MeshLink:
     def _on_nak(self, request_id: int, reason: str) -> None:
         with self._lock:
             pending = self._pending.pop(request_id, None)
-        if pending is None:
-            return
+            if pending is None:
+                self._remember_early(request_id, NakReceived(request_id, reason))
+                return
         if pending.attempts >= self.timings.max_attempts or reason in PERMANENT_NAKS:
             log.warning(
                 "mesh: message %d failed after %d attempts (%s)", pending.pk, pending.attempts, reason
@@ -368,6 +373,18 @@ class MeshLink:
         with self._lock:
             self.tx.retries += 1
         self._wake.set()
+
+    def _remember_early(self, request_id: int, event: AckReceived | NakReceived) -> None:
+        """Called with ``self._lock`` held."""
+        if isinstance(event, NakReceived) and event.reason == "TIMEOUT":
+            return
+        now = time.monotonic()
+        for stale in [k for k, (at, _) in self._early.items() if at < now - 120]:
+            del self._early[stale]
+        if request_id in self._early:
+            self._early[request_id][1].append(event)
+        elif len(self._early) < 1024:
+            self._early[request_id] = (now, [event])
 
     def _expire_pending(self) -> None:
         now = time.monotonic()
@@ -460,6 +477,9 @@ class MeshLink:
                     self._pending[packet_id] = _Pending(
                         pk=row.pk, attempts=row.attempts + 1, deadline=now + self.ack_timeout, dest_num=dest
                     )
+                early = self._early.pop(packet_id, None)
         pk = row.pk
         self._db.writer.run_sync(lambda s: mesh_queue.mark_sent(s, pk, packet_id, airtime))
+        for event in early[1] if early is not None else ():
+            self._handle_event(event)
         return True
