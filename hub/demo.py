@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
-from hub.models import Announcement, Household
+from hub.models import Announcement, Household, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.schemas import (
@@ -168,3 +168,20 @@ def seed_if_empty(hub: Hub) -> None:
 
     if hub.db.writer.run_sync(job):
         log.info("demo data seeded")
+
+
+def register_sim_volunteers(hub: Hub) -> None:
+    """Make the simulated radio's handsets demo volunteers (unless their node ids are known)."""
+    simulator = getattr(hub.links.get("mesh"), "simulator", None)
+    if simulator is None:
+        return
+    handsets = [(h.node_id, h.long_name.removesuffix(" (vrijwilliger)")) for h in simulator.handsets]
+
+    def job(session: Session) -> int:
+        known = set(session.exec(select(Volunteer.node_id)).all())
+        added = [Volunteer(name=name, node_id=node) for node, name in handsets if node not in known]
+        session.add_all(added)
+        return len(added)
+
+    if added := hub.db.writer.run_sync(job):
+        log.info("demo: %d simulated handsets registered as volunteers", added)

@@ -16,11 +16,17 @@ log = logging.getLogger(__name__)
 
 
 def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
+    """The hub with the links its settings ask for (radio, scheduler, broker, watchdog)."""
     hub = Hub.from_settings(settings)
+    if settings.radio != "none":
+        from hub.mesh.link import MeshLink
+
+        hub.add_link(MeshLink.from_hub(hub))
     if demo:
-        from hub.demo import seed_if_empty, with_demo_coordinator
+        from hub.demo import register_sim_volunteers, seed_if_empty, with_demo_coordinator
 
         hub.on_start.append(seed_if_empty)
+        hub.on_start.append(register_sim_volunteers)
         with_demo_coordinator(hub)
     from hub.jobs import Scheduler
 

@@ -96,17 +96,20 @@ def ack_airtime(preset: ModemPreset | str) -> float:
 
 
 class Priority(IntEnum):
-    """Send priority; lower values go first."""
+    """Send priority of a packet the hub transmits; lower values go first.
 
-    SOS = 0
-    URGENT = 1  # life-threatening needs
+    The one priority scale of the hub (``hub.services.mesh_queue.SendPriority`` is this enum).
+    """
+
+    SOS = 0  # a volunteer in danger
+    LIFE = 1  # life-threatening needs
     TASK = 2
     REPLY = 3
     ANNOUNCEMENT = 4
     SUMMARY = 5
 
 
-NEVER_HELD = frozenset({Priority.SOS, Priority.URGENT})
+NEVER_HELD = frozenset({Priority.SOS, Priority.LIFE})
 
 
 def default_budget_seconds(duty_cycle: float = EU_868_DUTY_CYCLE, share: float = 0.5) -> float:
@@ -118,7 +121,7 @@ def default_budget_seconds(duty_cycle: float = EU_868_DUTY_CYCLE, share: float =
 class AirtimeBudget:
     """Rolling one-hour airtime budget.
 
-    SOS and URGENT are never held back; SUMMARY is held once the window is
+    SOS and LIFE are never held back; SUMMARY is held once the window is
     ``summary_fraction`` full; everything else is held when it would exceed the budget.
     """
 

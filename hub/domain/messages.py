@@ -169,3 +169,24 @@ def announcement(title: str, body: str) -> list[str]:
     """An announcement for the channel, split into numbered packets when long."""
     text = f"{title.strip()}: {body.strip()}" if body.strip() else title.strip()
     return split_message(text, DEFAULT_LIMIT)
+
+
+def unknown_task(number: int) -> str:
+    """A task number that is not the volunteer's (or does not exist)."""
+    return f"T{number} staat niet op jouw naam. Stuur TAKEN voor je lijst."
+
+
+def free_text_received() -> str:
+    return "Bericht doorgegeven aan de coördinator."
+
+
+def life_alert(category: str, address: str, description: str = "") -> str:
+    """``SPOED 112 medicijnen Kerkstraat 5: ...`` — a life-threatening need, one packet."""
+    label = CATEGORY_LABELS.get(category, category)
+    head = f"SPOED (112 gebeld?) {label} {address.strip()}"
+    detail = " ".join(description.split())
+    return _fit(f"{head}: {detail}" if detail else head)
+
+
+def task_closed(number: int) -> str:
+    return f"T{number} is al afgesloten. Stuur TAKEN voor je lijst."

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, or_, select
 from hub.models import Announcement
 from hub.models.base import as_utc, utcnow
 from hub.schemas import AnnouncementCreate
+from hub.services import mesh_queue
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
@@ -43,6 +44,8 @@ def create_announcement(
     )
     session.add(announcement)
     session.flush()
+    if announcement.send_mesh:
+        mesh_queue.enqueue_announcement(session, ctx, announcement.title, announcement.body)
     if source == "local":
         record(session, actor, "announcement.create", announcement.id, title=data.title)
     if announcement.send_upstream:

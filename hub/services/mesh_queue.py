@@ -3,30 +3,31 @@
 Services put texts here in the same transaction as the change that caused them; the mesh
 link sends them by priority, charges their airtime, and marks them acknowledged or failed.
 With no radio the rows simply wait (a coordinator can print tasks instead).
+
+One row is one packet: a text longer than a packet is split into numbered parts
+("1/2 ...", "2/2 ...") here, so that the link never has to cut anything.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from hub.db import after_commit
-from hub.models import MeshOutbound
+from hub.domain import messages
+from hub.domain.airtime import Priority
+from hub.domain.text import DEFAULT_LIMIT, split_message
+from hub.models import MeshOutbound, Need
+from hub.models.base import as_utc, utcnow
 from hub.services.context import HubContext
 
 BROADCAST = "^all"
 
-
-class SendPriority(IntEnum):
-    """Lower goes first. SOS and life-threatening needs are never held back."""
-
-    SOS = 0
-    LIFE = 1
-    TASK = 2
-    REPLY = 3
-    ANNOUNCEMENT = 4
-    SUMMARY = 5
+# One priority scale for the whole hub: the airtime budget's. Lower goes first; SOS and
+# LIFE (life-threatening needs) are never held back by the budget.
+SendPriority = Priority
 
 
 def enqueue_text(
@@ -34,21 +35,148 @@ def enqueue_text(
     ctx: HubContext,
     dest: str,
     text: str,
-    priority: SendPriority,
+    priority: Priority,
     *,
     task_id: str | None = None,
     want_ack: bool | None = None,
-) -> MeshOutbound:
-    """Queue ``text`` for ``dest`` (a ``!xxxxxxxx`` node id, or ``BROADCAST`` for the channel)."""
-    row = MeshOutbound(
-        dest=dest,
-        text=text,
-        priority=int(priority),
-        task_id=task_id,
-        want_ack=(dest != BROADCAST) if want_ack is None else want_ack,
-    )
-    session.add(row)
+) -> list[MeshOutbound]:
+    """Queue ``text`` for ``dest`` (a ``!xxxxxxxx`` node id, or ``BROADCAST`` for the channel).
+
+    Returns one row per packet, in sending order. Direct messages want an ACK by default;
+    broadcasts do not (an implicit ACK only proves that a neighbour relayed it).
+    """
+    rows = [
+        MeshOutbound(
+            dest=dest,
+            text=part,
+            priority=int(priority),
+            task_id=task_id,
+            want_ack=(dest != BROADCAST) if want_ack is None else want_ack,
+        )
+        for part in split_message(text, DEFAULT_LIMIT)
+    ]
+    session.add_all(rows)
     session.flush()
     for wake in ctx.mesh_wakers:
         after_commit(session, wake)
-    return row
+    return rows
+
+
+def relay_life_need(session: Session, ctx: HubContext, need: Need) -> list[MeshOutbound]:
+    """Broadcast a life-threatening need to every handset at once, as one packet."""
+    text = messages.life_alert(need.category, need.address, need.description)
+    return enqueue_text(session, ctx, BROADCAST, text, SendPriority.LIFE)
+
+
+def enqueue_announcement(session: Session, ctx: HubContext, title: str, body: str) -> list[MeshOutbound]:
+    """An announcement for the channel, in numbered parts when it is long."""
+    rows: list[MeshOutbound] = []
+    for part in messages.announcement(title, body):
+        rows += enqueue_text(session, ctx, BROADCAST, part, SendPriority.ANNOUNCEMENT)
+    return rows
+
+
+# -- the link's side: what to send next and what became of it ---------------------------
+#
+#   queued ──send──▶ sent ──ACK──▶ acked          (direct messages)
+#     ▲               │
+#     └──NAK/timeout──┤ (attempts left: retry after not_before)
+#                     └──▶ failed                 (no attempts left; a task gets flagged)
+#   queued ──send──▶ sent                         (broadcasts: no ACK to wait for)
+#   queued ──over budget──▶ dropped               (superseded or stale summaries)
+
+
+def sendable(session: Session, now: datetime | None = None, limit: int = 50) -> list[MeshOutbound]:
+    """Queued rows whose ``not_before`` has passed, by priority then ``pk``."""
+    moment = now or utcnow()
+    rows = session.exec(
+        select(MeshOutbound)
+        .where(MeshOutbound.status == "queued")
+        .order_by(col(MeshOutbound.priority), col(MeshOutbound.pk))
+        .limit(limit * 4)
+    ).all()
+    ready = [r for r in rows if r.not_before is None or as_utc(r.not_before) <= moment]
+    return ready[:limit]
+
+
+def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> None:
+    """One transmission of the row; broadcasts end here, direct messages wait for the ACK."""
+    row = session.get(MeshOutbound, pk)
+    if row is None:
+        return
+    row.attempts += 1
+    row.packet_id = packet_id
+    row.airtime += airtime
+    row.sent_at = utcnow()
+    if row.status == "queued":  # an ACK may have overtaken this write
+        row.status = "sent"
+    session.add(row)
+
+
+def mark_acked(session: Session, pk: int) -> str | None:
+    """The destination acknowledged; returns the row's task id (its dispatch arrived)."""
+    row = session.get(MeshOutbound, pk)
+    if row is None:
+        return None
+    row.status = "acked"
+    row.error = None
+    session.add(row)
+    return row.task_id
+
+
+def schedule_retry(session: Session, pk: int, delay_seconds: float, error: str) -> None:
+    row = session.get(MeshOutbound, pk)
+    if row is None or row.status == "acked":
+        return
+    row.status = "queued"
+    row.error = error[:40]
+    row.not_before = utcnow() + timedelta(seconds=delay_seconds)
+    session.add(row)
+
+
+def mark_failed(session: Session, pk: int, error: str) -> str | None:
+    """No attempts left; returns the row's task id so the task can be flagged."""
+    row = session.get(MeshOutbound, pk)
+    if row is None or row.status == "acked":
+        return None
+    row.status = "failed"
+    row.error = error[:40]
+    session.add(row)
+    return row.task_id
+
+
+def mark_dropped(session: Session, pks: list[int], reason: str) -> None:
+    for pk in pks:
+        row = session.get(MeshOutbound, pk)
+        if row is not None and row.status == "queued":
+            row.status = "dropped"
+            row.error = reason[:40]
+            session.add(row)
+
+
+def requeue_unacked(session: Session) -> int:
+    """After a restart nobody waits for the ACKs of rows sent before: send them again."""
+    result = session.execute(
+        update(MeshOutbound)
+        .where(col(MeshOutbound.status) == "sent", col(MeshOutbound.want_ack).is_(True))
+        .values(status="queued", not_before=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """``queued``, ``unacked`` and ``failed`` rows, for the status page."""
+    rows = session.exec(
+        select(MeshOutbound.status, MeshOutbound.want_ack, func.count()).group_by(
+            col(MeshOutbound.status), col(MeshOutbound.want_ack)
+        )
+    ).all()
+    out = {"queued": 0, "unacked": 0, "failed": 0}
+    for status, want_ack, n in rows:
+        if status == "queued":
+            out["queued"] += n
+        elif status == "sent" and want_ack:
+            out["unacked"] += n
+        elif status == "failed":
+            out["failed"] += n
+    return out

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from hub.domain.addresses import address_key, street_of
 from hub.models import CheckIn, Household, Need, Offer, new_id, utcnow
 from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
-from hub.services import idempotency
+from hub.services import idempotency, mesh_queue
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
 from hub.services.state import is_drill
@@ -129,6 +129,8 @@ def create_need(
     session.add(need)
     idempotency.remember(session, key, "need", need.id)
     append_event(session, ctx, "need.created", need_data(need), shape="need")
+    if need.urgency == "life":  # relayed at once to every handset (DESIGN.md)
+        mesh_queue.relay_life_need(session, ctx, need)
     return need
 
 

@@ -104,7 +104,7 @@ def test_budget_holds_by_priority_and_rolls_over() -> None:
     ):
         assert not budget.can_send(held, 0.5, now=3.0)
     assert budget.can_send(Priority.SOS, 5.0, now=3.0)
-    assert budget.can_send(Priority.URGENT, 5.0, now=3.0)
+    assert budget.can_send(Priority.LIFE, 5.0, now=3.0)
     # after the first charge leaves the window, 40 s are used
     assert budget.used(now=3600.0) == pytest.approx(40.0)
     assert budget.can_send(Priority.TASK, 60.0, now=3600.0)

@@ -232,6 +232,34 @@ class Simulator:
             )
         return packet_id
 
+    def send_data(self, sender: str | int, portnum: int, payload: bytes, to: Destination = "radio") -> int:
+        """A handset sends a packet of any port number (even an unknown one) and payload."""
+        handset = self.handset(sender)
+        with self._lock:
+            packet_id = self._new_packet_id()
+        packet = text_packet(
+            from_num=handset.node_num,
+            to_num=self._destination(to),
+            packet_id=packet_id,
+            text=payload,
+            channel=0,
+            snr=handset.snr,
+            rssi=handset.rssi,
+            hop_limit=self._radio.hop_limit,
+            hop_start=self._radio.hop_limit,
+            want_ack=False,
+            pki=False,
+        )
+        packet.decoded.portnum = portnum
+        self._scheduler.call_later(0.0, lambda: self._deliver_to_client(mesh_pb2.FromRadio(packet=packet)))
+        return packet_id
+
+    def send_raw(self, data: bytes) -> bool:
+        """Write raw bytes (garbage, hand-made frames) to the connected client."""
+        with self._lock:
+            active = self._active
+        return active is not None and active.send(data)
+
     def nak_next(self, error: str = "MAX_RETRANSMIT", count: int = 1) -> None:
         """The next ``count`` packets from the client get this NAK instead of an ACK."""
         self.faults.nak_next(error, count)

@@ -1,0 +1,57 @@
+"""What the radio tells the hub, as typed events (no library type crosses this line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BROADCAST_NUM = 0xFFFFFFFF
+
+
+def node_id(num: int) -> str:
+    """``!xxxxxxxx`` form of a node number."""
+    return f"!{num & 0xFFFFFFFF:08x}"
+
+
+def node_num(text: str) -> int:
+    """Node number of a ``!xxxxxxxx`` id."""
+    return int(text.strip().removeprefix("!"), 16)
+
+
+@dataclass(frozen=True)
+class TextReceived:
+    from_num: int
+    node_id: str
+    packet_id: int
+    text: str
+    channel: int
+    direct: bool
+    pki: bool  # the sender's identity is authenticated only when True
+    rx_snr: float | None
+
+
+@dataclass(frozen=True)
+class AckReceived:
+    request_id: int
+    from_num: int  # our own node for an implicit ACK (a neighbour relayed it)
+
+
+@dataclass(frozen=True)
+class NakReceived:
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class NodeUpdated:
+    node_id: str
+    battery: int | None
+    snr: float | None
+    last_heard: float | None  # epoch seconds as the radio reports them
+
+
+@dataclass(frozen=True)
+class ConnectionLost:
+    reason: str = ""
+
+
+RadioEvent = TextReceived | AckReceived | NakReceived | NodeUpdated | ConnectionLost

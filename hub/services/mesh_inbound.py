@@ -1,0 +1,187 @@
+"""Texts and node news from the volunteers' handsets, applied once.
+
+A text is stored as a ``MeshMessage`` keyed by ``(from, packet id)``: the node replays
+up to ~30 buffered packets after a reconnect and the mesh duplicates, so a second copy
+is recognised and ignored. Commands call the same services as the portal (a CHECKIN over
+LoRa is a check-in like any other, ``source="mesh"``) and are answered with one short
+direct message.
+
+    kind       what it is
+    command    a command, answered
+    sos        a volunteer's SOS (coordinators see it; answered at SOS priority)
+    unknown    one word that is no command ("Onbekend commando ...")
+    free_text  words that are no command: for the coordinators, not answered
+    held       from a node that is no registered volunteer: waits for a coordinator
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from hub.domain import commands, messages
+from hub.mesh.events import NodeUpdated, TextReceived
+from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
+from hub.models.base import as_utc, utcnow
+from hub.schemas import CheckInCreate, NeedCreate
+from hub.services import residents, task_flow
+from hub.services.context import HubContext
+from hub.services.mesh_queue import SendPriority, enqueue_text
+from hub.services.outbox import append_event
+from hub.services.state import is_drill
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one received text."""
+
+    kind: str  # see the module docstring; "duplicate" when it was applied before
+    reply: str | None = None
+
+
+def handle_text(session: Session, ctx: HubContext, text: TextReceived, *, allow_unknown: bool) -> Handled:
+    """Apply one text from a handset (a writer job: database only, re-runnable)."""
+    seen = session.exec(
+        select(MeshMessage.pk).where(
+            MeshMessage.from_node == text.from_num, MeshMessage.packet_id == text.packet_id
+        )
+    ).first()
+    if seen is not None:
+        return Handled("duplicate")
+    volunteer = session.exec(select(Volunteer).where(Volunteer.node_id == text.node_id)).first()
+    message = MeshMessage(
+        from_node=text.from_num,
+        node_id=text.node_id,
+        packet_id=text.packet_id,
+        channel=text.channel,
+        direct=text.direct,
+        pki=text.pki,
+        text=text.text[:500],
+        drill=is_drill(session),
+    )
+    session.add(message)
+    if volunteer is not None:
+        volunteer.last_heard_at = utcnow()
+        if text.rx_snr is not None:
+            volunteer.snr = text.rx_snr
+        session.add(volunteer)
+    elif not allow_unknown:
+        message.kind = "held"
+        return Handled("held")
+    command = commands.parse_command(text.text)
+    kind, reply, priority = _apply(session, ctx, command, volunteer, text)
+    message.kind = kind
+    message.handled = True
+    if reply is not None:
+        enqueue_text(session, ctx, text.node_id, reply, priority)
+    return Handled(kind, reply)
+
+
+def _apply(
+    session: Session,
+    ctx: HubContext,
+    command: commands.Command,
+    volunteer: Volunteer | None,
+    text: TextReceived,
+) -> tuple[str, str | None, SendPriority]:
+    reply = SendPriority.REPLY
+    match command:
+        case commands.Sos(note):
+            append_event(
+                session,
+                ctx,
+                "volunteer.sos",
+                {
+                    "node_id": text.node_id,
+                    "volunteer_id": volunteer.id if volunteer else None,
+                    "name": volunteer.name if volunteer else None,
+                    "text": note,
+                    "verified": text.pki,
+                },
+            )
+            return "sos", messages.sos_confirmed(), SendPriority.SOS
+        case commands.Help():
+            return "command", messages.help_text(), reply
+        case commands.Status():
+            return "command", _status(session), reply
+        case commands.CheckIn(address, status, note):
+            try:
+                data = CheckInCreate(address=address, status=status, note=note or None)
+            except PydanticValidationError:
+                return "command", messages.invalid_command("CHECKIN", "adres of notitie klopt niet"), reply
+            saved = residents.create_checkin(
+                session, ctx, data, source="mesh", volunteer_id=volunteer.id if volunteer else None
+            )
+            return "command", messages.checkin_confirmed(saved.address, saved.status), reply
+        case commands.Need(category, address, need_text):
+            try:
+                need_data = NeedCreate(
+                    address=address,
+                    category=category.value,
+                    description=need_text or f"gemeld via LoRa door {text.node_id}",
+                )
+            except PydanticValidationError:
+                return "command", messages.invalid_command("NODIG", "adres of tekst klopt niet"), reply
+            need = residents.create_need(session, ctx, need_data, source="mesh")
+            return "command", messages.need_confirmed(need.category, need.address), reply
+        case commands.Invalid(word, why):
+            return "command", messages.invalid_command(word, why), reply
+        case commands.Unknown(words):
+            if len(words.split()) <= 1:
+                return "unknown", messages.unknown_command(), reply
+            return "free_text", None, reply
+    if volunteer is None:  # an unknown node (allowed to create data) has no tasks
+        return "command", messages.no_task("TAKEN"), reply
+    match command:
+        case commands.Available():
+            volunteer.available = True
+            session.add(volunteer)
+            return "command", messages.available_confirmed(), reply
+        case commands.Accept(number):
+            return "command", task_flow.accept(session, ctx, volunteer, number), reply
+        case commands.Done(number, note):
+            return "command", task_flow.done(session, ctx, volunteer, number, note), reply
+        case commands.Fail(number, why):
+            return "command", task_flow.fail(session, ctx, volunteer, number, why), reply
+        case commands.ListTasks():
+            return "command", messages.task_list(task_flow.open_tasks(session, volunteer)), reply
+    return "unknown", messages.unknown_command(), reply  # pragma: no cover - every command matched
+
+
+def _status(session: Session) -> str:
+    def count(statement: object) -> int:
+        return int(session.exec(statement).one())  # type: ignore[call-overload]
+
+    ok = count(select(func.count()).select_from(CheckIn).where(CheckIn.status == "ok"))
+    helps = count(select(func.count()).select_from(CheckIn).where(CheckIn.status == "help"))
+    open_needs = count(select(func.count()).select_from(Need).where(Need.status == "open"))
+    urgent = count(
+        select(func.count())
+        .select_from(Need)
+        .where(Need.status == "open", col(Need.urgency).in_(("urgent", "life")))
+    )
+    open_tasks = count(
+        select(func.count()).select_from(Task).where(col(Task.status).in_(task_flow.UNFINISHED))
+    )
+    return messages.status_summary(ok, helps, open_needs, urgent, open_tasks)
+
+
+def update_node(session: Session, node: NodeUpdated) -> bool:
+    """Battery, SNR and last-heard of a registered volunteer's handset; False if unknown."""
+    volunteer = session.exec(select(Volunteer).where(Volunteer.node_id == node.node_id)).first()
+    if volunteer is None:
+        return False
+    if node.battery is not None:
+        volunteer.battery = max(0, min(node.battery, 101))
+    if node.snr is not None:
+        volunteer.snr = node.snr
+    if node.last_heard:
+        heard = datetime.fromtimestamp(node.last_heard, UTC)
+        if volunteer.last_heard_at is None or heard > as_utc(volunteer.last_heard_at):
+            volunteer.last_heard_at = heard
+    session.add(volunteer)
+    return True
