@@ -116,7 +116,7 @@ def hub_settings(root: Path, hub_id: str, mqtt_url: str, **extra: Any) -> Settin
         id=hub_id,
         mqtt_url=mqtt_url,
         rate_limit=0,
-        secret_key="x" * 40,
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
         **extra,
     )
 
@@ -205,7 +205,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         HUB_ID=settings.id,
         HUB_MQTT_URL=settings.mqtt_url,
         HUB_RATE_LIMIT="0",
-        HUB_SECRET_KEY="x" * 40,
+        HUB_SECRET_KEY="test-secret-key-0123456789-abcdefghijklmnop",
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     return env
