@@ -296,7 +296,9 @@ def test_unreadable_values_become_field_errors_not_rows(client: httpx.Client, li
 
 
 def test_rate_limit_gives_a_plain_429_page(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path / "rl", rate_limit=2, secret_key="test-secret-key-0123456789-abcdefghijklmnop")
+    settings = load_settings(
+        data_dir=tmp_path / "rl", rate_limit=2, secret_key="test-secret-key-0123456789-abcdefghijklmnop"
+    )
     with LiveServer(settings) as live, live.client() as client:
         path, _model, data = FORMS["checkin"]
         statuses = [

@@ -147,6 +147,7 @@ def privacy(request: Request, hub: HubDep) -> HTMLResponse:
 
 # --- forms --------------------------------------------------------------------------------
 
+
 class Saved(Protocol):
     """What a form's service returns: the stored record (or its summary), by id."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,10 +37,11 @@ def icon(name: str, size: str = "") -> Markup:
 env.globals["icon"] = icon
 
 
-def request_language(request: Request) -> str:
+def request_language(request: Request, offered: Collection[str] | None = None) -> str:
     hub = request.app.state.hub
     choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return i18n.negotiate(choice, request.headers.get("accept-language"), hub.settings.default_lang)
+    accept = request.headers.get("accept-language")
+    return i18n.negotiate(choice, accept, hub.settings.default_lang, offered)
 
 
 def language_url(request: Request, code: str) -> str:
@@ -53,15 +55,19 @@ def render(
     template: str,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    offered: Collection[str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render ``template`` in the request's language; remember an explicit ``?lang=`` choice."""
-    lang = request_language(request)
+    """Render ``template`` in the request's language (one of ``offered``, when given).
+
+    An explicit ``?lang=`` choice is remembered in a cookie.
+    """
+    lang = request_language(request, offered)
     with i18n.using(lang):
         html = env.get_template(template).render(
             request=request,
             lang=i18n.LANGUAGES[lang],
-            languages=i18n.available_languages(),
+            languages=[x for x in i18n.available_languages() if offered is None or x.code in offered],
             language_url=lambda code: language_url(request, code),
             hub=request.app.state.hub,
             **context,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, SQLModel, col, select
 
+from hub import i18n
 from hub.models import (
     Announcement,
     AuditEntry,
@@ -47,7 +48,9 @@ LIST_LIMIT = 300
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, failed: str = "") -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = render(request, "admin/login.html", login_csrf=token, failed=failed[:40])
+    response = render(
+        request, "admin/login.html", login_csrf=token, failed=failed[:40], offered=i18n.ADMIN_LANGUAGES
+    )
     response.headers.update(NO_STORE)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/admin", max_age=3600)
     return response
