@@ -26,9 +26,13 @@ env = Environment(
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
+# Pictograms that point one way: mirrored on right-to-left pages (portal.css, print.css).
+DIRECTIONAL_ICONS = frozenset({"announce", "car", "talk", "arrow"})
+
+
 def icon(name: str, size: str = "") -> Markup:
     """A pictogram from the sprite ``/static/icons.svg``; decorative, the words beside it count."""
-    extra = f" i-{size}" if size else ""
+    extra = (f" i-{size}" if size else "") + (" i-flip" if name in DIRECTIONAL_ICONS else "")
     return Markup(
         '<svg class="i{}" aria-hidden="true" focusable="false"><use href="/static/icons.svg#{}"/></svg>'
     ).format(extra, name)
@@ -56,11 +60,13 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
     offered: Collection[str] | None = None,
+    remember: bool = True,
     **context: Any,
 ) -> HTMLResponse:
     """Render ``template`` in the request's language (one of ``offered``, when given).
 
-    An explicit ``?lang=`` choice is remembered in a cookie.
+    An explicit ``?lang=`` choice is remembered in a cookie (unless ``remember`` is false: a
+    printed flyer in Arabic does not switch the coordinator's own pages).
     """
     lang = request_language(request, offered)
     with i18n.using(lang):
@@ -74,6 +80,6 @@ def render(
         )
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     chosen = request.query_params.get("lang")
-    if chosen and chosen == lang:
+    if remember and chosen and chosen == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

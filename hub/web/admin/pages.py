@@ -219,7 +219,12 @@ def announcements_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRes
     with hub.db.read() as session:
         rows = _recent(session, Announcement, 200)
         return page(
-            request, "admin/announcements.html", user, rows=rows, active={a.id for a in rows if is_active(a)}
+            request,
+            "admin/announcements.html",
+            user,
+            rows=rows,
+            active={a.id for a in rows if is_active(a)},
+            all_languages=list(i18n.LANGUAGES.values()),
         )
 
 
@@ -286,7 +291,7 @@ def drill(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 @router.get("/export", response_class=HTMLResponse)
 def export_page(request: Request, user: PageUser) -> HTMLResponse:
-    return page(request, "admin/export.html", user)
+    return page(request, "admin/export.html", user, all_languages=i18n.available_languages())
 
 
 __all__ = ["back", "router"]
