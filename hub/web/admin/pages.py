@@ -122,7 +122,9 @@ async def logout(request: Request, hub: HubDep, user: PageUser) -> Response:
 def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         data = views.dashboard(session, hub)
-        return page(request, "admin/dashboard.html", user, d=data, refresh=30)
+        # Refreshing by itself is the coordinator's choice (WCAG 2.2.1): off until switched on.
+        refresh = 30 if request.query_params.get("refresh") == "on" else 0
+        return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
 
 
 M = TypeVar("M", bound=SQLModel)
