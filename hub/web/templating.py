@@ -27,7 +27,7 @@ env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # typ
 
 
 # Pictograms that point one way: mirrored on right-to-left pages (portal.css, print.css).
-DIRECTIONAL_ICONS = frozenset({"announce", "car", "talk", "arrow"})
+DIRECTIONAL_ICONS = frozenset({"announce", "car", "talk", "back"})
 
 
 def icon(name: str, size: str = "") -> Markup:

@@ -95,6 +95,8 @@ def test_flyer_and_poster_in_every_language(admin: Admin, kind: str) -> None:
         assert html.count('src="data:image/svg+xml') == 2, code  # Wi-Fi and portal QR, made on the hub
         assert 'href="/static/print.css"' in html
         assert "set-cookie" not in response.headers  # a printed language is not the coordinator's
+        for other in i18n.LANGUAGES:  # switch the paper's language in one tap
+            assert f'href="?lang={other}"' in html
     flyer_ar = admin.http.get(f"/admin/print/{kind}?lang=ar").text
     assert "خطر على الحياة؟ اتصل بالرقم 112." in flyer_ar
     assert admin.http.get(f"/admin/print/{kind}?lang=xx").text.startswith('<!doctype html>\n<html lang="nl"')

@@ -9,20 +9,14 @@ Screenshots of every portal page in every language go to artifacts/screenshots/i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
 from hub import i18n
-from hub.config import load_settings
-from hub.demo import seed_if_empty
-from hub.schemas import AnnouncementCreate
-from hub.services import announcements, drills
-from tests.admin.conftest import PASSWORD, make_user
+from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import LiveServer
 
@@ -51,36 +45,6 @@ def axe_source() -> str:
     if not AXE.exists():
         pytest.fail(AXE_HINT, pytrace=False)
     return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def hub_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One hub for the module: crisis mode, demo data, news in Dutch (one translated into English)."""
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("a11y") / "data",
-        rate_limit=0,
-        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
-    )
-    with LiveServer(settings) as live:
-        seed_if_empty(live.hub)
-        make_user(live.hub, "coord")
-
-        def news(session: Any) -> None:
-            drills.set_mode(session, live.hub.ctx, "crisis", actor="test")
-            announcements.create_announcement(
-                session,
-                live.hub.ctx,
-                AnnouncementCreate(
-                    title="Stroomstoring",
-                    body="Laad uw telefoon op in het buurthuis.",
-                    priority="urgent",
-                    translations={"en": {"title": "Power cut", "body": "Charge your phone at the centre."}},
-                ),
-                actor="test",
-            )
-
-        live.hub.db.writer.run_sync(news)
-        yield live
 
 
 def audit(page: Page, axe_source: str) -> list[str]:

@@ -95,6 +95,7 @@ def resident_paper(request: Request, hub: HubDep, kind: Literal["flyer", "poster
         offered=[print_language(request, hub)],
         remember=False,
         kind=kind,
+        paper_languages=i18n.available_languages(),
         ssid=ssid,
         url=url,
         wifi_qr=qr_data_uri(wifi_payload(ssid)),
