@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +42,8 @@ LANGUAGES: dict[str, Language] = {
         Language("uk", "Українська"),
     )
 }
+# The coordinators' pages are in Dutch and English; residents get every language above.
+ADMIN_LANGUAGES = frozenset({"nl", "en"})
 
 _current: contextvars.ContextVar[NullTranslations | None] = contextvars.ContextVar(
     "translations", default=None
@@ -75,8 +77,16 @@ def translations_for(code: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
-def negotiate(choice: str | None, accept_language: str | None, default: str) -> str:
+def negotiate(
+    choice: str | None,
+    accept_language: str | None,
+    default: str,
+    offered: Collection[str] | None = None,
+) -> str:
+    """The language to answer in: among ``offered`` (default: every catalog on disk)."""
     codes = {lang.code for lang in available_languages()}
+    if offered is not None:
+        codes &= set(offered)
     if choice and choice in codes:
         return choice
     for part in (accept_language or "").split(","):

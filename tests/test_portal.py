@@ -380,15 +380,20 @@ def test_home_shows_mode_news_in_my_language_and_counts_only(client: httpx.Clien
     assert "Power cut" in english
     assert "Stroomstoring" not in english
     assert "Kook water" in english
-    assert "(Nederlands)" in english
-    assert '<article class="news info" lang="nl">' in english
+    assert "This message is only in Dutch." in english  # said once, for the untranslated one
+    assert english.count("This message is only in Dutch.") == 1
+    assert '<h3 lang="nl" dir="ltr">Kook water' in english
     assert "2 households said today how they are." in english
+    arabic = client.get("/?lang=ar").text
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert '<h3 lang="nl" dir="ltr">' in arabic  # Dutch text, marked and set left-to-right
+    assert arabic.count("هذه الرسالة متوفرة بالهولندية فقط.") == 2  # both are Dutch-only here
 
 
 def test_every_page_has_the_language_switch_and_landmarks(client: httpx.Client) -> None:
     for path in ("/", "/checkin", "/need", "/offer", "/register", "/announcements", "/privacy"):
         html = client.get(path).text
-        for code in ("en", "nl"):
+        for code in ("nl", "en", "ar", "tr", "pl", "uk"):
             assert f'href="{path}?lang={code}"' in html, path
         assert '<html lang="nl" dir="ltr">' in html
         for landmark in ('class="skip" href="#main"', "<header", "<nav", '<main id="main"', "<footer"):

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 
+from hub.config import load_settings
+from hub.demo import seed_if_empty
+from hub.schemas import AnnouncementCreate
+from hub.services import announcements, drills
+from tests.admin.conftest import make_user
 from tests.conftest import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -79,3 +85,33 @@ def phone_without_js(browser: Browser, live: LiveServer) -> Iterator[Visit]:
     visit = open_visit(browser, live, javascript=False, locale="en-GB")
     yield visit
     visit.context.close()
+
+
+@pytest.fixture(scope="module")
+def hub_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One hub for the module: crisis mode, demo data, news in Dutch (one translated into English)."""
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("a11y") / "data",
+        rate_limit=0,
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+    )
+    with LiveServer(settings) as live:
+        seed_if_empty(live.hub)
+        make_user(live.hub, "coord")
+
+        def news(session: Any) -> None:
+            drills.set_mode(session, live.hub.ctx, "crisis", actor="test")
+            announcements.create_announcement(
+                session,
+                live.hub.ctx,
+                AnnouncementCreate(
+                    title="Stroomstoring",
+                    body="Laad uw telefoon op in het buurthuis.",
+                    priority="urgent",
+                    translations={"en": {"title": "Power cut", "body": "Charge your phone at the centre."}},
+                ),
+                actor="test",
+            )
+
+        live.hub.db.writer.run_sync(news)
+        yield live

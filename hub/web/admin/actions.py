@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError as PydanticError
 from sqlmodel import Session
 
+from hub import i18n
 from hub.errors import ValidationError
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, tasks, volunteers
@@ -227,8 +229,23 @@ async def delete_household(
     )
 
 
+def translations_from(form: Mapping[str, object]) -> dict[str, dict[str, str]]:
+    """``title_xx`` / ``body_xx`` fields of the announcement form, per language (not Dutch).
+
+    A language counts only with both a title and a text; half a translation would show a
+    visitor a Dutch body under a title in their language.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for code in i18n.LANGUAGES:
+        title, body = (str(form.get(f"{part}_{code}") or "").strip() for part in ("title", "body"))
+        if code != "nl" and title and body:
+            found[code] = {"title": title[:120], "body": body[:2000]}
+    return found
+
+
 @router.post("/announcements")
 async def announce(
+    request: Request,
     hub: HubDep,
     user: FormUser,
     title: Text,
@@ -246,6 +263,7 @@ async def announce(
             send_mesh="mesh" in channels,
             send_upstream="upstream" in channels,
             expires_at=datetime.now(UTC) + timedelta(hours=hours) if hours else None,
+            translations=translations_from(await request.form()),
         )
     except PydanticError as exc:
         return back("/admin/announcements", error=error_text(exc))

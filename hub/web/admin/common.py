@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError as PydanticError
 from sqlmodel import Session
 
+from hub import i18n
 from hub.errors import HubError
 from hub.models.base import as_utc
 from hub.runtime import Hub
@@ -59,6 +60,7 @@ def page(
         notice=request.query_params.get("ok", "")[:200],
         error=request.query_params.get("error", "")[:300],
         path=request.url.path,
+        offered=i18n.ADMIN_LANGUAGES,
         **context,
     )
     response.headers.update(NO_STORE)

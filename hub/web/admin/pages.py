@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, SQLModel, col, select
 
+from hub import i18n
 from hub.models import (
     Announcement,
     AuditEntry,
@@ -47,7 +48,9 @@ LIST_LIMIT = 300
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, failed: str = "") -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = render(request, "admin/login.html", login_csrf=token, failed=failed[:40])
+    response = render(
+        request, "admin/login.html", login_csrf=token, failed=failed[:40], offered=i18n.ADMIN_LANGUAGES
+    )
     response.headers.update(NO_STORE)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/admin", max_age=3600)
     return response
@@ -119,7 +122,9 @@ async def logout(request: Request, hub: HubDep, user: PageUser) -> Response:
 def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         data = views.dashboard(session, hub)
-        return page(request, "admin/dashboard.html", user, d=data, refresh=30)
+        # Refreshing by itself is the coordinator's choice (WCAG 2.2.1): off until switched on.
+        refresh = 30 if request.query_params.get("refresh") == "on" else 0
+        return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
 
 
 M = TypeVar("M", bound=SQLModel)
@@ -216,7 +221,12 @@ def announcements_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRes
     with hub.db.read() as session:
         rows = _recent(session, Announcement, 200)
         return page(
-            request, "admin/announcements.html", user, rows=rows, active={a.id for a in rows if is_active(a)}
+            request,
+            "admin/announcements.html",
+            user,
+            rows=rows,
+            active={a.id for a in rows if is_active(a)},
+            all_languages=list(i18n.LANGUAGES.values()),
         )
 
 
@@ -283,7 +293,7 @@ def drill(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 @router.get("/export", response_class=HTMLResponse)
 def export_page(request: Request, user: PageUser) -> HTMLResponse:
-    return page(request, "admin/export.html", user)
+    return page(request, "admin/export.html", user, all_languages=i18n.available_languages())
 
 
 __all__ = ["back", "router"]

@@ -1,4 +1,4 @@
-"""Paper: the door-knock list, task sheets, the Wi-Fi poster; and the export downloads."""
+"""Paper: the door-knock list, task sheets, the resident flyer and poster; the export downloads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
+from hub import i18n
 from hub.domain.escalation import by_street
 from hub.domain.task_text import task_dispatch
 from hub.models import Task, Volunteer
@@ -17,9 +18,10 @@ from hub.services import exports
 from hub.services.tasks import UNFINISHED
 from hub.web.admin import views
 from hub.web.admin.auth import PageUser
-from hub.web.admin.common import page
+from hub.web.admin.common import NO_STORE, page
 from hub.web.captive import portal_url
 from hub.web.deps import HubDep
+from hub.web.templating import render
 
 router = APIRouter()
 
@@ -76,19 +78,43 @@ def wifi_payload(ssid: str) -> str:
     return f"WIFI:S:{escaped};T:nopass;;"
 
 
-@router.get("/print/poster", response_class=HTMLResponse)
-def print_poster(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def print_language(request: Request, hub: HubDep) -> str:
+    """``?lang=`` when it names a language with a catalog, else the hub's default language."""
+    codes = [lang.code for lang in i18n.available_languages()]
+    choice = request.query_params.get("lang", "")
+    return choice if choice in codes else i18n.negotiate(None, None, hub.settings.default_lang)
+
+
+def resident_paper(request: Request, hub: HubDep, kind: Literal["flyer", "poster"]) -> HTMLResponse:
+    """A flyer or poster in one language, QR codes made here (no internet needed)."""
     ssid = hub.settings.wifi_ssid
     url = portal_url(request, hub)
-    return page(
+    response = render(
         request,
-        "admin/print_poster.html",
-        user,
+        f"print/{kind}.html",
+        offered=[print_language(request, hub)],
+        remember=False,
+        kind=kind,
+        paper_languages=i18n.available_languages(),
         ssid=ssid,
         url=url,
         wifi_qr=qr_data_uri(wifi_payload(ssid)),
         portal_qr=qr_data_uri(url),
     )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/print/poster", response_class=HTMLResponse)
+def print_poster(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+    """The Wi-Fi poster for the door of the community centre, in ``?lang=``."""
+    return resident_paper(request, hub, "poster")
+
+
+@router.get("/print/flyer", response_class=HTMLResponse)
+def print_flyer(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+    """'How to check in', for letterboxes, in ``?lang=``."""
+    return resident_paper(request, hub, "flyer")
 
 
 @router.get("/export/{fmt}")

@@ -133,6 +133,7 @@ class AnnouncementOut(_Out):
     created_by: str | None
     drill: bool
     created_at: datetime
+    translations: dict[str, dict[str, str]] = {}
 
 
 class VolunteerIn(_Input):
