@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto chromium
+DEBIAN_PACKAGES := mosquitto chromium poppler-utils nodejs npm
 DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients debootstrap openssl git
 
 .PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
@@ -28,7 +28,13 @@ bench: setup ## Benchmarks; figures go into the README
 test-deploy: setup system-deps-deploy ## Slow deployment suite (debootstrap + ansible)
 	$(PY) -m pytest -m deploy tests/deploy
 
-setup: system-deps $(STAMP)
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+
+setup: system-deps $(STAMP) $(AXE)
+
+$(AXE): tests/browser/axe/package-lock.json
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
