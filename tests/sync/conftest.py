@@ -30,6 +30,8 @@ from hub.sync.upstream import UpstreamConsumer
 from tests.conftest import free_port
 
 MOSQUITTO = "/usr/sbin/mosquitto"
+# The hub refuses weak secrets (HUB_SECRET_KEY needs 32 varied characters), tests included.
+TEST_SECRET_KEY = "sync-test-secret-0123456789-abcdefghijklmn"
 
 
 class MosquittoBroker:
@@ -116,7 +118,7 @@ def hub_settings(root: Path, hub_id: str, mqtt_url: str, **extra: Any) -> Settin
         id=hub_id,
         mqtt_url=mqtt_url,
         rate_limit=0,
-        secret_key="x" * 40,
+        secret_key=TEST_SECRET_KEY,
         **extra,
     )
 
@@ -205,7 +207,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         HUB_ID=settings.id,
         HUB_MQTT_URL=settings.mqtt_url,
         HUB_RATE_LIMIT="0",
-        HUB_SECRET_KEY="x" * 40,
+        HUB_SECRET_KEY=TEST_SECRET_KEY,
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     return env
