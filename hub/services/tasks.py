@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hub.domain.task_text import task_dispatch, task_withdrawn
+from hub.domain.messages import task_dispatch, task_withdrawn
 from hub.errors import Conflict, NotFound, ValidationError
 from hub.models import Household, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow

@@ -119,9 +119,12 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
     )
     assert announcement.status_code == 201
     with live.hub.db.read() as session:
-        broadcast = session.exec(select(MeshOutbound).where(MeshOutbound.dest == "^all")).one()
-        assert len(broadcast.text.encode()) <= 200
-        assert broadcast.text.startswith("!! Water: Kook water")
+        broadcast = session.exec(
+            select(MeshOutbound).where(MeshOutbound.dest == "^all").order_by(col(MeshOutbound.pk))
+        ).all()
+        assert len(broadcast) == 3  # 500 bytes: numbered parts, each one packet, queued once
+        assert all(len(part.text.encode()) <= 200 for part in broadcast)
+        assert broadcast[0].text.startswith("1/3 !! Water: Kook water")
         types = [e.type for e in session.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq))).all()]
         actors = {e.actor for e in session.exec(select(AuditEntry)).all()}
     assert {"volunteer.registered", "household.registered", "task.created", "task.assigned"} <= set(types)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from hub.domain.escalation import by_street
-from hub.domain.task_text import task_dispatch
+from hub.domain.messages import task_dispatch
 from hub.models import Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import exports
