@@ -92,7 +92,8 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
 
     sent = bearer.post(f"/api/v1/admin/tasks/{body['id']}/assign", json={"volunteer_id": anna.json()["id"]})
     assert sent.status_code == 200
-    assert sent.json()["status"] == "sent"
+    # queued for the radio: "sent" only once the handset acknowledges it
+    assert (sent.json()["status"], sent.json()["sent_at"]) == ("open", None)
     assert sent.json()["attempts"] == 1
     with live.hub.db.read() as session:
         queued = session.exec(select(MeshOutbound).where(MeshOutbound.task_id == body["id"])).one()
