@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from hub.config import Settings
 from hub.models import AuditEntry, CheckIn, Drill, Household, MeshOutbound, OutboxEvent, Task
-from hub.services import accounts
+from hub.services import accounts, task_flow
 from tests.admin.conftest import Admin, login, make_token, make_user
 from tests.conftest import LiveServer
 
@@ -339,3 +339,22 @@ def test_task_forms_walk_a_task_through(admin: Admin, live: LiveServer) -> None:
     with live.hub.db.read() as session:
         assert session.exec(select(Task)).one().done_at is not None
         assert len(session.exec(select(MeshOutbound)).all()) == 2
+
+
+def test_task_page_tells_queued_from_sent_and_undelivered(admin: Admin, live: LiveServer) -> None:
+    admin.post_form("/admin/volunteers", {"name": "Anna", "node_id": "!a1b2c3d4"})
+    volunteer = admin.http.get("/api/v1/admin/volunteers").json()["items"][0]
+    admin.post_form(
+        "/admin/tasks", {"kind": "check", "address": "Dorpsstraat 8", "volunteer_id": volunteer["id"]}
+    )
+    task = admin.http.get("/api/v1/admin/tasks").json()["items"][0]
+    assert "queued for radio" in admin.http.get("/admin/tasks?lang=en").text
+    live.hub.db.writer.run_sync(lambda s: task_flow.flag_undeliverable(s, task["id"], "MAX_RETRANSMIT"))
+    page = admin.http.get("/admin/tasks?lang=en").text
+    assert "the radio could not deliver it" in page
+    assert "queued for radio" not in page
+    live.hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task["id"]))  # a late ACK after all
+    page = admin.http.get("/admin/tasks?lang=en").text
+    assert "queued for radio" not in page
+    assert "the radio could not deliver it" not in page
+    assert admin.http.get(f"/api/v1/admin/tasks/{task['id']}").json()["status"] == "sent"
