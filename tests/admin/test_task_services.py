@@ -200,3 +200,14 @@ def test_assigning_again_drops_a_dispatch_still_waiting_for_the_radio(hub: Hub) 
     with hub.db.read() as session:
         rows = session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()
     assert [(r.dest, r.status) for r in rows] == [("!a1b2c3d4", "dropped"), ("!b2c3d4e5", "queued")]
+
+
+def test_a_task_still_queued_for_the_radio_keeps_its_volunteer_busy(hub: Hub) -> None:
+    anna = volunteer(hub, "Anna", "!a1b2c3d4")
+    bram = volunteer(hub, "Bram", "!b2c3d4e5")
+    new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
+    with hub.db.read() as session:
+        assert volunteers.active_task_counts(session) == {anna.id: 1}
+        nxt = volunteers.next_available(session, exclude=set())
+    assert nxt is not None
+    assert nxt.id == bram.id
