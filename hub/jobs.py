@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hub.domain.task_text import status_summary
+from hub.domain.messages import status_broadcast
 from hub.models import CheckIn, MeshOutbound, Need, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
@@ -50,7 +50,7 @@ def summary_text(session: Session) -> str:
         checkins = checkins.where(col(CheckIn.created_at) >= since)
         helps = helps.where(col(CheckIn.created_at) >= since)
     needs = select(func.count()).select_from(Need).where(Need.status == "open")
-    return status_summary(
+    return status_broadcast(
         datetime.now().astimezone().strftime("%H:%M"),
         int(session.exec(checkins).one()),
         int(session.exec(helps).one()),
@@ -74,7 +74,8 @@ def summary_job(hub: Hub) -> MeshOutbound | None:
             waiting.created_at = utcnow()
             session.add(waiting)
             return waiting
-        return enqueue_text(session, hub.ctx, BROADCAST, text, SendPriority.SUMMARY)
+        (row,) = enqueue_text(session, hub.ctx, BROADCAST, text, SendPriority.SUMMARY)  # one packet
+        return row
 
     return hub.db.writer.run_sync(job)
 

@@ -115,14 +115,6 @@ def test_wrong_vocabulary_and_times_are_refused() -> None:
         cap.parse_alert(alert_xml(infos="<scope>Public</scope>"))
 
 
-def test_mesh_text_fits_one_packet_in_bytes() -> None:
-    text = cap.mesh_text("Überstroming", "Ga naar hoger gelegen gebied. " * 20)
-    assert len(text.encode()) <= 200
-    assert text.endswith("…")
-    assert cap.mesh_text("Kort", "Alles goed.") == "Kort: Alles goed."
-    assert len(cap.fit_bytes("ééé" * 100, 11).encode()) <= 11
-
-
 @dataclass
 class _Announcement:
     id: str

@@ -27,7 +27,6 @@ SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
 SHOWN_STATUSES = ("Actual", "Exercise")
-MESH_LIMIT = 200  # bytes of UTF-8 in one LoRa packet
 
 
 @dataclass(frozen=True)
@@ -208,20 +207,6 @@ def to_announcement(alert: CapAlert, languages: list[str]) -> AnnouncementDraft 
         translations=translations,
         drill=drill,
     )
-
-
-def fit_bytes(text: str, limit: int = MESH_LIMIT) -> str:
-    """``text`` cut to at most ``limit`` bytes of UTF-8, on a character boundary, marked with …."""
-    if len(text.encode()) <= limit:
-        return text
-    room = limit - len("…".encode())
-    cut = text.encode()[:room].decode(errors="ignore").rstrip()
-    return cut + "…"
-
-
-def mesh_text(title: str, body: str, limit: int = MESH_LIMIT) -> str:
-    """One LoRa packet for an announcement: the title, then as much of the body as fits."""
-    return fit_bytes(" ".join(f"{title}: {body}".split()), limit)
 
 
 # --- export -------------------------------------------------------------------------------------

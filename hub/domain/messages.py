@@ -57,7 +57,7 @@ def _fit(text: str, limit: int = DEFAULT_LIMIT) -> str:
     return truncate_utf8(text, limit, ELLIPSIS)
 
 
-def task_dispatch(number: int, kind: str, address: str, note: str = "") -> str:
+def task_dispatch(number: int, kind: str, address: str, note: str | None = None) -> str:
     """``T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12``."""
     hints = f"JA {number} / KLAAR {number} / NIET {number}"
     head = f"T{number} {kind_word(kind)} "
@@ -65,12 +65,17 @@ def task_dispatch(number: int, kind: str, address: str, note: str = "") -> str:
     address = address.strip()
     if fixed + utf8_len(address) > DEFAULT_LIMIT:
         address = truncate_utf8(address, DEFAULT_LIMIT - fixed, ELLIPSIS)
-    note = " ".join(note.split()).rstrip(".")
+    note = " ".join((note or "").split()).rstrip(".")
     if note:
         room = DEFAULT_LIMIT - fixed - utf8_len(address) - utf8_len(": ")
         if room >= utf8_len(ELLIPSIS) + 1:
             return f"{head}{address}: {truncate_utf8(note, room, ELLIPSIS)}. {hints}"
     return f"{head}{address}. {hints}"
+
+
+def task_withdrawn(number: int) -> str:
+    """To a volunteer who did not answer in time: the task went to someone else."""
+    return f"T{number} gaat naar een ander. Niets meer doen. Dank!"
 
 
 def accepted(number: int) -> str:
@@ -165,10 +170,25 @@ def status_summary(
     )
 
 
-def announcement(title: str, body: str) -> list[str]:
-    """An announcement for the channel, split into numbered packets when long."""
-    text = f"{title.strip()}: {body.strip()}" if body.strip() else title.strip()
-    return split_message(text, DEFAULT_LIMIT)
+def status_broadcast(clock: str, checked_in: int, help_needed: int, open_needs: int, unreached: int) -> str:
+    """The periodic neighbourhood summary on the channel (lowest priority, always one packet)."""
+    return _fit(
+        f"STATUS {clock}: {checked_in} ingecheckt, {help_needed} hulp, "
+        f"{open_needs} open vragen, {unreached} nog bezoeken"
+    )
+
+
+PRIORITY_MARKS: dict[str, str] = {"urgent": "!! ", "warning": "! "}
+
+
+def announcement(title: str, body: str, priority: str = "info") -> list[str]:
+    """An announcement for the channel, split into numbered packets when long.
+
+    Urgent ones start with ``!!``, warnings with ``!``: ``!! Kook water: Het kraanwater ...``.
+    """
+    head = PRIORITY_MARKS.get(priority, "") + " ".join(title.split())
+    text = " ".join(body.split())
+    return split_message(f"{head}: {text}" if text else head, DEFAULT_LIMIT)
 
 
 def unknown_task(number: int) -> str:

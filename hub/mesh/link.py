@@ -346,7 +346,7 @@ class MeshLink:
         def job(session: Session) -> None:
             task_id = mesh_queue.mark_acked(session, pending.pk)
             if task_id is not None:
-                task_flow.mark_delivered(session, task_id)
+                task_flow.mark_delivered(session, task_id, outbound_pk=pending.pk)
 
         self._db.writer.run_sync(job)
 
@@ -364,7 +364,7 @@ class MeshLink:
             def fail(session: Session) -> None:
                 task_id = mesh_queue.mark_failed(session, pending.pk, reason)
                 if task_id is not None:
-                    task_flow.flag_undeliverable(session, task_id, reason)
+                    task_flow.flag_undeliverable(session, task_id, reason, outbound_pk=pending.pk)
 
             self._db.writer.run_sync(fail)
             return

@@ -45,7 +45,9 @@ def create_announcement(
     session.add(announcement)
     session.flush()
     if announcement.send_mesh:
-        mesh_queue.enqueue_announcement(session, ctx, announcement.title, announcement.body)
+        mesh_queue.enqueue_announcement(
+            session, ctx, announcement.title, announcement.body, announcement.priority
+        )
     if source == "local":
         record(session, actor, "announcement.create", announcement.id, title=data.title)
     if announcement.send_upstream:

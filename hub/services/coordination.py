@@ -8,7 +8,6 @@ from typing import Any
 from sqlmodel import Session, col, delete, select, update
 
 from hub.domain.addresses import address_key, clean_address, street_of
-from hub.domain.task_text import announcement_summary
 from hub.domain.vocab import SPECIAL_ATTENTION
 from hub.errors import NotFound, ValidationError
 from hub.models import Announcement, CheckIn, Household, Task, Volunteer
@@ -16,7 +15,6 @@ from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import announcements, residents
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
 from hub.services.outbox import append_event
 
 
@@ -103,14 +101,8 @@ def delete_household(session: Session, ctx: HubContext, household_id: str, *, ac
 def publish_announcement(
     session: Session, ctx: HubContext, data: AnnouncementCreate, *, actor: str
 ) -> Announcement:
-    """Portal always; the mesh channel as one packet when asked; upstream unless switched off."""
-    announcement = announcements.create_announcement(session, ctx, data, actor=actor)
-    if announcement.send_mesh:
-        enqueue_text(
-            session,
-            ctx,
-            BROADCAST,
-            announcement_summary(announcement.priority, announcement.title, announcement.body),
-            SendPriority.ANNOUNCEMENT,
-        )
-    return announcement
+    """Portal always; the mesh channel when asked (numbered parts when long); upstream unless switched off.
+
+    ``announcements.create_announcement`` does all three, for upstream announcements too.
+    """
+    return announcements.create_announcement(session, ctx, data, actor=actor)

@@ -14,13 +14,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from hub.domain.addresses import address_key
-from hub.domain.cap import AnnouncementDraft, mesh_text
+from hub.domain.cap import AnnouncementDraft
 from hub.domain.vocab import NEED_CATEGORIES, OFFER_CATEGORIES, URGENCIES
 from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer
 from hub.schemas import AnnouncementCreate
 from hub.services.announcements import create_announcement
 from hub.services.context import HubContext
-from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
 
 MIRRORED_KINDS = ("need", "offer")
 # Peers' event types we understand but do not mirror (their residents' private matters).
@@ -72,8 +71,6 @@ def apply_announcement(
     if draft.drill and not announcement.drill:
         announcement.drill = True
         session.add(announcement)
-    if draft.send_mesh:
-        enqueue_text(session, ctx, BROADCAST, mesh_text(draft.title, draft.body), SendPriority.ANNOUNCEMENT)
     _remember(session, draft.external_id, topic)
     return announcement
 

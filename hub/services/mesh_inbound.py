@@ -28,7 +28,7 @@ from hub.mesh.events import NodeUpdated, TextReceived
 from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import residents, task_flow
+from hub.services import residents, task_flow, tasks
 from hub.services.context import HubContext
 from hub.services.mesh_queue import SendPriority, enqueue_text
 from hub.services.outbox import append_event
@@ -164,9 +164,7 @@ def _status(session: Session) -> str:
         .select_from(Need)
         .where(Need.status == "open", col(Need.urgency).in_(("urgent", "life")))
     )
-    open_tasks = count(
-        select(func.count()).select_from(Task).where(col(Task.status).in_(task_flow.UNFINISHED))
-    )
+    open_tasks = count(select(func.count()).select_from(Task).where(col(Task.status).in_(tasks.UNFINISHED)))
     return messages.status_summary(ok, helps, open_needs, urgent, open_tasks)
 
 

@@ -68,10 +68,12 @@ def relay_life_need(session: Session, ctx: HubContext, need: Need) -> list[MeshO
     return enqueue_text(session, ctx, BROADCAST, text, SendPriority.LIFE)
 
 
-def enqueue_announcement(session: Session, ctx: HubContext, title: str, body: str) -> list[MeshOutbound]:
+def enqueue_announcement(
+    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info"
+) -> list[MeshOutbound]:
     """An announcement for the channel, in numbered parts when it is long."""
     rows: list[MeshOutbound] = []
-    for part in messages.announcement(title, body):
+    for part in messages.announcement(title, body, priority):
         rows += enqueue_text(session, ctx, BROADCAST, part, SendPriority.ANNOUNCEMENT)
     return rows
 

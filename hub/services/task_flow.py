@@ -1,115 +1,109 @@
-"""A task as its volunteer moves it along from a handset: dispatch, accept, done, fail.
+"""A task seen from the mesh: what the radio made of its dispatch, and the volunteer's commands.
 
     open ──(radio ACK)──▶ sent ──JA──▶ accepted ──KLAAR──▶ done
-                                           └───────NIET──▶ failed (coordinators re-plan)
+      │                                    └───────NIET──▶ failed (coordinators re-plan)
+      └──(dispatch failed after every retry)──▶ open, flagged (the re-offer job hands it on)
 
-A command without a number means the volunteer's most recent task waiting for that step;
-when several wait, the answer is the question ``Welke taak? JA 14 of JA 15``. Each step
-writes its outbox event (``task.accepted``, ``task.done``, ``task.failed``) in the same
-transaction. Every function returns the reply text for the handset.
+The dispatch itself is queued by ``tasks.assign``. Here a command finds the task it means;
+the step is taken by ``tasks.accept``, ``tasks.done`` or ``tasks.fail``, the one path for
+handsets and coordinators alike (events, the need resolved on done). A command without a
+number means the volunteer's most recent task waiting for that step; when several wait, the
+answer is the question ``Welke taak? JA 14 of JA 15``. With a number, only the volunteer's
+own tasks count. Every command function returns the reply text for the handset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.domain import messages
-from hub.models import Task, Volunteer
+from hub.errors import Conflict
+from hub.models import MeshOutbound, Task, Volunteer
 from hub.models.base import utcnow
+from hub.services import tasks
 from hub.services.context import HubContext
-from hub.services.mesh_queue import SendPriority, enqueue_text
-from hub.services.outbox import append_event
 
-# Which statuses wait for which step. With an explicit number, any unfinished task of the
-# volunteer may be moved on (someone who forgot JA may still report KLAAR).
+# Which statuses wait for which step, and what a volunteer has on hand (``TAKEN``). With an
+# explicit number, any of the volunteer's unfinished tasks may be moved on (someone who
+# forgot JA may still report KLAAR).
 WAITING_FOR_ACCEPT = ("open", "sent")
 WAITING_FOR_FINISH = ("accepted",)
-UNFINISHED = ("open", "sent", "accepted")
+ON_HAND = ("open", "sent", "accepted")
 
 
-def dispatch_task(session: Session, ctx: HubContext, task: Task) -> None:
-    """Queue the task's direct message to its volunteer; it becomes ``sent`` on the radio's ACK."""
-    volunteer = session.exec(select(Volunteer).where(Volunteer.id == task.volunteer_id)).first()
-    if volunteer is None or not volunteer.node_id:
-        raise ValueError(f"task {task.number} has no volunteer with a handset")
-    text = messages.task_dispatch(task.number, task.kind, task.address, task.note or "")
-    enqueue_text(session, ctx, volunteer.node_id, text, SendPriority.TASK, task_id=task.id)
-    task.attempts += 1
+def mark_delivered(
+    session: Session, task_id: str, at: datetime | None = None, *, outbound_pk: int | None = None
+) -> None:
+    """The handset acknowledged the dispatch: ``open`` → ``sent``.
+
+    ``outbound_pk`` is the acknowledged queue row; an ACK for a dispatch that a later
+    assignment replaced changes nothing.
+    """
+    task = session.exec(select(Task).where(Task.id == task_id)).first()
+    if task is None or task.status != "open" or not _current_dispatch(session, task, outbound_pk):
+        return
+    task.status = "sent"
+    task.sent_at = at or utcnow()
+    task.flagged = False  # a late ACK: it arrived after all
     session.add(task)
 
 
-def mark_delivered(session: Session, task_id: str, at: datetime | None = None) -> None:
-    """The radio confirmed the dispatch reached the handset: ``open`` → ``sent``."""
+def flag_undeliverable(
+    session: Session, task_id: str, reason: str, *, outbound_pk: int | None = None
+) -> None:
+    """The dispatch could not be delivered after every retry: re-offer or a coordinator must act."""
     task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is not None and task.status == "open":
-        task.status = "sent"
-        task.sent_at = at or utcnow()
-        session.add(task)
-
-
-def flag_undeliverable(session: Session, task_id: str, reason: str) -> None:
-    """The dispatch could not be delivered after every retry: a coordinator must act."""
-    task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is not None and task.status in UNFINISHED:
+    if task is not None and task.status == "open" and _current_dispatch(session, task, outbound_pk):
         task.flagged = True
         session.add(task)
 
 
+def _current_dispatch(session: Session, task: Task, outbound_pk: int | None) -> bool:
+    if outbound_pk is None:
+        return True
+    latest = session.exec(select(func.max(MeshOutbound.pk)).where(MeshOutbound.task_id == task.id)).one()
+    return latest == outbound_pk
+
+
 def accept(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None) -> str:
-    found = _find(session, volunteer, number, WAITING_FOR_ACCEPT)
+    found = _find(session, volunteer, number, "JA", WAITING_FOR_ACCEPT)
     if isinstance(found, str):
-        return found if number is not None else _bare(session, volunteer, "JA", WAITING_FOR_ACCEPT)
-    task = found
-    if task.status == "accepted":
-        return messages.accepted(task.number)
-    if task.status not in UNFINISHED:
-        return messages.task_closed(task.number)
-    task.status = "accepted"
-    task.accepted_at = utcnow()
-    session.add(task)
-    _event(session, ctx, "task.accepted", task, volunteer)
+        return found
+    try:
+        task = tasks.accept(session, ctx, found.id, volunteer=volunteer)
+    except Conflict:
+        return messages.task_closed(found.number)
     return messages.accepted(task.number)
 
 
 def done(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, note: str) -> str:
-    found = _find(session, volunteer, number, WAITING_FOR_FINISH)
+    found = _find(session, volunteer, number, "KLAAR", WAITING_FOR_FINISH)
     if isinstance(found, str):
-        return found if number is not None else _bare(session, volunteer, "KLAAR", WAITING_FOR_FINISH)
-    task = found
-    if task.status == "done":
-        return messages.done(task.number)
-    if task.status not in UNFINISHED:
-        return messages.task_closed(task.number)
-    task.status = "done"
-    task.done_at = utcnow()
-    session.add(task)
-    _event(session, ctx, "task.done", task, volunteer, note=note or None)
+        return found
+    try:
+        task = tasks.done(session, ctx, found.id, volunteer=volunteer, note=note or None)
+    except Conflict:
+        return messages.task_closed(found.number)
     return messages.done(task.number)
 
 
 def fail(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, reason: str) -> str:
-    found = _find(session, volunteer, number, WAITING_FOR_FINISH)
+    found = _find(session, volunteer, number, "NIET", WAITING_FOR_FINISH)
     if isinstance(found, str):
-        return found if number is not None else _bare(session, volunteer, "NIET", WAITING_FOR_FINISH)
-    task = found
-    if task.status == "failed":
-        return messages.failed(task.number)
-    if task.status not in UNFINISHED:
-        return messages.task_closed(task.number)
-    task.status = "failed"
-    task.failed_at = utcnow()
-    task.fail_reason = reason[:200] or None
-    session.add(task)
-    _event(session, ctx, "task.failed", task, volunteer, reason=reason or None)
+        return found
+    try:
+        task = tasks.fail(session, ctx, found.id, volunteer=volunteer, reason=reason or None)
+    except Conflict:
+        return messages.task_closed(found.number)
     return messages.failed(task.number)
 
 
 def open_tasks(session: Session, volunteer: Volunteer) -> list[messages.TaskLine]:
-    rows = _tasks(session, volunteer, UNFINISHED)
+    rows = _tasks(session, volunteer, ON_HAND)
     return [messages.TaskLine(t.number, t.kind, t.address) for t in rows]
 
 
@@ -124,36 +118,22 @@ def _tasks(session: Session, volunteer: Volunteer, statuses: Sequence[str]) -> l
     )
 
 
-def _find(session: Session, volunteer: Volunteer, number: int | None, waiting: Sequence[str]) -> Task | str:
-    """The task meant, or the reply explaining why there is none (or which one is meant)."""
+def _find(
+    session: Session, volunteer: Volunteer, number: int | None, command: str, waiting: Sequence[str]
+) -> Task | str:
+    """The task meant, or the reply explaining why there is none (or asking which one is meant)."""
     if number is None:
         candidates = _tasks(session, volunteer, waiting)
         if len(candidates) == 1:
             return candidates[0]
-        return ""  # the caller words the answer for its command
-    task = session.exec(select(Task).where(Task.number == number)).first()
-    if task is None or task.volunteer_id != volunteer.id:
-        return messages.unknown_task(number)
-    return task
-
-
-def _bare(session: Session, volunteer: Volunteer, command: str, waiting: Sequence[str]) -> str:
-    candidates = _tasks(session, volunteer, waiting)
-    if not candidates:
-        return messages.no_task(command)
-    return messages.which_task(command, [t.number for t in candidates])
-
-
-def _event(
-    session: Session, ctx: HubContext, event_type: str, task: Task, volunteer: Volunteer, **extra: Any
-) -> None:
-    data: dict[str, Any] = {
-        "id": task.id,
-        "number": task.number,
-        "kind": task.kind,
-        "status": task.status,
-        "volunteer_id": volunteer.id,
-        "drill": task.drill,
-        **extra,
-    }
-    append_event(session, ctx, event_type, data)
+        if not candidates:
+            return messages.no_task(command)
+        return messages.which_task(command, [t.number for t in candidates])
+    task = tasks.find_by_number(session, number, volunteer_id=volunteer.id)
+    if task is None:  # numbers are reused: their own finished task, if any, is the one they mean
+        task = session.exec(
+            select(Task)
+            .where(Task.number == number, Task.volunteer_id == volunteer.id, Task.status == "done")
+            .order_by(col(Task.pk).desc())
+        ).first()
+    return task if task is not None else messages.unknown_task(number)

@@ -1,10 +1,15 @@
 """Tasks for volunteers: create, assign (dispatch over the mesh), accept, done, fail, re-offer.
 
 Status runs ``open`` → ``sent`` → ``accepted`` → ``done`` | ``failed``. A task assigned to a
-volunteer with a handset is queued for the radio and becomes ``sent`` ("queued" until the mesh
-link confirms delivery); without a handset it stays ``open`` and travels on paper. A failed
-task goes back on the list: a coordinator (or the re-offer job) assigns it again, and
+volunteer with a handset has its direct message queued for the radio and stays ``open``
+until the handset acknowledges it (``task_flow.mark_delivered``): only then is it ``sent``,
+with ``sent_at``. With no radio the message waits in the queue; without a handset the task
+travels on paper. A dispatch that fails after every retry flags the task. A failed task
+goes back on the list: a coordinator (or the re-offer job) assigns it again, and
 ``attempts`` counts the tries.
+
+Every status change goes through :func:`accept`, :func:`done` and :func:`fail`, whether a
+coordinator enters it or a volunteer sends it from a handset (``task_flow``).
 
 Numbers are what volunteers type, so they stay short: a new task gets the smallest positive
 number no unfinished task holds. A ``done`` task keeps its number for the record.
@@ -15,16 +20,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, or_, select
 
-from hub.domain.task_text import task_dispatch, task_withdrawn
+from hub.domain.messages import task_dispatch, task_withdrawn
 from hub.errors import Conflict, NotFound, ValidationError
-from hub.models import Household, Need, Task, Volunteer
+from hub.models import Household, MeshOutbound, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.mesh_queue import SendPriority, enqueue_text
+from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
 from hub.services.state import is_drill
 
@@ -47,13 +52,12 @@ def get_task(session: Session, task_id: str) -> Task:
     return task
 
 
-def find_by_number(session: Session, number: int) -> Task | None:
-    """The unfinished task with this number (what a volunteer's ``JA 12`` means)."""
-    return session.exec(
-        select(Task)
-        .where(Task.number == number, col(Task.status).in_(UNFINISHED))
-        .order_by(col(Task.pk).desc())
-    ).first()
+def find_by_number(session: Session, number: int, *, volunteer_id: str | None = None) -> Task | None:
+    """The unfinished task with this number (what ``JA 12`` means), among one volunteer's if given."""
+    query = select(Task).where(Task.number == number, col(Task.status).in_(UNFINISHED))
+    if volunteer_id is not None:
+        query = query.where(Task.volunteer_id == volunteer_id)
+    return session.exec(query.order_by(col(Task.pk).desc())).first()
 
 
 def task_data(task: Task) -> dict[str, Any]:
@@ -132,18 +136,24 @@ def assign(
     actor: str,
     audited: bool = True,
 ) -> Task:
-    """Give the task to a volunteer: by radio when they carry a handset, else on paper."""
+    """Give the task to a volunteer: by radio when they carry a handset, else on paper.
+
+    Either way the task is ``open`` until a handset acknowledges its dispatch.
+    """
     task = get_task(session, task_id)
     if task.status in ("accepted", "done"):
         raise Conflict(f"task {task.number} is {task.status}; it cannot be given to someone else")
     volunteer = session.exec(select(Volunteer).where(Volunteer.id == volunteer_id)).first()
     if volunteer is None:
         raise ValidationError("no such volunteer", "volunteer_id")
+    _drop_waiting_dispatches(session, task)
     task.volunteer_id = volunteer.id
     task.attempts += 1
     task.flagged = False
     task.accepted_at = None
     task.failed_at = None
+    task.status = "open"
+    task.sent_at = None
     if volunteer.node_id:
         enqueue_text(
             session,
@@ -153,16 +163,19 @@ def assign(
             SendPriority.TASK,
             task_id=task.id,
         )
-        task.status = "sent"
-        task.sent_at = utcnow()
-    else:
-        task.status = "open"
-        task.sent_at = None
     session.add(task)
     if audited:
         record(session, actor, "task.assign", task.id, number=task.number, volunteer=volunteer.name)
     append_event(session, ctx, "task.assigned", task_data(task))
     return task
+
+
+def _drop_waiting_dispatches(session: Session, task: Task) -> None:
+    """An earlier dispatch of the task still waiting in the radio queue is not sent any more."""
+    waiting = session.exec(
+        select(MeshOutbound.pk).where(MeshOutbound.task_id == task.id, MeshOutbound.status == "queued")
+    ).all()
+    mark_dropped(session, [pk for pk in waiting if pk is not None], "task assigned again")
 
 
 def _transition(
@@ -172,6 +185,7 @@ def _transition(
     to: str,
     allowed_from: tuple[str, ...],
     actor: str | None,
+    volunteer: Volunteer | None,
     **detail: Any,
 ) -> Task:
     task = get_task(session, task_id)
@@ -197,38 +211,90 @@ def _transition(
     session.add(task)
     if actor is not None:
         record(session, actor, f"task.{to}", task.id, number=task.number, **detail)
-    append_event(session, ctx, f"task.{to}", task_data(task))
+    data = {**task_data(task), **detail}
+    if volunteer is not None:
+        data["reported_by"] = volunteer.id
+    append_event(session, ctx, f"task.{to}", data)
     return task
 
 
-def accept(session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None) -> Task:
-    """The volunteer takes the task (``JA 12``); ``actor`` is the coordinator when entered by hand."""
-    return _transition(session, ctx, task_id, "accepted", ("open", "sent"), actor)
+# ``actor`` is the coordinator who enters a step by hand (audited); ``volunteer`` is who sent
+# it from a handset (named in the event). Neither: an automatic step. A step the task's
+# status does not allow raises Conflict; repeating the step the task already took is a no-op.
+
+
+def accept(
+    session: Session,
+    ctx: HubContext,
+    task_id: str,
+    *,
+    actor: str | None = None,
+    volunteer: Volunteer | None = None,
+) -> Task:
+    """The volunteer takes the task (``JA 12``)."""
+    return _transition(session, ctx, task_id, "accepted", ("open", "sent"), actor, volunteer)
 
 
 def done(
-    session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None, note: str | None = None
+    session: Session,
+    ctx: HubContext,
+    task_id: str,
+    *,
+    actor: str | None = None,
+    volunteer: Volunteer | None = None,
+    note: str | None = None,
 ) -> Task:
+    """Done (``KLAAR 12 [note]``); someone who forgot ``JA`` may still report it."""
     detail = {"note": note} if note else {}
-    return _transition(session, ctx, task_id, "done", ("open", "sent", "accepted"), actor, **detail)
+    return _transition(
+        session, ctx, task_id, "done", ("open", "sent", "accepted"), actor, volunteer, **detail
+    )
 
 
 def fail(
-    session: Session, ctx: HubContext, task_id: str, *, actor: str | None = None, reason: str | None = None
+    session: Session,
+    ctx: HubContext,
+    task_id: str,
+    *,
+    actor: str | None = None,
+    volunteer: Volunteer | None = None,
+    reason: str | None = None,
 ) -> Task:
     """Could not be done (nobody home, blocked): back on the list for another try."""
-    return _transition(session, ctx, task_id, "failed", ("open", "sent", "accepted"), actor, reason=reason)
+    return _transition(
+        session, ctx, task_id, "failed", ("open", "sent", "accepted"), actor, volunteer, reason=reason
+    )
 
 
 def reoffer_unaccepted(
     session: Session, ctx: HubContext, accept_minutes: float, now: datetime | None = None
 ) -> list[Task]:
-    """Tasks sent but not accepted in time go to the next available volunteer (the scheduler's job)."""
+    """Hand tasks on to the next available volunteer with a handset (the scheduler's job).
+
+    A task moves when its dispatch reached the handset (``sent``) ``accept_minutes`` ago or
+    longer without a ``JA``, or when it never reached it (``open`` and flagged: the dispatch
+    failed after every retry). With nobody to take it, the task is flagged for the coordinators.
+    """
     moment = now or utcnow()
     limit = moment - timedelta(minutes=accept_minutes)
     moved: list[Task] = []
-    for task in session.exec(select(Task).where(Task.status == "sent")).all():
-        if task.sent_at is None or as_utc(task.sent_at) > limit:
+    candidates = session.exec(
+        select(Task)
+        .where(
+            or_(
+                col(Task.status) == "sent",
+                and_(
+                    col(Task.status) == "open",
+                    col(Task.flagged).is_(True),
+                    col(Task.volunteer_id).is_not(None),
+                ),
+            )
+        )
+        .order_by(col(Task.pk))
+    ).all()
+    for task in candidates:
+        delivered = task.status == "sent"
+        if delivered and (task.sent_at is None or as_utc(task.sent_at) > limit):
             continue
         previous = task.volunteer_id
         nxt = volunteer_service.next_available(session, exclude={previous} if previous else set())
@@ -238,7 +304,7 @@ def reoffer_unaccepted(
                 session.add(task)
             continue
         old = session.exec(select(Volunteer).where(Volunteer.id == previous)).first() if previous else None
-        if old is not None and old.node_id:
+        if delivered and old is not None and old.node_id:  # an undelivered dispatch needs no withdrawal
             enqueue_text(session, ctx, old.node_id, task_withdrawn(task.number), SendPriority.REPLY)
         assign(session, ctx, task.id, nxt.id, actor="scheduler", audited=False)
         record(session, "scheduler", "task.reoffer", task.id, number=task.number, to=nxt.name)

@@ -16,7 +16,8 @@ from hub.services.context import HubContext
 from hub.services.outbox import append_event
 
 NODE_ID = re.compile(r"^![0-9a-f]{8}$")
-ACTIVE = ("sent", "accepted")
+# A volunteer's tasks in hand: given to them (queued for the radio, on paper or delivered) and not finished.
+ACTIVE = ("open", "sent", "accepted")
 UNHEARD_AFTER = timedelta(hours=2)
 
 

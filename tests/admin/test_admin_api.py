@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from hub.config import Settings
 from hub.models import AuditEntry, CheckIn, Drill, Household, MeshOutbound, OutboxEvent, Task
-from hub.services import accounts
+from hub.services import accounts, task_flow
 from tests.admin.conftest import Admin, login, make_token, make_user
 from tests.conftest import LiveServer
 
@@ -92,7 +92,8 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
 
     sent = bearer.post(f"/api/v1/admin/tasks/{body['id']}/assign", json={"volunteer_id": anna.json()["id"]})
     assert sent.status_code == 200
-    assert sent.json()["status"] == "sent"
+    # queued for the radio: "sent" only once the handset acknowledges it
+    assert (sent.json()["status"], sent.json()["sent_at"]) == ("open", None)
     assert sent.json()["attempts"] == 1
     with live.hub.db.read() as session:
         queued = session.exec(select(MeshOutbound).where(MeshOutbound.task_id == body["id"])).one()
@@ -119,9 +120,12 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
     )
     assert announcement.status_code == 201
     with live.hub.db.read() as session:
-        broadcast = session.exec(select(MeshOutbound).where(MeshOutbound.dest == "^all")).one()
-        assert len(broadcast.text.encode()) <= 200
-        assert broadcast.text.startswith("!! Water: Kook water")
+        broadcast = session.exec(
+            select(MeshOutbound).where(MeshOutbound.dest == "^all").order_by(col(MeshOutbound.pk))
+        ).all()
+        assert len(broadcast) == 3  # 500 bytes: numbered parts, each one packet, queued once
+        assert all(len(part.text.encode()) <= 200 for part in broadcast)
+        assert broadcast[0].text.startswith("1/3 !! Water: Kook water")
         types = [e.type for e in session.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq))).all()]
         actors = {e.actor for e in session.exec(select(AuditEntry)).all()}
     assert {"volunteer.registered", "household.registered", "task.created", "task.assigned"} <= set(types)
@@ -335,3 +339,22 @@ def test_task_forms_walk_a_task_through(admin: Admin, live: LiveServer) -> None:
     with live.hub.db.read() as session:
         assert session.exec(select(Task)).one().done_at is not None
         assert len(session.exec(select(MeshOutbound)).all()) == 2
+
+
+def test_task_page_tells_queued_from_sent_and_undelivered(admin: Admin, live: LiveServer) -> None:
+    admin.post_form("/admin/volunteers", {"name": "Anna", "node_id": "!a1b2c3d4"})
+    volunteer = admin.http.get("/api/v1/admin/volunteers").json()["items"][0]
+    admin.post_form(
+        "/admin/tasks", {"kind": "check", "address": "Dorpsstraat 8", "volunteer_id": volunteer["id"]}
+    )
+    task = admin.http.get("/api/v1/admin/tasks").json()["items"][0]
+    assert "queued for radio" in admin.http.get("/admin/tasks?lang=en").text
+    live.hub.db.writer.run_sync(lambda s: task_flow.flag_undeliverable(s, task["id"], "MAX_RETRANSMIT"))
+    page = admin.http.get("/admin/tasks?lang=en").text
+    assert "the radio could not deliver it" in page
+    assert "queued for radio" not in page
+    live.hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task["id"]))  # a late ACK after all
+    page = admin.http.get("/admin/tasks?lang=en").text
+    assert "queued for radio" not in page
+    assert "the radio could not deliver it" not in page
+    assert admin.http.get(f"/api/v1/admin/tasks/{task['id']}").json()["status"] == "sent"

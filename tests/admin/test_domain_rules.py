@@ -11,7 +11,8 @@ from hub.domain.cap_export import CAP_NS, CapSource, build_alert
 from hub.domain.csv_safe import safe_cell
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list, due_for_door_knock
 from hub.domain.matching import fits, match_offers
-from hub.domain.task_text import MAX_BYTES, announcement_summary, task_dispatch, utf8_len
+from hub.domain.messages import announcement, task_dispatch
+from hub.domain.text import DEFAULT_LIMIT, utf8_len
 
 T0 = datetime(2025, 11, 18, 18, 40, tzinfo=UTC)
 
@@ -25,16 +26,18 @@ def test_dispatch_has_the_documented_shape() -> None:
 @pytest.mark.parametrize("note", ["é" * 400, "👵🏻" * 120, "x" * 1000, "ab " * 300])
 def test_dispatch_fits_one_packet_and_keeps_the_commands(note: str) -> None:
     text = task_dispatch(987, "door_knock", "Burgemeester van Walsum Laan 123-bis", note)
-    assert utf8_len(text) <= MAX_BYTES
+    assert utf8_len(text) <= DEFAULT_LIMIT
+    assert text.startswith("T987 KLOP Burgemeester van Walsum Laan 123-bis: ")  # the address stays whole
     assert text.endswith("JA 987 / KLAAR 987 / NIET 987")
     assert "…" in text
     text.encode("utf-8").decode("utf-8")
 
 
-def test_announcement_summary_fits() -> None:
-    summary = announcement_summary("urgent", "Kook water", "Het kraanwater is besmet. " * 40)
-    assert utf8_len(summary) <= MAX_BYTES
-    assert summary.startswith("!! Kook water: Het kraanwater")
+def test_announcement_fits_packets_and_marks_urgency() -> None:
+    parts = announcement("Kook water", "Het kraanwater is besmet. " * 40, "urgent")
+    assert all(utf8_len(part) <= DEFAULT_LIMIT for part in parts)
+    assert parts[0].startswith(f"1/{len(parts)} !! Kook water: Het kraanwater")
+    assert announcement("Let op", "Brug dicht.", "warning") == ["! Let op: Brug dicht."]
 
 
 @pytest.mark.parametrize(

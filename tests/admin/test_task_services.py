@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hub.jobs import escalation_job, reoffer_job, summary_job
 from hub.models import AuditEntry, Household, MeshOutbound, Need, OutboxEvent, Task, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate, NeedCreate
-from hub.services import coordination, drills, residents, tasks, volunteers
+from hub.services import coordination, drills, mesh_queue, residents, task_flow, tasks, volunteers
 
 
 def volunteer(hub: Hub, name: str, node: str | None) -> Volunteer:
@@ -61,7 +61,8 @@ def test_transitions_write_outbox_events_and_audit_only_for_people(hub: Hub) -> 
             s, hub.ctx, kind="delivery", need_id=need.id, volunteer_id=anna.id, actor="coord"
         )
     )
-    assert (task.status, task.address, task.note, task.attempts) == ("sent", "Dorpsstraat 3", "2 kids", 1)
+    assert (task.status, task.address, task.note, task.attempts) == ("open", "Dorpsstraat 3", "2 kids", 1)
+    assert task.sent_at is None  # queued for the radio, not yet delivered
     hub.db.writer.run_sync(
         lambda s: tasks.accept(s, hub.ctx, task.id)
     )  # from the handset: no person acting here
@@ -84,8 +85,10 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
     bram = volunteer(hub, "Bram", "!b2c3d4e5")
     volunteer(hub, "Dirk", None)  # paper only: never chosen by the radio re-offer
     task = new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
-    assert reoffer_job(hub, minutes=15) == []
     later = utcnow() + timedelta(minutes=16)
+    assert reoffer_job(hub, minutes=15, now=later) == []  # still queued: nobody could answer yet
+    hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id))  # the handset's ACK
+    assert reoffer_job(hub, minutes=15) == []
     moved = reoffer_job(hub, minutes=15, now=later)
     assert [t.id for t in moved] == [task.id]
     with hub.db.read() as session:
@@ -93,10 +96,11 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
         texts = [
             (m.dest, m.text) for m in session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()
         ]
-    assert (again.volunteer_id, again.status, again.attempts) == (bram.id, "sent", 2)
+    assert (again.volunteer_id, again.status, again.sent_at, again.attempts) == (bram.id, "open", None, 2)
     assert texts[1] == ("!a1b2c3d4", "T1 gaat naar een ander. Niets meer doen. Dank!")
     assert texts[2][0] == "!b2c3d4e5"
     hub.db.writer.run_sync(lambda s: volunteers.set_availability(s, hub.ctx, anna.id, False, actor="coord"))
+    hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id))
     reoffer_job(hub, minutes=15, now=later + timedelta(minutes=20))
     with hub.db.read() as session:
         flagged = session.exec(select(Task)).one()
@@ -116,7 +120,7 @@ def test_silent_household_gets_a_door_knock_task_for_its_buddy(hub: Hub) -> None
     assert escalation_job(hub, hours=6) == []  # too early
     created = escalation_job(hub, hours=6, now=utcnow() + timedelta(hours=6, minutes=1))
     assert [(t.household_id, t.volunteer_id, t.status, t.automatic) for t in created] == [
-        (silent.id, anna.id, "sent", True)
+        (silent.id, anna.id, "open", True)
     ]
     assert escalation_job(hub, hours=6, now=utcnow() + timedelta(hours=7)) == []  # one task per household
     with hub.db.read() as session:
@@ -156,3 +160,54 @@ def test_status_summary_is_merged_not_piled_up(hub: Hub) -> None:
     assert len(rows) == 1
     assert "1 ingecheckt, 1 hulp" in rows[0].text
     assert len(rows[0].text.encode()) <= 200
+
+
+def test_undelivered_dispatch_goes_to_the_next_volunteer_and_late_acks_change_nothing(hub: Hub) -> None:
+    anna = volunteer(hub, "Anna", "!a1b2c3d4")
+    bram = volunteer(hub, "Bram", "!b2c3d4e5")
+    task = new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
+    with hub.db.read() as session:
+        first = session.exec(select(MeshOutbound)).one().pk
+    assert first is not None
+
+    def undeliverable(session: Session) -> None:  # what the link does after the last retry
+        task_id = mesh_queue.mark_failed(session, first, "MAX_RETRANSMIT")
+        assert task_id == task.id
+        task_flow.flag_undeliverable(session, task_id, "MAX_RETRANSMIT", outbound_pk=first)
+
+    hub.db.writer.run_sync(undeliverable)
+    assert [t.id for t in reoffer_job(hub, minutes=15)] == [task.id]  # no need to wait for a JA
+    with hub.db.read() as session:
+        moved = session.exec(select(Task)).one()
+        rows = session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()
+    assert (moved.volunteer_id, moved.status, moved.flagged, moved.attempts) == (bram.id, "open", False, 2)
+    # Anna never got the task, so she gets no withdrawal either
+    assert [(r.dest, r.status) for r in rows] == [("!a1b2c3d4", "failed"), ("!b2c3d4e5", "queued")]
+
+    hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id, outbound_pk=first))
+    assert hub.db.writer.run_sync(lambda s: tasks.get_task(s, task.id)).status == "open"  # Anna's late ACK
+    hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id, outbound_pk=rows[1].pk))
+    delivered = hub.db.writer.run_sync(lambda s: tasks.get_task(s, task.id))
+    assert delivered.status == "sent"
+    assert delivered.sent_at is not None
+
+
+def test_assigning_again_drops_a_dispatch_still_waiting_for_the_radio(hub: Hub) -> None:
+    anna = volunteer(hub, "Anna", "!a1b2c3d4")
+    bram = volunteer(hub, "Bram", "!b2c3d4e5")
+    task = new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
+    hub.db.writer.run_sync(lambda s: tasks.assign(s, hub.ctx, task.id, bram.id, actor="coord"))
+    with hub.db.read() as session:
+        rows = session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk))).all()
+    assert [(r.dest, r.status) for r in rows] == [("!a1b2c3d4", "dropped"), ("!b2c3d4e5", "queued")]
+
+
+def test_a_task_still_queued_for_the_radio_keeps_its_volunteer_busy(hub: Hub) -> None:
+    anna = volunteer(hub, "Anna", "!a1b2c3d4")
+    bram = volunteer(hub, "Bram", "!b2c3d4e5")
+    new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
+    with hub.db.read() as session:
+        assert volunteers.active_task_counts(session) == {anna.id: 1}
+        nxt = volunteers.next_available(session, exclude=set())
+    assert nxt is not None
+    assert nxt.id == bram.id

@@ -13,7 +13,7 @@ from hub.mesh.link import LinkTimings, MeshLink
 from hub.mesh.sim import Simulator
 from hub.models import MeshOutbound, OutboxEvent, Task, Volunteer
 from hub.runtime import Hub
-from hub.services import task_flow
+from hub.services import tasks
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class MeshHub:
             )
             session.add(task)
             session.flush()
-            task_flow.dispatch_task(session, self.hub.ctx, task)
+            tasks.assign(session, self.hub.ctx, task.id, volunteer_id, actor="test", audited=False)
             return task.id
 
         return self.run(job)

@@ -141,7 +141,7 @@ def test_bad_messages_are_parked_and_good_ones_applied_once(tmp_path: Path, brok
         assert storm.title == "Zware storm vannacht"
         assert storm.translations["en"]["title"] == "Severe storm tonight"
         assert len(mesh) == 1, "only the severe alert goes on the mesh"
-        assert mesh[0].text.startswith("Zware storm vannacht: Windstoten")
+        assert mesh[0].text.startswith("!! Zware storm vannacht: Windstoten")  # urgent
         assert len(mesh[0].text.encode()) <= 200
         assert exported == [], "upstream announcements are not sent back upstream"
         assert count(hub, DeadLetter) == len(bad)

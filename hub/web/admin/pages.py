@@ -183,6 +183,7 @@ def tasks_page(
             finished=finished[:100],
             volunteers=views.volunteer_rows(session),
             names=views.names(session),
+            radio_volunteers=views.radio_volunteers(session),
             prefill_need=prefill_need,
             prefill_household=prefill_household,
         )

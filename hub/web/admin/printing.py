@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from hub import i18n
 from hub.domain.escalation import by_street
-from hub.domain.task_text import task_dispatch
+from hub.domain.messages import task_dispatch
 from hub.models import Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import exports

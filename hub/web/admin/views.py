@@ -44,6 +44,7 @@ class Dashboard:
     volunteers: list[VolunteerRow]
     tasks: list[Task]
     volunteer_names: dict[str, str]
+    radio_volunteers: set[str]
     links: dict[str, dict[str, Any]]
     backlog: dict[str, int]
     mesh_queue: int
@@ -77,6 +78,11 @@ def volunteer_rows(session: Session) -> list[VolunteerRow]:
 
 def names(session: Session) -> dict[str, str]:
     return dict(session.exec(select(Volunteer.id, Volunteer.name)).all())
+
+
+def radio_volunteers(session: Session) -> set[str]:
+    """Ids of the volunteers with a handset (their tasks travel by radio)."""
+    return set(session.exec(select(Volunteer.id).where(col(Volunteer.node_id).is_not(None))).all())
 
 
 def active_tasks(session: Session) -> list[Task]:
@@ -131,6 +137,7 @@ def dashboard(session: Session, hub: Hub) -> Dashboard:
         volunteers=volunteer_rows(session),
         tasks=active_tasks(session),
         volunteer_names=names(session),
+        radio_volunteers=radio_volunteers(session),
         links=link_states(hub),
         backlog=outbox.depth(session),
         mesh_queue=int(queued),
