@@ -2,7 +2,8 @@
 
 Levels (``HUB_SYNC_SHARE``):
 
-- ``aggregate`` (default): no house numbers, notes, descriptions or contacts; streets only.
+- ``aggregate`` (default): no house numbers, notes, descriptions, reasons or contacts; streets
+  only (check-ins, needs, offers and tasks alike).
 - ``needs``: needs travel complete (address and description) so that others can help;
   everything else as ``aggregate``.
 - ``full``: every field, except special-attention details without consent.
@@ -18,7 +19,7 @@ from typing import Any
 from hub.domain.addresses import street_of
 from hub.domain.vocab import ShareLevel
 
-_PRIVATE_TEXT = ("note", "description", "contact")
+_PRIVATE_TEXT = ("note", "description", "contact", "reason")
 
 
 def shape_event(kind: str, data: dict[str, Any], level: ShareLevel) -> dict[str, Any]:

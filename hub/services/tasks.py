@@ -121,7 +121,7 @@ def create_task(
     session.flush()
     if not automatic:
         record(session, actor, "task.create", task.id, number=task.number, kind=kind)
-    append_event(session, ctx, "task.created", task_data(task))
+    append_event(session, ctx, "task.created", task_data(task), shape="task")
     if volunteer_id:
         assign(session, ctx, task.id, volunteer_id, actor=actor, audited=not automatic)
     return task
@@ -166,7 +166,7 @@ def assign(
     session.add(task)
     if audited:
         record(session, actor, "task.assign", task.id, number=task.number, volunteer=volunteer.name)
-    append_event(session, ctx, "task.assigned", task_data(task))
+    append_event(session, ctx, "task.assigned", task_data(task), shape="task")
     return task
 
 
@@ -214,7 +214,7 @@ def _transition(
     data = {**task_data(task), **detail}
     if volunteer is not None:
         data["reported_by"] = volunteer.id
-    append_event(session, ctx, f"task.{to}", data)
+    append_event(session, ctx, f"task.{to}", data, shape="task")
     return task
 
 
