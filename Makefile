@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto chromium poppler-utils nodejs npm
+DEBIAN_PACKAGES := mosquitto chromium poppler-utils
 DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients debootstrap openssl git
 
 .PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
@@ -47,6 +47,8 @@ system-deps: ## Debian packages the tests use (installed when missing, as root)
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; fi
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } || { echo "please install npm"; exit 1; }
 
 system-deps-deploy:
 	@missing=""; for p in $(DEPLOY_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -124,6 +124,7 @@ class _Announcement:
     created_at: datetime
     expires_at: datetime | None
     drill: bool
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def test_announcement_exports_as_cap_and_reads_back() -> None:

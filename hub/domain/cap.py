@@ -76,6 +76,7 @@ class AnnouncementLike(Protocol):
     created_at: datetime
     expires_at: datetime | None
     drill: bool
+    translations: dict[str, dict[str, str]]
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -220,8 +221,11 @@ def cap_time(moment: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
-def to_cap_xml(announcement: AnnouncementLike, *, sender: str, language: str) -> bytes:
-    """A CAP 1.2 alert for ``announcement``; drill announcements have status ``Exercise``."""
+def to_cap_xml(
+    announcement: AnnouncementLike, *, sender: str, language: str = "nl", sender_name: str | None = None
+) -> bytes:
+    """A CAP 1.2 alert for ``announcement``: one ``info`` block for its own language and one per
+    translation; drill announcements have status ``Exercise``."""
     ET.register_namespace("", CAP_NS)
     alert = ET.Element(_tag("alert"))
 
@@ -234,18 +238,24 @@ def to_cap_xml(announcement: AnnouncementLike, *, sender: str, language: str) ->
     add(alert, "status", "Exercise" if announcement.drill else "Actual")
     add(alert, "msgType", "Alert")
     add(alert, "scope", "Public")
-    info = ET.SubElement(alert, _tag("info"))
     severity, urgency = _SEVERITY_OF.get(announcement.priority, ("Minor", "Future"))
-    add(info, "language", language)
-    add(info, "category", "Other")
-    add(info, "event", announcement.title)
-    add(info, "urgency", urgency)
-    add(info, "severity", severity)
-    add(info, "certainty", "Observed")
-    if announcement.expires_at is not None:
-        add(info, "expires", cap_time(announcement.expires_at))
-    add(info, "senderName", sender)
-    add(info, "headline", announcement.title)
-    add(info, "description", announcement.body)
+    texts = [(language, announcement.title, announcement.body)] + [
+        (lang, text.get("title") or announcement.title, text.get("body") or announcement.body)
+        for lang, text in sorted(announcement.translations.items())
+        if lang != language
+    ]
+    for lang, title, body in texts:
+        info = ET.SubElement(alert, _tag("info"))
+        add(info, "language", lang)
+        add(info, "category", "Safety")
+        add(info, "event", title)
+        add(info, "urgency", urgency)
+        add(info, "severity", severity)
+        add(info, "certainty", "Observed")
+        if announcement.expires_at is not None:
+            add(info, "expires", cap_time(announcement.expires_at))
+        add(info, "senderName", sender_name or sender)
+        add(info, "headline", title)
+        add(info, "description", body)
     document: bytes = ET.tostring(alert, encoding="utf-8", xml_declaration=True)
     return document

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from hub.domain.cap_export import CapSource, build_alert
+from hub.domain.cap import to_cap_xml
 from hub.domain.csv_safe import safe_cell
 from hub.models import (
     Announcement,
@@ -114,17 +114,8 @@ def cap_alerts(session: Session, hub_id: str, hub_name: str) -> list[tuple[str, 
     """(file name, CAP XML) for every announcement, oldest first."""
     result = []
     for a in session.exec(select(Announcement).order_by(col(Announcement.pk))).all():
-        source = CapSource(
-            id=a.id,
-            title=a.title,
-            body=a.body,
-            priority=a.priority,
-            created_at=a.created_at,
-            expires_at=a.expires_at,
-            drill=a.drill,
-            translations=a.translations,
-        )
-        result.append((f"announcement-{a.id}.xml", build_alert(source, sender=hub_id, sender_name=hub_name)))
+        xml = to_cap_xml(a, sender=hub_id, sender_name=hub_name, language="nl")
+        result.append((f"announcement-{a.id}.xml", xml.decode("utf-8")))
     return result
 
 

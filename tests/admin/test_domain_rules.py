@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from hub.domain.cap_export import CAP_NS, CapSource, build_alert
+from hub.domain.cap import CAP_NS, to_cap_xml
 from hub.domain.csv_safe import safe_cell
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list, due_for_door_knock
 from hub.domain.matching import fits, match_offers
@@ -96,17 +97,30 @@ def test_escalation_waits_for_the_threshold_and_skips_reached_or_tasked() -> Non
     assert [h.id for h in due] == ["e", "d", "c"]
 
 
+@dataclass(frozen=True)
+class CapSource:
+    id: str
+    title: str
+    body: str
+    priority: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    drill: bool = False
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
 def test_cap_alert_is_cap_1_2_and_drills_are_exercises() -> None:
     source = CapSource(
-        "01ABC", "Kook water <nu>", "Drie minuten & langer", "urgent", T0, T0 + timedelta(days=1), drill=True
-    )
-    xml = build_alert(source, sender="buurtbaken-1", sender_name="Buurtbaken")
-    root = ET.fromstring(xml.encode())
+        "01ABC", "Kook water <nu>", "Drie minuten & langer", "urgent", T0, T0 + timedelta(days=1), drill=True,
+        translations={"en": {"title": "Boil water <now>", "body": "Three minutes & more"}},
+    )  # fmt: skip
+    root = ET.fromstring(to_cap_xml(source, sender="buurtbaken-1", sender_name="Buurtbaken"))
     ns = {"cap": CAP_NS}
     assert root.tag == f"{{{CAP_NS}}}alert"
     assert root.findtext("cap:status", namespaces=ns) == "Exercise"
-    assert root.findtext("cap:sent", namespaces=ns) == "2025-11-18T18:40:00+00:00"
+    assert root.findtext("cap:sent", namespaces=ns) == "2025-11-18T18:40:00-00:00"  # CAP writes UTC so
     assert root.findtext("cap:info/cap:headline", namespaces=ns) == "Kook water <nu>"
     assert root.findtext("cap:info/cap:severity", namespaces=ns) == "Severe"
-    real = build_alert(CapSource("02", "t", "b", "info", T0), sender="h", sender_name="H")
-    assert ET.fromstring(real.encode()).findtext("cap:status", namespaces=ns) == "Actual"
+    assert [i.findtext("cap:language", namespaces=ns) for i in root.findall("cap:info", ns)] == ["nl", "en"]
+    real = to_cap_xml(CapSource("02", "t", "b", "info", T0), sender="h")
+    assert ET.fromstring(real).findtext("cap:status", namespaces=ns) == "Actual"
