@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from hub.config import Settings
 from hub.models import AuditEntry, CheckIn, Drill, Household, MeshOutbound, OutboxEvent, Task
 from hub.services import accounts, task_flow
-from tests.admin.conftest import Admin, login, make_token, make_user
+from tests.admin.conftest import Admin, Session, login, make_token, make_user, run
 from tests.conftest import LiveServer
 
 LISTS = ["checkins", "needs", "offers", "tasks", "volunteers", "households", "messages", "announcements"]
@@ -358,3 +358,32 @@ def test_task_page_tells_queued_from_sent_and_undelivered(admin: Admin, live: Li
     assert "queued for radio" not in page
     assert "the radio could not deliver it" not in page
     assert admin.http.get(f"/api/v1/admin/tasks/{task['id']}").json()["status"] == "sent"
+
+
+def test_upstream_messages_and_dead_letters_reach_the_coordinators(live: LiveServer, admin: Admin) -> None:
+    from hub.services import inbound
+
+    def job(session: Session) -> None:
+        inbound.apply_inbox(
+            session,
+            external_id="vr-1",
+            sender="Veiligheidsregio",
+            subject="Waterpunt",
+            body="Extra flessen <b>water</b> om 20:00",
+            sent_at=None,
+            topic="buurtbaken/v1/hubs/buurtbaken-1/inbox",
+        )
+        inbound.park(
+            session,
+            topic="buurtbaken/v1/broadcast/announcements",
+            reason="not JSON and not CAP 1.2",
+            payload=b"<script>alert(1)</script>",
+        )
+
+    run(live.hub, job)
+    page = admin.http.get("/admin/sync").text
+    assert "Veiligheidsregio" in page
+    assert "Extra flessen &lt;b&gt;water&lt;/b&gt; om 20:00" in page
+    assert "not JSON and not CAP 1.2" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page

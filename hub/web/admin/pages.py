@@ -15,6 +15,8 @@ from hub.models import (
     Announcement,
     AuditEntry,
     CheckIn,
+    DeadLetter,
+    InboxMessage,
     Drill,
     Household,
     MeshMessage,
@@ -266,6 +268,8 @@ def sync(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
             configured=bool(hub.settings.mqtt_url),
             backlog=backlog,
             share=hub.settings.sync_share,
+            inbox=_recent(session, InboxMessage, 100),
+            dead_letters=_recent(session, DeadLetter, 100),
         )
 
 
