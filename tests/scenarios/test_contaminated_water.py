@@ -64,6 +64,10 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
     consumer.start()
     hub = HubProcess(tmp_path, f"tcp://127.0.0.1:{radio_port}", broker.url)
     anna, bram, _chantal = radio.handsets
+
+    def got(node_id: str, start: str) -> bool:
+        return any(text.text.startswith(start) for text in radio.received(node_id))
+
     try:
         hub.start()
         hub.cli("user", "add", "coordinator", "--password-stdin", stdin="lange-wachtzin-42\n")
@@ -146,16 +150,14 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
             "/api/v1/admin/tasks",
             json={"kind": "door_knock", "address": "Schoolplein 6", "volunteer_id": ids["Bram"]},
         ).json()
-        wait_for(lambda: any(t.text.startswith(f"T{task_a['number']} KLOP") for t in radio.received(anna.node_id)),
-                 30, "the task on Anna's handset")  # fmt: skip
+        wait_for(lambda: got(anna.node_id, f"T{task_a['number']} KLOP"), 30, "the task on Anna's handset")
         radio.send_text(anna.node_id, f"JA {task_a['number']}")
         radio.send_text(anna.node_id, "CHECKIN Dorpsstraat 8 OK kookt water")
         radio.send_text(anna.node_id, f"KLAAR {task_a['number']}")
         wait_for(
             lambda: api.get(f"/api/v1/admin/tasks/{task_a['id']}").json()["status"] == "done", 30, "KLAAR"
         )
-        wait_for(lambda: any(t.text.startswith(f"T{task_b['number']} ") for t in radio.received(bram.node_id)),
-                 30, "the task on Bram's handset")  # fmt: skip
+        wait_for(lambda: got(bram.node_id, f"T{task_b['number']} "), 30, "the task on Bram's handset")
         radio.send_text(bram.node_id, f"NIET {task_b['number']} niet thuis")
         wait_for(
             lambda: api.get(f"/api/v1/admin/tasks/{task_b['id']}").json()["status"] == "failed", 30, "NIET"
