@@ -232,3 +232,29 @@ def test_a_crisis_evening_in_the_browser(
     tablet.screenshot(path=str(SHOTS / "tablet-dashboard.png"), full_page=True)
     tablet.goto(f"{live.url}/admin/tasks")
     tablet.screenshot(path=str(SHOTS / "tablet-tasks.png"), full_page=True)
+
+
+def test_dashboard_updates_live_with_javascript(
+    browser: Browser, live: LiveServer, client: httpx.Client
+) -> None:
+    """Refreshing switched on: with JavaScript the figures change in place, without a reload."""
+    make_user(live.hub, "coord")
+    page = logged_in(browser, live)
+    page.goto(f"{live.url}/admin?refresh=on")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # the script took over
+    page.evaluate("window.__noReload = true")
+    before = page.inner_text(".figures .figure .num >> nth=0")
+    assert client.post("/api/v1/checkins", json={"address": "Molenweg 77", "status": "ok"}).status_code == 201
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # as when the tablet is woken up
+    page.wait_for_selector("main[data-updated]", timeout=10_000)
+    assert page.evaluate("window.__noReload") is True
+    assert int(page.inner_text(".figures .figure .num >> nth=0")) == int(before) + 1
+
+
+def test_dashboard_refresh_works_without_javascript(browser: Browser, live: LiveServer) -> None:
+    make_user(live.hub, "coord")
+    page = logged_in(browser, live, java_script_enabled=False)
+    page.goto(f"{live.url}/admin")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # off until asked for (WCAG 2.2.1)
+    page.goto(f"{live.url}/admin?refresh=on")
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "30"
