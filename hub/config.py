@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     radio: str = "none"
     mqtt_url: str = ""
     mqtt_topic_root: str = "buurtbaken/v1"
+    mqtt_ca_file: Path | None = None
     secret_key: str = ""
     default_lang: Literal["nl", "en", "ar", "tr", "pl", "uk"] = "nl"
     lora_region: Literal["EU_868"] = "EU_868"
@@ -106,6 +107,15 @@ class Settings(BaseSettings):
     def _mqtt(cls, value: str) -> str:
         if value and not value.startswith(("mqtt://", "mqtts://")):
             raise ValueError("use mqtt://host:1883 or mqtts://user:pass@host:8883, or leave empty")
+        return value
+
+    @field_validator("mqtt_ca_file")
+    @classmethod
+    def _ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(
+                f"{value} is not a file (a PEM file with the CA that signed the broker's certificate)"
+            )
         return value
 
     @field_validator("admin_networks")

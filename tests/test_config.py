@@ -28,6 +28,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
         ("HUB_ADMIN_NETWORKS", "10.0.0.0/8,not-a-network"),
         ("HUB_CAPTIVE", "perhaps"),
         ("HUB_SECRET_KEY", "short"),
+        ("HUB_MQTT_CA_FILE", "/nonexistent/ca.pem"),
     ],
 )
 def test_invalid_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

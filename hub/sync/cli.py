@@ -19,6 +19,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upstream.add_argument(
         "--db", default="sqlite:///upstream.sqlite3", help="SQLAlchemy URL (SQLite or PostgreSQL)"
     )
+    upstream.add_argument("--ca-file", help="PEM file of the CA that signed the broker's certificate")
     upstream.add_argument("--hubs", default="", help="hub ids to follow, comma-separated (default: all)")
     upstream.add_argument("--topic-root", default="buurtbaken/v1")
     upstream.add_argument("--client-id", default="buurtbaken-upstream", help="MQTT client id (session name)")

@@ -71,6 +71,7 @@ class BrokerAddress:
     tls: bool = False
     username: str | None = None
     password: str | None = None
+    ca_file: str | None = None  # TLS: trust this CA instead of the system's (a region's own CA)
 
     @property
     def display(self) -> str:
@@ -78,7 +79,7 @@ class BrokerAddress:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
-def parse_broker_url(url: str) -> BrokerAddress:
+def parse_broker_url(url: str, ca_file: str | None = None) -> BrokerAddress:
     """``mqtt://host:1883`` or ``mqtts://user:pass@host:8883``."""
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
@@ -90,6 +91,7 @@ def parse_broker_url(url: str) -> BrokerAddress:
         tls=tls,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
+        ca_file=ca_file,
     )
 
 
@@ -152,7 +154,7 @@ class PahoClient:
         if address.username:
             client.username_pw_set(address.username, address.password)
         if address.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+            client.tls_set(ca_certs=address.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         if will is not None:
             client.will_set(will.topic, will.payload, qos=1, retain=True)
         client.on_connect = self._on_connect

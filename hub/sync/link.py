@@ -103,7 +103,8 @@ class SyncLink(BrokerWorker):
     def for_hub(cls, hub: Hub, *, keepalive: int = 30, **options: Any) -> SyncLink:
         """The link for ``hub``'s settings (``HUB_MQTT_URL``, ``HUB_ID``, peers, topic root)."""
         settings = hub.settings
-        address = parse_broker_url(settings.mqtt_url)
+        ca_file = str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None
+        address = parse_broker_url(settings.mqtt_url, ca_file)
         topics = Topics(settings.mqtt_topic_root)
         will = Will(topics.hub(settings.id, "status"), OFFLINE)
 

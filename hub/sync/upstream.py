@@ -113,8 +113,9 @@ class UpstreamConsumer(BrokerWorker):
         batch_size: int = 500,
         batch_wait: float = 0.05,
         client_factory: Callable[[Sink], BrokerClient] | None = None,
+        ca_file: str | None = None,
     ) -> None:
-        address = parse_broker_url(mqtt_url)
+        address = parse_broker_url(mqtt_url, ca_file)
 
         def factory(sink: Sink) -> BrokerClient:
             return PahoClient(address, client_id, sink, keepalive=keepalive, receive_maximum=receive_maximum)
@@ -334,6 +335,7 @@ def run(args: Any) -> int:
         client_id=args.client_id,
         overview_every=args.overview_every,
         out=lambda text: print(text, flush=True),
+        ca_file=args.ca_file,
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
