@@ -389,3 +389,12 @@ def test_upstream_messages_and_dead_letters_reach_the_coordinators(live: LiveSer
     assert "not JSON and not CAP 1.2" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>" not in page
+
+
+def test_export_downloads_are_audited(live: LiveServer, admin: Admin) -> None:
+    download = admin.http.get("/admin/export/csv")
+    assert download.status_code == 200
+    assert download.headers["cache-control"] == "no-store"
+    with live.hub.db.read() as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "export.download")).all()
+    assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv"})]

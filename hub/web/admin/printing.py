@@ -15,6 +15,7 @@ from hub.domain.messages import task_dispatch
 from hub.models import Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import exports
+from hub.services.audit import record
 from hub.services.tasks import UNFINISHED
 from hub.web.admin import views
 from hub.web.admin.auth import PageUser
@@ -119,6 +120,8 @@ def print_flyer(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 @router.get("/export/{fmt}")
 def download(hub: HubDep, user: PageUser, fmt: Literal["json", "csv", "cap"]) -> Response:
+    """A download of residents' data: who took it, and when, goes into the audit log first."""
+    hub.db.writer.run_sync(lambda session: record(session, user.name, "export.download", None, format=fmt))
     with hub.db.read() as session:
         content, media_type, filename = exports.export(session, fmt, hub.settings.id, hub.settings.name)
     return Response(
