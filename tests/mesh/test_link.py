@@ -316,7 +316,6 @@ def test_node_infos_update_volunteers(mesh: MeshHub) -> None:
 
     found = wait_until(lambda: volunteer().battery is not None and volunteer(), 10, "battery")
     assert found.battery == handset.battery_level
-    status = mesh.link.status()
-    assert status["nodes_heard"] >= 3
+    status = wait_until(lambda: (s := mesh.link.status())["nodes_heard"] >= 3 and s, 10, "three nodes heard")
     assert status["firmware"]
     assert status["node_id"] == mesh.sim.node_id
