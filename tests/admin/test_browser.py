@@ -15,13 +15,17 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlmodel import select
 
+from hub.config import load_settings
 from hub.demo import seed_if_empty
 from hub.jobs import escalation_job
+from hub.mesh.link import MeshLink
 from hub.models import MeshMessage, Task
 from hub.models.base import utcnow
+from hub.runtime import Hub
 from hub.services import tasks
 from tests.admin.conftest import PASSWORD, make_user
 from tests.conftest import LiveServer
+from tests.mesh.hubmesh import wait_until
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "admin"
@@ -109,33 +113,38 @@ def logged_in(browser: Browser, live: LiveServer, name: str = "coord", **context
     return page
 
 
-def test_stored_xss_is_inert_on_every_admin_page(
-    browser: Browser, live: LiveServer, client: httpx.Client
-) -> None:
+def test_stored_xss_is_inert_on_every_admin_page(browser: Browser, tmp_path: Path) -> None:
+    """Payloads typed into the portal and sent from a handset over the (simulated) radio."""
     assert len(XSS) >= 30
-    make_user(live.hub, "coord")
-    for number, payload in enumerate(XSS):
-        address = f"Kerkstraat {number} {payload}"[:120]
-        assert (
-            client.post(
-                "/api/v1/checkins", json={"address": address, "status": "help", "note": payload[:280]}
-            ).status_code
-            == 201
-        )
-        need = {"address": address, "category": "water", "urgency": "life", "description": payload}
-        assert client.post("/api/v1/needs", json=need).status_code == 201
-        offer = {"category": "car", "description": payload, "address": address, "contact": payload[:80]}
-        assert client.post("/api/v1/offers", json=offer).status_code == 201
-
-    def messages(session: object) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", radio="sim", rate_limit=0)
+    hub = Hub.from_settings(settings)
+    link = MeshLink.from_hub(hub)
+    hub.add_link(link)
+    with LiveServer(settings, hub) as live, live.client() as client:
+        make_user(live.hub, "coord")
         for number, payload in enumerate(XSS):
-            session.add(
-                MeshMessage(
-                    from_node=number, node_id="!0000beef", packet_id=number, text=payload, kind="text"
-                )
-            )  # type: ignore[attr-defined]
+            address = f"Kerkstraat {number} {payload}"[:120]
+            checkin = {"address": address, "status": "help", "note": payload[:280]}
+            assert client.post("/api/v1/checkins", json=checkin).status_code == 201
+            need = {"address": address, "category": "water", "urgency": "life", "description": payload}
+            assert client.post("/api/v1/needs", json=need).status_code == 201
+            offer = {"category": "car", "description": payload, "address": address, "contact": payload[:80]}
+            assert client.post("/api/v1/offers", json=offer).status_code == 201
+        assert link.simulator is not None
+        handset = link.simulator.handsets[0].node_id
+        wait_until(lambda: link.status()["connected"], 20, "the radio")
+        for payload in XSS:
+            link.simulator.send_text(handset, payload)
 
-    live.hub.db.writer.run_sync(messages)
+        def heard() -> int:
+            with live.hub.db.read() as session:
+                return len(session.exec(select(MeshMessage)).all())
+
+        wait_until(lambda: heard() >= len(XSS), 30, "every payload heard from the handset")
+        _assert_inert(browser, live)
+
+
+def _assert_inert(browser: Browser, live: LiveServer) -> None:
     page = logged_in(browser, live)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
