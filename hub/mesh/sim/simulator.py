@@ -1,8 +1,9 @@
 """``Simulator``: a Meshtastic radio with virtual handsets behind it, driven from tests.
 
-It speaks the real stream API (see ``radio.py`` for the handshake and admin messages)
-over TCP and/or a pty, so the unmodified ``meshtastic`` library and CLI connect to it.
-All public methods are thread-safe.
+It speaks the real stream API (see ``radio.py`` for the handshake and admin messages,
+``clients.py`` for the client sessions) over TCP and/or a pty, so the unmodified
+``meshtastic`` library and CLI connect to it. ``air.py`` decides what becomes of the
+client's packets on the way to the handsets. All public methods are thread-safe.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Literal, Self
 
 from hub.domain.airtime import EU_868_PRESETS, time_on_air
+from hub.mesh.sim.air import Air
 from hub.mesh.sim.clients import ApiClients
 from hub.mesh.sim.faults import Faults
 from hub.mesh.sim.handsets import (
@@ -63,6 +65,7 @@ class Simulator:
         self._radio = RadioState(own, preset.upper(), self._handsets, self._rng)
         self.faults = Faults(seed=seed)
         self.inbox = Inbox()
+        self._air = Air(own, self._handsets, self.faults, self.inbox)
         self._scheduler = Scheduler()
         self._servers: list[TcpServer] = []
         self._pty: PtyTransport | None = None
@@ -156,11 +159,7 @@ class Simulator:
         return self._clients.connected
 
     def handset(self, who: str | int) -> Handset:
-        num = node_num(who)
-        for handset in self._handsets:
-            if handset.node_num == num:
-                return handset
-        raise KeyError(f"no handset {who!r}")
+        return self._air.handset(who)
 
     def received(self, who: str | int) -> list[ReceivedText]:
         return self.inbox.texts(self.handset(who).node_num)
@@ -327,71 +326,9 @@ class Simulator:
             self._handle_admin(session, packet)
             return
         self._charge_air(len(packet.decoded.payload))
-        nak = self.faults.take_nak()
-        if nak is not None:
-            if packet.want_ack:
-                self._later_routing(self.node_num, packet, nak, self._ack_delay())
-            return
-        if packet.to == BROADCAST_NUM:
-            self._broadcast(packet)
-        elif packet.to == self.node_num:
-            if packet.want_ack:
-                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
-        else:
-            self._direct(packet)
-
-    def _broadcast(self, packet: Any) -> None:
-        heard = False
-        for handset in self._handsets:
-            if not self.faults.roll(self.faults.drop_rate):
-                self._record(handset, packet, broadcast=True)
-                heard = True
-        if packet.want_ack:
-            if heard:  # implicit ACK: a rebroadcast was heard, from our own node
-                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
-            else:
-                self._later_routing(
-                    self.node_num,
-                    packet,
-                    "MAX_RETRANSMIT",
-                    self.faults.retransmit_timeout,
-                )
-
-    def _direct(self, packet: Any) -> None:
-        try:
-            handset = self.handset(packet.to)
-        except KeyError:
-            handset = None
-        if handset is None or self.faults.roll(self.faults.drop_rate):
-            if packet.want_ack:
-                self._later_routing(
-                    self.node_num,
-                    packet,
-                    "MAX_RETRANSMIT",
-                    self.faults.retransmit_timeout,
-                )
-            return
-        self._record(handset, packet, broadcast=False)
-        if packet.want_ack:
-            self._later_routing(handset.node_num, packet, "NONE", self._ack_delay())
-
-    def _record(self, handset: Handset, packet: Any, broadcast: bool) -> None:
-        if packet.decoded.portnum != PortNum.Value("TEXT_MESSAGE_APP"):
-            return
-        self.inbox.add(
-            handset.node_num,
-            ReceivedText(
-                from_num=self.node_num,
-                to_num=packet.to,
-                text=packet.decoded.payload.decode("utf-8", errors="replace"),
-                packet_id=packet.id,
-                channel=packet.channel,
-                want_ack=packet.want_ack,
-                broadcast=broadcast,
-                pki_encrypted=packet.pki_encrypted,
-                hop_limit=packet.hop_limit,
-            ),
-        )
+        routing = self._air.carry(packet)
+        if routing is not None:
+            self._later_routing(routing.from_num, packet, routing.error, routing.delay)
 
     def _handle_admin(self, session: Session, packet: Any) -> None:
         admin = admin_pb2.AdminMessage()
@@ -413,9 +350,6 @@ class Simulator:
             self._scheduler.call_later(outcome.reboot_after, self.reboot)
 
     # -- FromRadio -------------------------------------------------------------------
-    def _ack_delay(self) -> float:
-        return self.faults.ack_latency + self.faults.delay
-
     def _later_routing(self, from_num: int, request: Any, error: str, delay: float) -> None:
         fr = self._routing(from_num, request, error)
         self._scheduler.call_later(delay, lambda: self._clients.deliver(fr))
