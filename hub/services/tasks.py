@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from hub.domain.messages import task_dispatch, task_withdrawn
-from hub.errors import Conflict, NotFound, ValidationError
+from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services import volunteers as volunteer_service
@@ -31,6 +31,7 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
 KINDS = ("door_knock", "delivery", "transport", "check")
@@ -46,10 +47,7 @@ def allocate_number(session: Session) -> int:
 
 
 def get_task(session: Session, task_id: str) -> Task:
-    task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    return task
+    return get_by_id(session, Task, task_id)
 
 
 def find_by_number(session: Session, number: int, *, volunteer_id: str | None = None) -> Task | None:
