@@ -23,6 +23,7 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from hub.domain.messages import task_dispatch, task_withdrawn
+from hub.domain.vocab import TASK_KINDS
 from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
@@ -34,7 +35,6 @@ from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
-KINDS = ("door_knock", "delivery", "transport", "check")
 UNFINISHED = ("open", "sent", "accepted", "failed")
 
 
@@ -89,8 +89,8 @@ def create_task(
     automatic: bool = False,
 ) -> Task:
     """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
-    if kind not in KINDS:
-        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if kind not in TASK_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(TASK_KINDS)}", "kind")
     if need_id:
         need = session.exec(select(Need).where(Need.id == need_id)).first()
         if need is None:
