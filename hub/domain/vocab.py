@@ -1,36 +1,12 @@
-"""The API vocabularies of DESIGN.md. Extend them; never rename a value."""
+"""The API vocabularies of DESIGN.md. Extend them; never rename a value.
+
+Each vocabulary is written once, as the ``Literal`` the schemas validate against; the
+tuple beside it (for membership tests and messages) is read from it with ``get_args``.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
-
-NEED_CATEGORIES = (
-    "water",
-    "food",
-    "medicine",
-    "power",
-    "medical_device",
-    "transport",
-    "information",
-    "other",
-)
-OFFER_CATEGORIES = ("first_aid", "care", "car", "generator", "language", "tools", "space", "other")
-SPECIAL_ATTENTION = (
-    "alone_75plus",
-    "mobility",
-    "medical_device",
-    "small_children",
-    "pregnant",
-    "hearing_sight",
-    "no_phone",
-    "language",
-)
-URGENCIES = ("normal", "urgent", "life")
-CHECKIN_STATUSES = ("ok", "help")
-ANNOUNCEMENT_PRIORITIES = ("info", "warning", "urgent")
-TASK_KINDS = ("door_knock", "delivery", "transport", "check")
-TASK_STATUSES = ("open", "sent", "accepted", "done", "failed")
-MODES = ("normal", "crisis", "drill")
+from typing import Literal, get_args
 
 NeedCategory = Literal[
     "water", "food", "medicine", "power", "medical_device", "transport", "information", "other"
@@ -52,5 +28,15 @@ AnnouncementPriority = Literal["info", "warning", "urgent"]
 TaskKind = Literal["door_knock", "delivery", "transport", "check"]
 Mode = Literal["normal", "crisis", "drill"]
 ShareLevel = Literal["aggregate", "needs", "full"]
+
+NEED_CATEGORIES: tuple[str, ...] = get_args(NeedCategory)
+OFFER_CATEGORIES: tuple[str, ...] = get_args(OfferCategory)
+SPECIAL_ATTENTION: tuple[str, ...] = get_args(SpecialAttention)
+URGENCIES: tuple[str, ...] = get_args(Urgency)
+CHECKIN_STATUSES: tuple[str, ...] = get_args(CheckInStatus)
+ANNOUNCEMENT_PRIORITIES: tuple[str, ...] = get_args(AnnouncementPriority)
+TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
+TASK_STATUSES = ("open", "sent", "accepted", "done", "failed")
+MODES: tuple[str, ...] = get_args(Mode)
 
 URGENCY_RANK = {"life": 0, "urgent": 1, "normal": 2}

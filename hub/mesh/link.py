@@ -6,11 +6,9 @@ Two threads, nothing else touches the radio:
   the send queue, node news → volunteers), expires ACKs that never came, and notices a
   dead link (``ConnectionLost``, or no FromRadio traffic for ``watchdog`` seconds after a
   heartbeat). It then closes the interface and makes a new one, backing off 1 → 60 s.
-- the **sender** is the only code that sends: it takes the next ``MeshOutbound`` row by
-  (priority, pk), asks the airtime budget, sends, charges the budget and records the
-  packet id. Direct messages wait in a pending-ACK table with a deadline; a NAK or a
-  timeout queues a retry with backoff, and after ``max_attempts`` the row fails (and its
-  task is flagged for the coordinators). Broadcasts do not wait for an ACK.
+- the **sender** (``hub.mesh.sender.MeshSender``) is the only code that sends: it takes
+  the next ``MeshOutbound`` row by (priority, pk) within the airtime budget, sends it, and
+  waits for the ACK of a direct message; a NAK or a timeout means a retry with backoff.
 
 The database is the queue: after a restart every queued or unacknowledged row is sent
 again. Whatever the radio does, the rest of the hub keeps serving.
@@ -22,20 +20,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from hub.db import Database
-from hub.domain.airtime import (
-    AirtimeBudget,
-    Priority,
-    default_budget_seconds,
-    preset_by_name,
-    text_packet_airtime,
-)
+from hub.domain.airtime import AirtimeBudget, default_budget_seconds, preset_by_name
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.events import (
@@ -45,11 +37,10 @@ from hub.mesh.events import (
     NodeUpdated,
     RadioEvent,
     TextReceived,
-    node_num,
 )
-from hub.models import MeshOutbound
-from hub.models.base import as_utc, utcnow
-from hub.services import mesh_inbound, mesh_queue, task_flow
+from hub.mesh.sender import MeshSender, TxStats
+from hub.models.base import utcnow
+from hub.services import mesh_inbound, mesh_queue
 from hub.services.context import HubContext
 
 if TYPE_CHECKING:
@@ -58,17 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# NAK reasons that no retry will cure.
-PERMANENT_NAKS = frozenset({"TOO_LARGE", "NO_CHANNEL", "PKI_UNKNOWN_PUBKEY", "BAD_REQUEST"})
 SIM_HANDSETS = 5
 SIM_SEED = 868  # the demo's handsets keep their node ids from one run to the next
-
-
-def ack_timeout_for(preset: str) -> float:
-    """How long to wait for a direct message's ACK: ~60 s on LONG_FAST, scaled by airtime."""
-    longest = "x" * 200
-    ratio = text_packet_airtime(preset, longest) / text_packet_airtime("LONG_FAST", longest)
-    return max(10.0, 60.0 * ratio)
 
 
 @dataclass(frozen=True)
@@ -84,25 +66,6 @@ class LinkTimings:
     poll: float = 0.25
     summary_max_age: float = 900.0  # an unsent summary older than this is dropped
     connect_timeout: int = 30
-
-
-@dataclass
-class _Pending:
-    pk: int
-    attempts: int
-    deadline: float
-    dest_num: int
-
-
-@dataclass
-class TxStats:
-    """What the hub put on the air (for the status page and the benchmarks)."""
-
-    packets: int = 0
-    bytes: int = 0
-    airtime: float = 0.0
-    retries: int = 0
-    by_priority: dict[int, int] = field(default_factory=dict)
 
 
 class MeshLink:
@@ -128,31 +91,40 @@ class MeshLink:
         self.radio_url = radio_url
         self.preset = preset_by_name(preset).name
         self.timings = timings or LinkTimings()
-        self.ack_timeout = self.timings.ack_timeout or ack_timeout_for(self.preset)
         self.allow_unknown = allow_unknown
-        self.budget = AirtimeBudget(
-            budget_seconds=default_budget_seconds() if budget_seconds is None else budget_seconds
-        )
         self.simulator = simulator
         self._factory = radio_factory or self._default_factory
-        self.tx = TxStats()
-        self._lock = threading.Lock()  # budget, pending table, status fields
-        self._radio_lock = threading.Lock()  # the radio reference, held while sending
-        self._radio: RadioLink | None = None
-        self._pending: dict[int, _Pending] = {}
-        # ACKs/NAKs that overtook their own send call (the library's serial write sleeps
-        # after writing): kept briefly, then matched when the packet id is known.
-        self._early: dict[int, tuple[float, list[AckReceived | NakReceived]]] = {}
+        self._lock = threading.Lock()  # status fields
         self._state = "off"
         self._info: RadioInfo | None = None
         self._nodes_heard: set[str] = set()
         self._last_rx: datetime | None = None
-        self._heartbeat_due = False
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._sender = MeshSender(
+            db,
+            preset=self.preset,
+            budget=AirtimeBudget(
+                budget_seconds=default_budget_seconds() if budget_seconds is None else budget_seconds
+            ),
+            timings=self.timings,
+            stop=self._stop,
+            is_connected=lambda: self._state == "connected",
+        )
         self._threads: list[threading.Thread] = []
         self.connections = 0  # successful connects (1 + reconnects)
         self.failed_connects = 0
+
+    @property
+    def budget(self) -> AirtimeBudget:
+        return self._sender.budget
+
+    @property
+    def tx(self) -> TxStats:
+        return self._sender.tx
+
+    @property
+    def ack_timeout(self) -> float:
+        return self._sender.ack_timeout
 
     @classmethod
     def from_hub(cls, hub: Hub, **kwargs: Any) -> MeshLink:
@@ -187,14 +159,14 @@ class MeshLink:
         self._ctx.mesh_wakers.append(self.wake)
         self._stop.clear()
         self._state = "connecting"
-        for target, name in ((self._supervise, "mesh-supervisor"), (self._send_loop, "mesh-sender")):
+        for target, name in ((self._supervise, "mesh-supervisor"), (self._sender.run, "mesh-sender")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._sender.wake()
         for thread in self._threads:
             thread.join(timeout=self.timings.connect_timeout + 5)
         self._threads.clear()
@@ -207,8 +179,8 @@ class MeshLink:
 
     def status(self) -> dict[str, Any]:
         now = time.monotonic()
+        used = self._sender.airtime_used(now)
         with self._lock:
-            used = self.budget.used(now)
             info = self._info
             heard = len(self._nodes_heard)
             last_rx = self._last_rx
@@ -235,7 +207,7 @@ class MeshLink:
 
     def wake(self) -> None:
         """Something was queued: let the sender look now."""
-        self._wake.set()
+        self._sender.wake()
 
     # -- supervisor ----------------------------------------------------------------------
     def _default_factory(self) -> RadioLink:
@@ -269,7 +241,7 @@ class MeshLink:
                 self.connections += 1
             self._swap_radio(radio)
             self._state = "connected"
-            self._wake.set()
+            self._sender.wake()
             try:
                 self._pump(radio)
             except Exception:  # never let one bad event end the link
@@ -278,8 +250,7 @@ class MeshLink:
             self._swap_radio(None)
 
     def _swap_radio(self, radio: RadioLink | None) -> None:
-        with self._radio_lock:
-            old, self._radio = self._radio, radio
+        old = self._sender.use(radio)
         if old is not None and old is not radio:
             old.close()
 
@@ -295,12 +266,11 @@ class MeshLink:
                 return
             if event is not None:
                 self._handle_event(event)
-            self._expire_pending()
+            self._sender.expire_pending()
             idle = time.monotonic() - radio.last_activity()
             if idle > self.timings.watchdog / 2 and heartbeat_sent_at is None:
                 heartbeat_sent_at = time.monotonic()
-                self._heartbeat_due = True
-                self._wake.set()
+                self._sender.request_heartbeat()
             elif idle <= self.timings.watchdog / 2:
                 heartbeat_sent_at = None
             if idle > self.timings.watchdog:
@@ -311,10 +281,8 @@ class MeshLink:
         try:
             if isinstance(event, TextReceived):
                 self._on_text(event)
-            elif isinstance(event, AckReceived):
-                self._on_ack(event)
-            elif isinstance(event, NakReceived):
-                self._on_nak(event.request_id, event.reason)
+            elif isinstance(event, AckReceived | NakReceived):
+                self._sender.on_reply(event)
             elif isinstance(event, NodeUpdated):
                 with self._lock:
                     self._nodes_heard.add(event.node_id)
@@ -332,154 +300,3 @@ class MeshLink:
 
         handled = self._db.writer.run_sync(job)
         log.info("mesh: %s from %s: %s", handled.kind, text.node_id, text.text[:60])
-
-    def _on_ack(self, ack: AckReceived) -> None:
-        with self._lock:
-            pending = self._pending.get(ack.request_id)
-            if pending is None:
-                self._remember_early(ack.request_id, ack)
-                return
-            if ack.from_num != pending.dest_num:
-                return  # an implicit ACK: a neighbour relayed it; keep waiting for the handset
-            del self._pending[ack.request_id]
-
-        def job(session: Session) -> None:
-            task_id = mesh_queue.mark_acked(session, pending.pk)
-            if task_id is not None:
-                task_flow.mark_delivered(session, task_id, outbound_pk=pending.pk)
-
-        self._db.writer.run_sync(job)
-
-    def _on_nak(self, request_id: int, reason: str) -> None:
-        with self._lock:
-            pending = self._pending.pop(request_id, None)
-            if pending is None:
-                self._remember_early(request_id, NakReceived(request_id, reason))
-                return
-        if pending.attempts >= self.timings.max_attempts or reason in PERMANENT_NAKS:
-            log.warning(
-                "mesh: message %d failed after %d attempts (%s)", pending.pk, pending.attempts, reason
-            )
-
-            def fail(session: Session) -> None:
-                task_id = mesh_queue.mark_failed(session, pending.pk, reason)
-                if task_id is not None:
-                    task_flow.flag_undeliverable(session, task_id, reason, outbound_pk=pending.pk)
-
-            self._db.writer.run_sync(fail)
-            return
-        delay = self.timings.retry_delay * 2 ** (pending.attempts - 1)
-        self._db.writer.run_sync(lambda s: mesh_queue.schedule_retry(s, pending.pk, delay, reason))
-        with self._lock:
-            self.tx.retries += 1
-        self._wake.set()
-
-    def _remember_early(self, request_id: int, event: AckReceived | NakReceived) -> None:
-        """Called with ``self._lock`` held."""
-        if isinstance(event, NakReceived) and event.reason == "TIMEOUT":
-            return
-        now = time.monotonic()
-        for stale in [k for k, (at, _) in self._early.items() if at < now - 120]:
-            del self._early[stale]
-        if request_id in self._early:
-            self._early[request_id][1].append(event)
-        elif len(self._early) < 1024:
-            self._early[request_id] = (now, [event])
-
-    def _expire_pending(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            expired = [pid for pid, p in self._pending.items() if p.deadline <= now]
-        for packet_id in expired:
-            self._on_nak(packet_id, "TIMEOUT")
-
-    # -- sender --------------------------------------------------------------------------
-    def _send_loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.timings.poll)
-            self._wake.clear()
-            try:
-                self._send_ready()
-            except HubError as exc:
-                log.error("mesh: sending paused: %s", exc)
-                self._stop.wait(1.0)
-            except Exception:
-                log.exception("mesh: the sender failed; it carries on")
-                self._stop.wait(1.0)
-
-    def _send_ready(self) -> None:
-        if self._heartbeat_due:
-            self._heartbeat_due = False
-            with self._radio_lock:
-                if self._radio is not None:
-                    try:
-                        self._radio.heartbeat()
-                    except LinkError as exc:
-                        log.warning("mesh: heartbeat failed: %s", exc)
-        while not self._stop.is_set() and self._state == "connected":
-            row = self._next_row()
-            if row is None:
-                return
-            if not self._send(row):
-                return
-
-    def _next_row(self) -> MeshOutbound | None:
-        """The next row the budget allows; superseded or stale summaries are dropped."""
-        with self._db.read() as session:
-            rows = mesh_queue.sendable(session)
-        now = time.monotonic()
-        drop: list[int] = []
-        newest_summary: dict[str, int] = {}
-        for row in rows:
-            if row.priority == Priority.SUMMARY:
-                newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk or 0)
-        chosen: MeshOutbound | None = None
-        held = False  # strict priority: nothing lower may overtake a held row
-        for row in rows:
-            priority = Priority(row.priority)
-            airtime = text_packet_airtime(self.preset, row.text)
-            with self._lock:
-                fits = self.budget.can_send(priority, airtime, now)
-            if fits and not held:
-                chosen = row
-                break
-            if not fits and priority is Priority.SUMMARY:
-                age = (utcnow() - as_utc(row.created_at)).total_seconds()
-                if row.pk != newest_summary.get(row.dest) or age > self.timings.summary_max_age:
-                    drop.append(row.pk or 0)
-            held = held or not fits
-        if drop:
-            log.info("mesh: over the airtime budget, %d summaries dropped", len(drop))
-            self._db.writer.run_sync(lambda s: mesh_queue.mark_dropped(s, drop, "over budget"))
-        return chosen
-
-    def _send(self, row: MeshOutbound) -> bool:
-        assert row.pk is not None
-        dest = None if row.dest == mesh_queue.BROADCAST else node_num(row.dest)
-        airtime = text_packet_airtime(self.preset, row.text)
-        with self._radio_lock:
-            radio = self._radio
-            if radio is None:
-                return False
-            try:
-                packet_id = radio.send_text(dest, row.text, row.want_ack)
-            except LinkError as exc:
-                log.warning("mesh: could not hand message %d to the radio: %s", row.pk, exc)
-                return False
-            now = time.monotonic()
-            with self._lock:
-                self.budget.charge(airtime, now)
-                self.tx.packets += 1
-                self.tx.bytes += len(row.text.encode("utf-8"))
-                self.tx.airtime += airtime
-                self.tx.by_priority[row.priority] = self.tx.by_priority.get(row.priority, 0) + 1
-                if row.want_ack and dest is not None:
-                    self._pending[packet_id] = _Pending(
-                        pk=row.pk, attempts=row.attempts + 1, deadline=now + self.ack_timeout, dest_num=dest
-                    )
-                early = self._early.pop(packet_id, None)
-        pk = row.pk
-        self._db.writer.run_sync(lambda s: mesh_queue.mark_sent(s, pk, packet_id, airtime))
-        for event in early[1] if early is not None else ():
-            self._handle_event(event)
-        return True

@@ -9,20 +9,18 @@ from sqlmodel import Session, col, delete, select, update
 
 from hub.domain.addresses import address_key, clean_address, street_of
 from hub.domain.vocab import SPECIAL_ATTENTION
-from hub.errors import NotFound, ValidationError
+from hub.errors import ValidationError
 from hub.models import Announcement, CheckIn, Household, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import announcements, residents
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 
 
 def get_household(session: Session, household_id: str) -> Household:
-    household = session.exec(select(Household).where(Household.id == household_id)).first()
-    if household is None:
-        raise NotFound(f"no household {household_id}")
-    return household
+    return get_by_id(session, Household, household_id)
 
 
 def _check_buddy(session: Session, buddy_volunteer_id: str | None) -> None:

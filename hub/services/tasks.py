@@ -23,7 +23,8 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from hub.domain.messages import task_dispatch, task_withdrawn
-from hub.errors import Conflict, NotFound, ValidationError
+from hub.domain.vocab import TASK_KINDS
+from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services import volunteers as volunteer_service
@@ -31,9 +32,9 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
-KINDS = ("door_knock", "delivery", "transport", "check")
 UNFINISHED = ("open", "sent", "accepted", "failed")
 
 
@@ -46,10 +47,7 @@ def allocate_number(session: Session) -> int:
 
 
 def get_task(session: Session, task_id: str) -> Task:
-    task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    return task
+    return get_by_id(session, Task, task_id)
 
 
 def find_by_number(session: Session, number: int, *, volunteer_id: str | None = None) -> Task | None:
@@ -91,8 +89,8 @@ def create_task(
     automatic: bool = False,
 ) -> Task:
     """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
-    if kind not in KINDS:
-        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if kind not in TASK_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(TASK_KINDS)}", "kind")
     if need_id:
         need = session.exec(select(Need).where(Need.id == need_id)).first()
         if need is None:

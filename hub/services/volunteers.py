@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from hub.errors import Conflict, NotFound, ValidationError
+from hub.errors import Conflict, ValidationError
 from hub.models import CheckIn, Household, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 
 NODE_ID = re.compile(r"^![0-9a-f]{8}$")
 # A volunteer's tasks in hand: given to them (queued for the radio, on paper or delivered) and not finished.
@@ -33,10 +34,7 @@ def normalise_node_id(node_id: str | None) -> str | None:
 
 
 def get_volunteer(session: Session, volunteer_id: str) -> Volunteer:
-    volunteer = session.exec(select(Volunteer).where(Volunteer.id == volunteer_id)).first()
-    if volunteer is None:
-        raise NotFound(f"no volunteer {volunteer_id}")
-    return volunteer
+    return get_by_id(session, Volunteer, volunteer_id)
 
 
 def _check_node_free(session: Session, node_id: str | None, volunteer_id: str | None = None) -> None:

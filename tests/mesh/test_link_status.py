@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from hub.config import load_settings
 from hub.domain.airtime import preset_by_name
-from hub.mesh.link import MeshLink, ack_timeout_for
+from hub.mesh.link import MeshLink
+from hub.mesh.sender import ack_timeout_for
 from hub.models import Volunteer
 from hub.serve import build_hub
 

@@ -1,8 +1,9 @@
 """``Simulator``: a Meshtastic radio with virtual handsets behind it, driven from tests.
 
-It speaks the real stream API (see ``radio.py`` for the handshake and admin messages)
-over TCP and/or a pty, so the unmodified ``meshtastic`` library and CLI connect to it.
-All public methods are thread-safe.
+It speaks the real stream API (see ``radio.py`` for the handshake and admin messages,
+``clients.py`` for the client sessions) over TCP and/or a pty, so the unmodified
+``meshtastic`` library and CLI connect to it. ``air.py`` decides what becomes of the
+client's packets on the way to the handsets. All public methods are thread-safe.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal, Self
 
 from hub.domain.airtime import EU_868_PRESETS, time_on_air
+from hub.mesh.sim.air import Air
+from hub.mesh.sim.clients import ApiClients
 from hub.mesh.sim.faults import Faults
-from hub.mesh.sim.framing import MAX_FRAME, FrameDecoder, encode_frame
 from hub.mesh.sim.handsets import (
     Handset,
     Inbox,
@@ -36,12 +37,11 @@ from hub.mesh.sim.packets import (
 from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2
 from hub.mesh.sim.radio import RadioState
 from hub.mesh.sim.scheduler import Scheduler
-from hub.mesh.sim.server import PtySession, PtyTransport, Session, TcpServer
+from hub.mesh.sim.server import PtyTransport, Session, TcpServer
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_BYTES = 232
-BACKLOG_PACKETS = 30
 
 Destination = Literal["radio", "broadcast"] | int | str
 
@@ -65,15 +65,10 @@ class Simulator:
         self._radio = RadioState(own, preset.upper(), self._handsets, self._rng)
         self.faults = Faults(seed=seed)
         self.inbox = Inbox()
+        self._air = Air(own, self._handsets, self.faults, self.inbox)
         self._scheduler = Scheduler()
-        self._decoders: dict[int, FrameDecoder] = {}
-        self._sessions: list[Session] = []
-        self._active: Session | None = None
-        self._backlog: deque[Any] = deque(maxlen=BACKLOG_PACKETS)
-        self._from_radio_id = 0
         self._servers: list[TcpServer] = []
         self._pty: PtyTransport | None = None
-        self._client_ready = threading.Condition(self._lock)
         self.stats: dict[str, int] = {
             "frames_in": 0,
             "bad_frames": 0,
@@ -84,6 +79,7 @@ class Simulator:
             "refused": 0,
         }
         self.airtime_seconds = 0.0
+        self._clients = ApiClients(self.stats)
 
     # -- lifecycle -------------------------------------------------------------------
     def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -104,10 +100,7 @@ class Simulator:
         for server in self._servers:
             server.stop()
         self._servers.clear()
-        with self._lock:
-            sessions = list(self._sessions)
-        for session in sessions:
-            session.close()
+        self._clients.close_all()
         if self._pty is not None:
             self._pty.stop()
             self._pty = None
@@ -163,15 +156,10 @@ class Simulator:
 
     @property
     def client_connected(self) -> bool:
-        with self._lock:
-            return self._active is not None and self._active.handshaken
+        return self._clients.connected
 
     def handset(self, who: str | int) -> Handset:
-        num = node_num(who)
-        for handset in self._handsets:
-            if handset.node_num == num:
-                return handset
-        raise KeyError(f"no handset {who!r}")
+        return self._air.handset(who)
 
     def received(self, who: str | int) -> list[ReceivedText]:
         return self.inbox.texts(self.handset(who).node_num)
@@ -189,8 +177,7 @@ class Simulator:
         return found
 
     def wait_for_client(self, timeout: float = 10.0) -> bool:
-        with self._client_ready:
-            return self._client_ready.wait_for(lambda: self.client_connected, timeout)
+        return self._clients.wait_for_client(timeout)
 
     # -- drills and faults -----------------------------------------------------------
     def send_text(
@@ -228,7 +215,7 @@ class Simulator:
         for copy in range(copies):
             self._scheduler.call_later(
                 self.faults.delay + 0.01 * copy,
-                lambda: self._deliver_to_client(mesh_pb2.FromRadio(packet=packet)),
+                lambda: self._clients.deliver(mesh_pb2.FromRadio(packet=packet)),
             )
         return packet_id
 
@@ -251,13 +238,12 @@ class Simulator:
             pki=False,
         )
         packet.decoded.portnum = portnum
-        self._scheduler.call_later(0.0, lambda: self._deliver_to_client(mesh_pb2.FromRadio(packet=packet)))
+        self._scheduler.call_later(0.0, lambda: self._clients.deliver(mesh_pb2.FromRadio(packet=packet)))
         return packet_id
 
     def send_raw(self, data: bytes) -> bool:
         """Write raw bytes (garbage, hand-made frames) to the connected client."""
-        with self._lock:
-            active = self._active
+        active = self._clients.active
         return active is not None and active.send(data)
 
     def nak_next(self, error: str = "MAX_RETRANSMIT", count: int = 1) -> None:
@@ -268,18 +254,14 @@ class Simulator:
         """Announce a reboot (``FromRadio.rebooted``); the client must handshake again."""
         with self._lock:
             self._radio.reboot_count += 1
-            active = self._active
+        active = self._clients.active
         if active is not None:
-            self._send(active, mesh_pb2.FromRadio(rebooted=True))
+            self._clients.send(active, mesh_pb2.FromRadio(rebooted=True))
             active.handshaken = False
 
     def drop_client(self) -> None:
         """Close the current client's connection (a pty is closed for good)."""
-        with self._lock:
-            active = self._active
-            self._active = None
-        if active is not None:
-            active.close()
+        self._clients.drop_active()
 
     def refuse_connections(self, seconds: float) -> None:
         """For ``seconds``, stop listening: new TCP connections are refused."""
@@ -292,30 +274,14 @@ class Simulator:
         if session.kind == "tcp" and self.faults.refusing(time.monotonic()):
             self.stats["refused"] += 1
             return False
-        with self._lock:
-            self.stats["connections"] += 1
-            self._decoders[id(session)] = FrameDecoder()
-            if session.kind == "tcp":
-                # the firmware serves one TCP client at a time: a new one kicks the old
-                for old in [s for s in self._sessions if s.kind == "tcp"]:
-                    old.close()
-            self._sessions.append(session)
+        self._clients.add(session)
         return True
 
     def session_closed(self, session: Session) -> None:
-        with self._lock:
-            self._decoders.pop(id(session), None)
-            if session in self._sessions:
-                self._sessions.remove(session)
-            if self._active is session:
-                self._active = None
+        self._clients.remove(session)
 
     def session_bytes(self, session: Session, data: bytes) -> None:
-        with self._lock:
-            decoder = self._decoders.get(id(session))
-        if decoder is None:
-            return
-        for frame in decoder.feed(data):
+        for frame in self._clients.frames(session, data):
             self.stats["frames_in"] += 1
             try:
                 self._handle_to_radio(session, frame)
@@ -337,7 +303,7 @@ class Simulator:
         elif variant == "packet":
             self._handle_packet(session, to_radio.packet)
         elif variant == "heartbeat":
-            self._send(session, queue_status(0))
+            self._clients.send(session, queue_status(0))
         elif variant == "disconnect":
             session.handshaken = False
             if session.kind == "tcp":
@@ -346,27 +312,13 @@ class Simulator:
             self.stats["unknown_to_radio"] += 1
 
     def _handshake(self, session: Session, nonce: int) -> None:
-        if isinstance(session, PtySession):
-            session.discard_unread_output()
         with self._lock:
             frames = self._radio.handshake(nonce)
-        session.handshaken = False
-        for fr in frames:
-            if not self._send(session, fr):
-                return
-        with self._lock:
-            self.stats["handshakes"] += 1
-            session.handshaken = True
-            self._active = session
-            backlog = list(self._backlog)
-            self._backlog.clear()
-            self._client_ready.notify_all()
-        for fr in backlog:
-            self._send(session, fr)
+        self._clients.handshake(session, frames)
 
     def _handle_packet(self, session: Session, packet: Any) -> None:
         self.stats["packets_from_client"] += 1
-        self._send(session, queue_status(packet.id))
+        self._clients.send(session, queue_status(packet.id))
         if packet.WhichOneof("payload_variant") != "decoded":
             return  # the client always sends decoded packets; ignore others
         portnum = packet.decoded.portnum
@@ -374,78 +326,16 @@ class Simulator:
             self._handle_admin(session, packet)
             return
         self._charge_air(len(packet.decoded.payload))
-        nak = self.faults.take_nak()
-        if nak is not None:
-            if packet.want_ack:
-                self._later_routing(self.node_num, packet, nak, self._ack_delay())
-            return
-        if packet.to == BROADCAST_NUM:
-            self._broadcast(packet)
-        elif packet.to == self.node_num:
-            if packet.want_ack:
-                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
-        else:
-            self._direct(packet)
-
-    def _broadcast(self, packet: Any) -> None:
-        heard = False
-        for handset in self._handsets:
-            if not self.faults.roll(self.faults.drop_rate):
-                self._record(handset, packet, broadcast=True)
-                heard = True
-        if packet.want_ack:
-            if heard:  # implicit ACK: a rebroadcast was heard, from our own node
-                self._later_routing(self.node_num, packet, "NONE", self._ack_delay())
-            else:
-                self._later_routing(
-                    self.node_num,
-                    packet,
-                    "MAX_RETRANSMIT",
-                    self.faults.retransmit_timeout,
-                )
-
-    def _direct(self, packet: Any) -> None:
-        try:
-            handset = self.handset(packet.to)
-        except KeyError:
-            handset = None
-        if handset is None or self.faults.roll(self.faults.drop_rate):
-            if packet.want_ack:
-                self._later_routing(
-                    self.node_num,
-                    packet,
-                    "MAX_RETRANSMIT",
-                    self.faults.retransmit_timeout,
-                )
-            return
-        self._record(handset, packet, broadcast=False)
-        if packet.want_ack:
-            self._later_routing(handset.node_num, packet, "NONE", self._ack_delay())
-
-    def _record(self, handset: Handset, packet: Any, broadcast: bool) -> None:
-        if packet.decoded.portnum != PortNum.Value("TEXT_MESSAGE_APP"):
-            return
-        self.inbox.add(
-            handset.node_num,
-            ReceivedText(
-                from_num=self.node_num,
-                to_num=packet.to,
-                text=packet.decoded.payload.decode("utf-8", errors="replace"),
-                packet_id=packet.id,
-                channel=packet.channel,
-                want_ack=packet.want_ack,
-                broadcast=broadcast,
-                pki_encrypted=packet.pki_encrypted,
-                hop_limit=packet.hop_limit,
-            ),
-        )
+        routing = self._air.carry(packet)
+        if routing is not None:
+            self._later_routing(routing.from_num, packet, routing.error, routing.delay)
 
     def _handle_admin(self, session: Session, packet: Any) -> None:
         admin = admin_pb2.AdminMessage()
         try:
             admin.ParseFromString(packet.decoded.payload)
         except DecodeError:
-            self._send(session, self._routing(self.node_num, packet, "BAD_REQUEST"))
+            self._clients.send(session, self._routing(self.node_num, packet, "BAD_REQUEST"))
             return
         with self._lock:
             outcome = self._radio.handle_admin(admin)
@@ -453,19 +343,16 @@ class Simulator:
             reply = self._reply_packet(self.node_num, packet)
             reply.decoded.portnum = PortNum.Value("ADMIN_APP")
             reply.decoded.payload = outcome.response.SerializeToString()
-            self._send(session, mesh_pb2.FromRadio(packet=reply))
+            self._clients.send(session, mesh_pb2.FromRadio(packet=reply))
         elif packet.want_ack or packet.decoded.want_response:
-            self._send(session, self._routing(self.node_num, packet, "NONE"))
+            self._clients.send(session, self._routing(self.node_num, packet, "NONE"))
         if outcome.reboot_after is not None:
             self._scheduler.call_later(outcome.reboot_after, self.reboot)
 
     # -- FromRadio -------------------------------------------------------------------
-    def _ack_delay(self) -> float:
-        return self.faults.ack_latency + self.faults.delay
-
     def _later_routing(self, from_num: int, request: Any, error: str, delay: float) -> None:
         fr = self._routing(from_num, request, error)
-        self._scheduler.call_later(delay, lambda: self._deliver_to_client(fr))
+        self._scheduler.call_later(delay, lambda: self._clients.deliver(fr))
 
     def _reply_packet(self, from_num: int, request: Any) -> Any:
         with self._lock:
@@ -482,25 +369,6 @@ class Simulator:
         if from_num != self.node_num:
             self._charge_air(None)
         return make_routing(self._reply_packet(from_num, request), error)
-
-    def _deliver_to_client(self, fr: Any) -> None:
-        """Send a packet to the client, or keep it (up to 30) until one handshakes."""
-        with self._lock:
-            active = self._active
-            if active is None or not active.handshaken or active.closed:
-                self._backlog.append(fr)
-                return
-        self._send(active, fr)
-
-    def _send(self, session: Session, fr: Any) -> bool:
-        with self._lock:
-            self._from_radio_id += 1
-            fr.id = self._from_radio_id
-        data = fr.SerializeToString()
-        if len(data) > MAX_FRAME:
-            log.error("dropping an oversized FromRadio (%d bytes)", len(data))
-            return False
-        return session.send(encode_frame(data))
 
     def _new_packet_id(self) -> int:
         return self._rng.randrange(1, 0xFFFFFFFF)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from hub import i18n
 from hub.errors import ValidationError
+from hub.runtime import Hub
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, tasks, volunteers
 from hub.web.admin.auth import FormUser
@@ -30,6 +31,18 @@ def _opt(value: str) -> str | None:
 
 def _int(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
+
+
+def _skills(value: str) -> list[str]:
+    """The volunteer form's comma-separated skills."""
+    return [s.strip() for s in value.split(",") if s.strip()]
+
+
+async def _delete(hub: Hub, confirm: str, job: Callable[[Session], Any], url: str) -> RedirectResponse:
+    """Run a deletion only when its confirmation box was ticked."""
+    if confirm != "yes":
+        return back(url, error="tick the box to confirm the deletion")
+    return await act(hub, job, url, "deleted")
 
 
 @router.post("/mode")
@@ -104,7 +117,7 @@ async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Tex
 async def add_volunteer(
     hub: HubDep, user: FormUser, name: Text, node_id: Text = "", skills: Text = ""
 ) -> RedirectResponse:
-    skill_list = [s.strip() for s in skills.split(",") if s.strip()]
+    skill_list = _skills(skills)
 
     def job(session: Session) -> None:
         volunteers.register(session, hub.ctx, name[:80], _opt(node_id), skill_list, actor=user.name)
@@ -132,7 +145,7 @@ async def correct_volunteer(
             actor=user.name,
             name=_opt(name),
             node_id=node_id if node_id.strip() else None,
-            skills=[s.strip() for s in skills.split(",") if s.strip()] if skills.strip() else None,
+            skills=_skills(skills) if skills.strip() else None,
             available={"yes": True, "no": False}.get(available),
         )
 
@@ -143,13 +156,11 @@ async def correct_volunteer(
 async def delete_volunteer(
     hub: HubDep, user: FormUser, volunteer_id: str, confirm: Text = ""
 ) -> RedirectResponse:
-    if confirm != "yes":
-        return back("/admin/volunteers", error="tick the box to confirm the deletion")
-    return await act(
+    return await _delete(
         hub,
+        confirm,
         lambda s: volunteers.delete_volunteer(s, hub.ctx, volunteer_id, actor=user.name),
         "/admin/volunteers",
-        "deleted",
     )
 
 
@@ -219,13 +230,11 @@ async def correct_household(
 async def delete_household(
     hub: HubDep, user: FormUser, household_id: str, confirm: Text = ""
 ) -> RedirectResponse:
-    if confirm != "yes":
-        return back("/admin/households", error="tick the box to confirm the deletion")
-    return await act(
+    return await _delete(
         hub,
+        confirm,
         lambda s: coordination.delete_household(s, hub.ctx, household_id, actor=user.name),
         "/admin/households",
-        "deleted",
     )
 
 

@@ -1,0 +1,286 @@
+"""``MeshSender``: the only code that puts the hub's messages on the air.
+
+It runs on ``MeshLink``'s sender thread. It takes the next ``MeshOutbound`` row by
+(priority, pk), asks the airtime budget, sends, charges the budget and records the packet
+id. Direct messages wait in a pending-ACK table with a deadline; a NAK or a timeout queues
+a retry with backoff, and after ``max_attempts`` the row fails (and its task is flagged
+for the coordinators). Broadcasts do not wait for an ACK.
+
+The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
+and asks it to expire overdue ACKs (``expire_pending``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from hub.db import Database
+from hub.domain.airtime import AirtimeBudget, Priority, text_packet_airtime
+from hub.errors import HubError, LinkError
+from hub.mesh.adapter import RadioLink
+from hub.mesh.events import AckReceived, NakReceived, node_num
+from hub.models import MeshOutbound
+from hub.models.base import as_utc, utcnow
+from hub.services import mesh_queue, task_flow
+
+if TYPE_CHECKING:
+    from hub.mesh.link import LinkTimings
+
+log = logging.getLogger(__name__)
+
+# NAK reasons that no retry will cure.
+PERMANENT_NAKS = frozenset({"TOO_LARGE", "NO_CHANNEL", "PKI_UNKNOWN_PUBKEY", "BAD_REQUEST"})
+
+
+def ack_timeout_for(preset: str) -> float:
+    """How long to wait for a direct message's ACK: ~60 s on LONG_FAST, scaled by airtime."""
+    longest = "x" * 200
+    ratio = text_packet_airtime(preset, longest) / text_packet_airtime("LONG_FAST", longest)
+    return max(10.0, 60.0 * ratio)
+
+
+@dataclass
+class _Pending:
+    pk: int
+    attempts: int
+    deadline: float
+    dest_num: int
+
+
+@dataclass
+class TxStats:
+    """What the hub put on the air (for the status page and the benchmarks)."""
+
+    packets: int = 0
+    bytes: int = 0
+    airtime: float = 0.0
+    retries: int = 0
+    by_priority: dict[int, int] = field(default_factory=dict)
+
+
+class MeshSender:
+    """The send queue's worker; see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        preset: str,
+        budget: AirtimeBudget,
+        timings: LinkTimings,
+        stop: threading.Event,
+        is_connected: Callable[[], bool],
+    ) -> None:
+        self._db = db
+        self.preset = preset
+        self.budget = budget
+        self.timings = timings
+        self.ack_timeout = timings.ack_timeout or ack_timeout_for(preset)
+        self._stop = stop
+        self._is_connected = is_connected
+        self.tx = TxStats()
+        self._lock = threading.Lock()  # budget, pending table, tx stats
+        self._radio_lock = threading.Lock()  # the radio reference, held while sending
+        self._radio: RadioLink | None = None
+        self._pending: dict[int, _Pending] = {}
+        # ACKs/NAKs that overtook their own send call (the library's serial write sleeps
+        # after writing): kept briefly, then matched when the packet id is known.
+        self._early: dict[int, tuple[float, list[AckReceived | NakReceived]]] = {}
+        self._heartbeat_due = False
+        self._wake = threading.Event()
+
+    # -- what the supervisor calls -------------------------------------------------------
+    def use(self, radio: RadioLink | None) -> RadioLink | None:
+        """Send through ``radio`` from now on (None: nothing); returns the one it replaces.
+
+        Waits for a send in progress, so the caller may close the old radio at once.
+        """
+        with self._radio_lock:
+            old, self._radio = self._radio, radio
+        return old
+
+    def wake(self) -> None:
+        """Something was queued, or the radio is back: look now."""
+        self._wake.set()
+
+    def request_heartbeat(self) -> None:
+        self._heartbeat_due = True
+        self._wake.set()
+
+    def airtime_used(self, now: float) -> float:
+        with self._lock:
+            return self.budget.used(now)
+
+    def on_reply(self, event: AckReceived | NakReceived) -> None:
+        """The radio's ACK or NAK for one of our packets."""
+        if isinstance(event, AckReceived):
+            self._on_ack(event)
+        else:
+            self._on_nak(event.request_id, event.reason)
+
+    def expire_pending(self) -> None:
+        """Treat every ACK past its deadline as a NAK with reason ``TIMEOUT``."""
+        now = time.monotonic()
+        with self._lock:
+            expired = [pid for pid, p in self._pending.items() if p.deadline <= now]
+        for packet_id in expired:
+            self._on_nak(packet_id, "TIMEOUT")
+
+    # -- ACKs and NAKs -------------------------------------------------------------------
+    def _on_ack(self, ack: AckReceived) -> None:
+        with self._lock:
+            pending = self._pending.get(ack.request_id)
+            if pending is None:
+                self._remember_early(ack.request_id, ack)
+                return
+            if ack.from_num != pending.dest_num:
+                return  # an implicit ACK: a neighbour relayed it; keep waiting for the handset
+            del self._pending[ack.request_id]
+
+        def job(session: Session) -> None:
+            task_id = mesh_queue.mark_acked(session, pending.pk)
+            if task_id is not None:
+                task_flow.mark_delivered(session, task_id, outbound_pk=pending.pk)
+
+        self._db.writer.run_sync(job)
+
+    def _on_nak(self, request_id: int, reason: str) -> None:
+        with self._lock:
+            pending = self._pending.pop(request_id, None)
+            if pending is None:
+                self._remember_early(request_id, NakReceived(request_id, reason))
+                return
+        if pending.attempts >= self.timings.max_attempts or reason in PERMANENT_NAKS:
+            log.warning(
+                "mesh: message %d failed after %d attempts (%s)", pending.pk, pending.attempts, reason
+            )
+
+            def fail(session: Session) -> None:
+                task_id = mesh_queue.mark_failed(session, pending.pk, reason)
+                if task_id is not None:
+                    task_flow.flag_undeliverable(session, task_id, reason, outbound_pk=pending.pk)
+
+            self._db.writer.run_sync(fail)
+            return
+        delay = self.timings.retry_delay * 2 ** (pending.attempts - 1)
+        self._db.writer.run_sync(lambda s: mesh_queue.schedule_retry(s, pending.pk, delay, reason))
+        with self._lock:
+            self.tx.retries += 1
+        self._wake.set()
+
+    def _remember_early(self, request_id: int, event: AckReceived | NakReceived) -> None:
+        """Called with ``self._lock`` held."""
+        if isinstance(event, NakReceived) and event.reason == "TIMEOUT":
+            return
+        now = time.monotonic()
+        for stale in [k for k, (at, _) in self._early.items() if at < now - 120]:
+            del self._early[stale]
+        if request_id in self._early:
+            self._early[request_id][1].append(event)
+        elif len(self._early) < 1024:
+            self._early[request_id] = (now, [event])
+
+    # -- the sender thread ---------------------------------------------------------------
+    def run(self) -> None:
+        """The sender thread's loop, until the link's stop event is set."""
+        while not self._stop.is_set():
+            self._wake.wait(self.timings.poll)
+            self._wake.clear()
+            try:
+                self._send_ready()
+            except HubError as exc:
+                log.error("mesh: sending paused: %s", exc)
+                self._stop.wait(1.0)
+            except Exception:
+                log.exception("mesh: the sender failed; it carries on")
+                self._stop.wait(1.0)
+
+    def _send_ready(self) -> None:
+        if self._heartbeat_due:
+            self._heartbeat_due = False
+            with self._radio_lock:
+                if self._radio is not None:
+                    try:
+                        self._radio.heartbeat()
+                    except LinkError as exc:
+                        log.warning("mesh: heartbeat failed: %s", exc)
+        while not self._stop.is_set() and self._is_connected():
+            row = self._next_row()
+            if row is None:
+                return
+            if not self._send(row):
+                return
+
+    def _next_row(self) -> MeshOutbound | None:
+        """The next row the budget allows; superseded or stale summaries are dropped."""
+        with self._db.read() as session:
+            rows = mesh_queue.sendable(session)
+        now = time.monotonic()
+        drop: list[int] = []
+        newest_summary: dict[str, int] = {}
+        for row in rows:
+            if row.priority == Priority.SUMMARY:
+                newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk or 0)
+        chosen: MeshOutbound | None = None
+        held = False  # strict priority: nothing lower may overtake a held row
+        for row in rows:
+            priority = Priority(row.priority)
+            airtime = text_packet_airtime(self.preset, row.text)
+            with self._lock:
+                fits = self.budget.can_send(priority, airtime, now)
+            if fits and not held:
+                chosen = row
+                break
+            if not fits and priority is Priority.SUMMARY:
+                age = (utcnow() - as_utc(row.created_at)).total_seconds()
+                if row.pk != newest_summary.get(row.dest) or age > self.timings.summary_max_age:
+                    drop.append(row.pk or 0)
+            held = held or not fits
+        if drop:
+            log.info("mesh: over the airtime budget, %d summaries dropped", len(drop))
+            self._db.writer.run_sync(lambda s: mesh_queue.mark_dropped(s, drop, "over budget"))
+        return chosen
+
+    def _send(self, row: MeshOutbound) -> bool:
+        assert row.pk is not None
+        dest = None if row.dest == mesh_queue.BROADCAST else node_num(row.dest)
+        airtime = text_packet_airtime(self.preset, row.text)
+        with self._radio_lock:
+            radio = self._radio
+            if radio is None:
+                return False
+            try:
+                packet_id = radio.send_text(dest, row.text, row.want_ack)
+            except LinkError as exc:
+                log.warning("mesh: could not hand message %d to the radio: %s", row.pk, exc)
+                return False
+            now = time.monotonic()
+            with self._lock:
+                self.budget.charge(airtime, now)
+                self.tx.packets += 1
+                self.tx.bytes += len(row.text.encode("utf-8"))
+                self.tx.airtime += airtime
+                self.tx.by_priority[row.priority] = self.tx.by_priority.get(row.priority, 0) + 1
+                if row.want_ack and dest is not None:
+                    self._pending[packet_id] = _Pending(
+                        pk=row.pk, attempts=row.attempts + 1, deadline=now + self.ack_timeout, dest_num=dest
+                    )
+                early = self._early.pop(packet_id, None)
+        pk = row.pk
+        self._db.writer.run_sync(lambda s: mesh_queue.mark_sent(s, pk, packet_id, airtime))
+        for event in early[1] if early is not None else ():
+            self._apply_early(event)
+        return True
+
+    def _apply_early(self, event: AckReceived | NakReceived) -> None:
+        try:
+            self.on_reply(event)
+        except HubError as exc:  # storage trouble: the reply is lost, the sender lives on
+            log.error("mesh: could not apply %s: %s", type(event).__name__, exc)
