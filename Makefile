@@ -8,7 +8,7 @@ DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients 
 
 .PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
 
-run: setup ## Run the hub with a simulated radio and sample data
+run: $(STAMP) ## Run the hub with a simulated radio and sample data
 	HUB_DATA_DIR=$${HUB_DATA_DIR:-./data} $(VENV)/bin/hub serve --demo
 
 test: setup lint ## Lint, type-check and run the default test suite
@@ -37,6 +37,8 @@ $(AXE): tests/browser/axe/package-lock.json
 	touch $(AXE)
 
 $(STAMP): pyproject.toml
+	@python3 -c 'import ensurepip' 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; } || { echo "please install python3-venv"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,deploy]'
