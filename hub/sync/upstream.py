@@ -109,9 +109,9 @@ class UpstreamConsumer(BrokerWorker):
         receipt_interval: float = 0.2,
         keepalive: int = 30,
         max_backoff: float = 60.0,
-        receive_maximum: int = 1000,
-        batch_size: int = 500,
-        batch_wait: float = 0.05,
+        receive_maximum: int = 200,
+        batch_size: int = 100,
+        batch_wait: float = 0.01,
         client_factory: Callable[[Sink], BrokerClient] | None = None,
         ca_file: str | None = None,
     ) -> None:
