@@ -156,6 +156,8 @@ class MeshLink:
         requeued = self._db.writer.run_sync(mesh_queue.requeue_unacked)
         if requeued:
             log.info("mesh: %d unacknowledged messages queued again", requeued)
+        if used := self._sender.restore_budget():
+            log.info("mesh: %.1f s of airtime already used in the last hour", used)
         self._ctx.mesh_wakers.append(self.wake)
         self._stop.clear()
         self._state = "connecting"

@@ -114,6 +114,17 @@ class MeshSender:
         self._heartbeat_due = True
         self._wake.set()
 
+    def restore_budget(self) -> float:
+        """Charge the budget with what was sent in the last hour before a restart; returns it."""
+        window = self.budget.window_seconds
+        with self._db.read() as session:
+            spent = mesh_queue.airtime_spent(session, window)
+        now = time.monotonic()
+        with self._lock:
+            for seconds_ago, airtime in sorted(spent, reverse=True):
+                self.budget.charge(airtime, now - seconds_ago)
+            return self.budget.used(now)
+
     def airtime_used(self, now: float) -> float:
         with self._lock:
             return self.budget.used(now)

@@ -101,6 +101,22 @@ def sendable(session: Session, now: datetime | None = None, limit: int = 50) -> 
     return ready[:limit]
 
 
+def airtime_spent(
+    session: Session, window_seconds: float, now: datetime | None = None
+) -> list[tuple[float, float]]:
+    """(seconds ago, airtime) of what the hub transmitted within the window, from the queue's own
+    records: the budget survives a restart. A time in the future (the clock was set back) counts
+    as now, which errs on the side of the handsets' air."""
+    moment = now or utcnow()
+    since = moment - timedelta(seconds=window_seconds)
+    rows = session.exec(
+        select(MeshOutbound.sent_at, MeshOutbound.airtime).where(
+            col(MeshOutbound.sent_at) >= since, MeshOutbound.airtime > 0
+        )
+    ).all()
+    return [(max((moment - as_utc(sent)).total_seconds(), 0.0), airtime) for sent, airtime in rows if sent]
+
+
 def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> None:
     """One transmission of the row; broadcasts end here, direct messages wait for the ACK."""
     row = session.get(MeshOutbound, pk)

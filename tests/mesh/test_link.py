@@ -266,6 +266,28 @@ def test_over_budget_summaries_wait_or_drop_and_sos_goes(
         mesh.stop()
 
 
+def test_the_airtime_budget_survives_a_restart(settings: Settings, radio: Simulator) -> None:
+    """A power cut must not hand the hub a fresh hour of air: the queue remembers what it sent."""
+    port = radio.start_tcp("127.0.0.1", 0)
+    first = MeshHub(settings, radio, f"tcp://127.0.0.1:{port}").start()
+    volunteer_ids = first.volunteer_ids
+    try:
+        for number in (61, 62, 63):
+            first.create_task(number)
+            first.wait_task(number, "sent")
+        used_before = first.link.status()["airtime"]["used_s"]
+        assert used_before > 0
+    finally:
+        first.stop()
+    second = MeshHub(settings, radio, f"tcp://127.0.0.1:{port}", volunteers=0)
+    second.volunteer_ids = volunteer_ids
+    try:
+        second.start()
+        assert second.link.status()["airtime"]["used_s"] == pytest.approx(used_before, abs=0.01)
+    finally:
+        second.stop()
+
+
 def test_life_threatening_need_is_broadcast_at_once(mesh: MeshHub) -> None:
     def job(session: object) -> None:
         residents.create_need(
