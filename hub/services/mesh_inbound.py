@@ -29,9 +29,11 @@ from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
 from hub.services import residents, task_flow, tasks
+from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.mesh_queue import SendPriority, enqueue_text
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
 
@@ -183,3 +185,13 @@ def update_node(session: Session, node: NodeUpdated) -> bool:
             volunteer.last_heard_at = heard
     session.add(volunteer)
     return True
+
+
+def mark_handled(session: Session, message_id: str, *, actor: str) -> MeshMessage:
+    """A coordinator dealt with this message (audited)."""
+    message = get_by_id(session, MeshMessage, message_id)
+    if not message.handled:
+        message.handled = True
+        session.add(message)
+        record(session, actor, "message.handled", message.id, node=message.node_id)
+    return message

@@ -398,3 +398,24 @@ def test_export_downloads_are_audited(live: LiveServer, admin: Admin) -> None:
     with live.hub.db.read() as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "export.download")).all()
     assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv"})]
+
+
+def test_a_coordinator_marks_a_handset_message_handled(live: LiveServer, admin: Admin) -> None:
+    from hub.models import MeshMessage
+
+    def job(session: Session) -> str:
+        message = MeshMessage(from_node=7, node_id="!0000abcd", packet_id=7, text="brug dicht bij de kerk")
+        session.add(message)
+        return message.id
+
+    message_id = run(live.hub, job)
+    page = admin.http.get("/admin/messages").text
+    assert f"/admin/messages/{message_id}/handled" in page
+    assert admin.http.post(f"/admin/messages/{message_id}/handled").status_code == 403  # no CSRF token
+    response = admin.post_form(f"/admin/messages/{message_id}/handled")
+    assert response.status_code == 303
+    with live.hub.db.read() as session:
+        assert session.exec(select(MeshMessage).where(MeshMessage.id == message_id)).one().handled
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "message.handled")).one()
+    assert (audit.actor, audit.target) == ("coord", message_id)
+    assert f"/admin/messages/{message_id}/handled" not in admin.http.get("/admin/messages").text

@@ -15,7 +15,7 @@ from hub import i18n
 from hub.errors import ValidationError
 from hub.runtime import Hub
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
-from hub.services import coordination, drills, tasks, volunteers
+from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
 from hub.web.admin.common import act, back, error_text
 from hub.web.deps import HubDep
@@ -281,6 +281,14 @@ async def announce(
         lambda s: coordination.publish_announcement(s, hub.ctx, data, actor=user.name),
         "/admin/announcements",
         "published",
+    )
+
+
+@router.post("/messages/{message_id}/handled")
+async def message_handled(hub: HubDep, user: FormUser, message_id: str) -> RedirectResponse:
+    """A coordinator has dealt with a handset's message: it leaves the to-do colour."""
+    return await act(
+        hub, lambda s: mesh_inbound.mark_handled(s, message_id, actor=user.name), "/admin/messages", "handled"
     )
 
 
