@@ -25,13 +25,12 @@ router = APIRouter(prefix="/api/v1", tags=["residents"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-def check_rate(request: Request, hub: HubDep) -> None:
+def check_rate(request: Request) -> None:
     if not request.app.state.rate_limiter.allow(client_ip(request)):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many submissions from this device. Wait a minute and try again.",
         )
-    hub.ctx.metrics.setdefault("submissions", {})
 
 
 def _key(key: str | None) -> str | None:
@@ -39,6 +38,7 @@ def _key(key: str | None) -> str | None:
 
 
 def count_submission(hub: HubDep, kind: str) -> None:
+    """One more stored submission of ``kind`` for ``/metrics`` (a replayed key counts again)."""
     counts: dict[str, int] = hub.ctx.metrics.setdefault("submissions", {})
     counts[kind] = counts.get(kind, 0) + 1
 
@@ -47,7 +47,7 @@ def count_submission(hub: HubDep, kind: str) -> None:
 async def post_checkin(
     body: CheckInCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> CheckInPublic:
-    check_rate(request, hub)
+    check_rate(request)
 
     def job(session: Session) -> residents.SavedCheckIn:
         return residents.create_checkin(session, hub.ctx, body, source="api", key=_key(idempotency_key))
@@ -68,7 +68,7 @@ async def post_checkin(
 async def post_need(
     body: NeedCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> NeedPublic:
-    check_rate(request, hub)
+    check_rate(request)
 
     def job(session: Session) -> Need:
         return residents.create_need(session, hub.ctx, body, source="api", key=_key(idempotency_key))
@@ -90,7 +90,7 @@ async def post_need(
 async def post_offer(
     body: OfferCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> OfferPublic:
-    check_rate(request, hub)
+    check_rate(request)
 
     def job(session: Session) -> Offer:
         return residents.create_offer(session, hub.ctx, body, key=_key(idempotency_key))
