@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures
+from pathlib import Path
 
 import httpx
 from sqlmodel import func, select
 
+from hub.config import load_settings
 from hub.models import CheckIn, OutboxEvent
 from tests.conftest import LiveServer
 
@@ -113,3 +115,15 @@ def test_streamed_oversized_body_is_refused(client: httpx.Client) -> None:
 
     response = client.post("/api/v1/checkins", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
+
+
+def test_too_many_submissions_get_a_plain_429(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, rate_limit=2)
+    with LiveServer(settings) as live, live.client() as http:
+        answers = [
+            http.post("/api/v1/checkins", json={"address": f"Molenweg {n}", "status": "ok"}) for n in range(3)
+        ]
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert "Wait a minute" in answers[2].json()["detail"]
+        with live.hub.db.read() as session:
+            assert session.exec(select(func.count()).select_from(CheckIn)).one() == 2
