@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub.config import Settings
 from hub.models import AuditEntry, CheckIn, Drill, Household, MeshOutbound, OutboxEvent, Task
+from hub.models.base import utcnow
 from hub.services import accounts, task_flow
 from tests.admin.conftest import Admin, Session, login, make_token, make_user, run
 from tests.conftest import LiveServer
@@ -381,7 +383,16 @@ def test_upstream_messages_and_dead_letters_reach_the_coordinators(live: LiveSer
         )
 
     run(live.hub, job)
+    with live.client() as client:
+        client.post("/api/v1/checkins", json={"address": "Kerkstraat 9", "status": "ok"})
+        live.hub.db.writer.run_sync(  # the broker took it and upstream confirmed it
+            lambda s: s.exec(update(OutboxEvent).values(sent_at=utcnow(), confirmed_at=utcnow()))  # type: ignore[call-overload]
+        )
+        client.post("/api/v1/checkins", json={"address": "Kerkstraat 11", "status": "ok"})
     page = admin.http.get("/admin/sync").text
+    rows = page[page.index('id="events"') : page.index('id="inbox"')]
+    assert rows.count("checkin.created") == 2
+    assert rows.count("<td>–</td>") == 2  # the newer one: neither sent nor confirmed yet
     assert page.count("Veiligheidsregio") == 1
     title = page[page.index("<title>") : page.index("</title>")]
     assert "Veiligheidsregio" not in title

@@ -23,6 +23,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    OutboxEvent,
     Task,
     Volunteer,
 )
@@ -268,6 +269,7 @@ def sync(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
             configured=bool(hub.settings.mqtt_url),
             backlog=backlog,
             share=hub.settings.sync_share,
+            events=session.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq).desc()).limit(50)).all(),
             inbox=_recent(session, InboxMessage, 100),
             dead_letters=_recent(session, DeadLetter, 100),
         )
