@@ -49,7 +49,7 @@ def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
                 "broker_upstream_username": "hub",
                 "broker_upstream_password": "not-a-real-password",
                 "radio_channel_url": CHANNEL_URL,
-                "hub_install_python_packages": False,
+                "hub_install_python_packages": True,
                 "hub_source_archive": str(work / "source.tar"),
             }
         )
@@ -152,12 +152,27 @@ def test_the_hub_is_where_its_unit_expects_it(applied: dict[str, object]) -> Non
     env = env_file.read_text()
     assert "HUB_ID=chroot-hub" in env and "HUB_DATA_DIR=/var/lib/buurtbaken" in env
     assert "HUB_ADMIN_NETWORKS=192.168.1.0/24" in env
-    # The source is the repository's committed tree (the pip step is off in this test).
+    # The source is the repository's committed tree, installed into the venv the unit starts.
     source = root / "opt/buurtbaken/src"
     assert (source / "pyproject.toml").read_bytes() == (REPO / "pyproject.toml").read_bytes()
     assert (source / "deploy/buurtbaken.service.j2").exists()
     assert settings["ExecStart"].startswith("/opt/buurtbaken/venv/bin/hub serve")
     assert settings["User"] == "buurtbaken"
+    # The installed hub works inside the root: as its own user it migrates a database and finds
+    # its templates and catalogs (an install without web/ would start and show nothing).
+    hub_run = [
+        "chroot", str(root), "runuser", "-u", "buurtbaken", "--", "env", "HUB_DATA_DIR=/var/lib/buurtbaken",
+    ]  # fmt: skip
+    upgraded = run([*hub_run, "/opt/buurtbaken/venv/bin/hub", "db", "upgrade"])
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (data / "hub.sqlite3").stat().st_uid == uid
+    check = (
+        "from hub.web.templating import env; from hub.i18n import available_languages; "
+        "env.get_template('portal/home.html'); print(len(available_languages()))"
+    )
+    found = run([*hub_run, "/opt/buurtbaken/venv/bin/python", "-c", check])
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "6"
 
 
 def enabled(root: Path, target: str, unit: str) -> bool:
