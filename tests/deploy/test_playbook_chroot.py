@@ -29,6 +29,9 @@ CHANNEL_URL = "https://meshtastic.org/e/#" + base64.urlsafe_b64encode(
 ).decode().rstrip("=")
 
 
+HOST_TRUST = "/etc/buurtbaken-test-host-trust.pem"
+
+
 def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
     playbook = require_tool("ansible-playbook")
     inventory = work / "inventory.ini"
@@ -56,6 +59,7 @@ def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
     )
     env = {
         **os.environ,
+        "PIP_CERT": HOST_TRUST,  # seen from inside the root, where the modules run
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
@@ -83,6 +87,10 @@ def applied(bookworm_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     policy.write_text("#!/bin/sh\nexit 101\n")
     policy.chmod(0o755)
     (bookworm_root / "etc/resolv.conf").write_text(Path("/etc/resolv.conf").read_text())
+    # This machine reaches PyPI through an intercepting proxy that its own trust store knows; the
+    # throwaway root gets a copy of that store for pip (PIP_CERT below). A real Pi needs nothing.
+    host_trust = Path(os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt")
+    (bookworm_root / HOST_TRUST.lstrip("/")).write_bytes(host_trust.read_bytes())
     work = tmp_path_factory.mktemp("playbook")
     first, first_log = apply_playbook(bookworm_root, work)
     second, second_log = apply_playbook(bookworm_root, work)
