@@ -59,7 +59,10 @@ def apply_playbook(root: Path, work: Path) -> tuple[dict[str, int], str]:
     )
     env = {
         **os.environ,
-        "PIP_CERT": HOST_TRUST,  # seen from inside the root, where the modules run
+        # seen from inside the root, where the modules run
+        "PIP_CERT": HOST_TRUST,
+        "SSL_CERT_FILE": HOST_TRUST,
+        "REQUESTS_CA_BUNDLE": HOST_TRUST,
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
