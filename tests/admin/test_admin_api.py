@@ -431,3 +431,16 @@ def test_a_coordinator_marks_a_handset_message_handled(live: LiveServer, admin: 
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "message.handled")).one()
     assert (audit.actor, audit.target) == ("coord", message_id)
     assert f"/admin/messages/{message_id}/handled" not in admin.http.get("/admin/messages").text
+
+
+def test_admin_notices_and_errors_speak_the_coordinators_language(live: LiveServer, admin: Admin) -> None:
+    created = admin.api("POST", "/api/v1/admin/volunteers", json={"name": "Anna", "node_id": "!a1b2c3d4"})
+    volunteer_id = created.json()["id"]
+    refused = admin.post_form(f"/admin/volunteers/{volunteer_id}/delete")
+    assert refused.status_code == 303
+    page = admin.http.get(refused.headers["location"]).text
+    assert "zet een vinkje om het verwijderen te bevestigen" in page  # Dutch by default
+    in_english = admin.http.get(refused.headers["location"], headers={"Accept-Language": "en"}).text
+    assert "tick the box to confirm the deletion" in in_english
+    done = admin.post_form(f"/admin/volunteers/{volunteer_id}/delete", {"confirm": "yes"})
+    assert "verwijderd" in admin.http.get(done.headers["location"]).text

@@ -22,6 +22,11 @@ from hub.web.templating import env, render
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def N_(message: str) -> str:
+    """Mark a notice or error for the catalogs; the page translates it when it shows it."""
+    return message
+
+
 def when(value: datetime | None, with_date: bool = False) -> str:
     """Local time for coordinators: ``19:42``, or ``18-11 19:42`` when not today."""
     if value is None:
