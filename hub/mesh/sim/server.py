@@ -15,13 +15,14 @@ import socket
 import threading
 import time
 import tty
+from abc import ABC, abstractmethod
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 
-class Session:
-    """One API client connection."""
+class Session(ABC):
+    """One API client connection (TCP or pseudo-terminal)."""
 
     kind = "session"
 
@@ -31,9 +32,9 @@ class Session:
         self.closed = False
         self._write_lock = threading.Lock()
 
+    @abstractmethod
     def send(self, data: bytes) -> bool:
         """Write ``data``; False (and the session closed) when the peer is gone."""
-        raise NotImplementedError
 
     def close(self) -> None:
         self.closed = True
