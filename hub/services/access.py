@@ -93,10 +93,10 @@ def revoke_token_by_id(session: Session, token_id: str, *, actor: str) -> None:
     token = session.exec(select(ApiToken).where(ApiToken.id == token_id)).first()
     if token is None:
         raise NotFound("no such token")
-    if not token.revoked:
-        token.revoked = True
-        session.add(token)
-    record(session, actor, "token.revoke", token.id, name=token.name, count=1)
+    count = 0 if token.revoked else 1
+    token.revoked = True
+    session.add(token)
+    record(session, actor, "token.revoke", token.id, name=token.name, count=count)
 
 
 def revoke_tokens_named(session: Session, name: str, *, actor: str) -> int:
