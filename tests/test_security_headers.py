@@ -126,7 +126,17 @@ def test_every_429_says_when_to_come_back(tmp_path: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/checkin", "/need", "/announcements", "/privacy", "/api/v1/status", "/admin/login"]
+    "url",
+    [
+        "/",
+        "/checkin",
+        "/need",
+        "/announcements",
+        "/privacy",
+        "/api/v1/status",
+        "/admin/login",
+        "/static/portal.css",
+    ],
 )
 def test_head_answers_like_get_without_a_body(server: LiveServer, url: str) -> None:
     with server.client() as http:

@@ -116,6 +116,8 @@ class HeadAsGet:
         async def headers_only(message: Message) -> None:
             if message["type"] == "http.response.body":
                 message = {**message, "body": b""}
+            elif message["type"] == "http.response.pathsend":  # a file sent by the server itself
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
