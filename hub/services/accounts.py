@@ -75,6 +75,9 @@ def check_password(read: Session, name: str, password: str, now: datetime | None
         return LoginCheck(None, ok=False, locked=False)
     if user.locked_until is not None and as_utc(user.locked_until) > moment:
         return LoginCheck(user.id, ok=False, locked=True)
+    if user.disabled:  # answered like a wrong password, in the same time
+        _verify(_DUMMY_HASH, password)
+        return LoginCheck(user.id, ok=False, locked=False)
     return LoginCheck(user.id, ok=_verify(user.password_hash, password), locked=False)
 
 
@@ -120,7 +123,13 @@ def start_session(session: Session, user_id: str, *, client: str, replaces: str 
     csrf = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(hours=SESSION_HOURS)
     session.add(
-        AdminSession(token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, expires_at=expires)
+        AdminSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            expires_at=expires,
+            client=client[:64],
+        )
     )
     record(session, user.name, "login", user.id, client=client)
     return NewSession(token, csrf, expires)
@@ -145,6 +154,8 @@ class Principal:
     via: str  # "session" | "token"
     csrf_token: str | None = None
     session_token: str | None = None
+    token_id: str | None = None
+    token_last_used: datetime | None = None
 
     @property
     def can_write(self) -> bool:
@@ -156,29 +167,42 @@ def session_principal(read: Session, token: str, now: datetime | None = None) ->
     if row is None or as_utc(row.expires_at) <= (now or utcnow()):
         return None
     user = read.exec(select(User).where(User.id == row.user_id)).first()
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Principal(user.name, user.role, "session", csrf_token=row.csrf_token, session_token=token)
 
 
-def create_token(session: Session, name: str, *, actor: str) -> str:
-    """A new API token (coordinator rights); returned once, stored as its hash."""
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(session: Session, name: str, *, actor: str, expires_days: int | None = None) -> str:
+    """A new API token (coordinator rights); returned once, stored as its hash.
+
+    With ``expires_days`` the token stops working that many days from now.
+    """
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationError("a name of 1 to 80 characters", "name")
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise ValidationError(f"expiry of 1 to {MAX_TOKEN_DAYS} days", "expires_days")
+    expires = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
     token = "bb_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=token_hash(token))
+    row = ApiToken(name=name, token_hash=token_hash(token), expires_at=expires)
     session.add(row)
     session.flush()
-    record(session, actor, "token.create", row.id, name=name)
+    record(session, actor, "token.create", row.id, name=name, expires_days=expires_days)
     return token
 
 
-def token_principal(read: Session, token: str) -> Principal | None:
+def token_principal(read: Session, token: str, now: datetime | None = None) -> Principal | None:
     row = read.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
     if row is None or row.revoked:
         return None
-    return Principal(f"token:{row.name}", "coordinator", "token")
+    if row.expires_at is not None and as_utc(row.expires_at) <= (now or utcnow()):
+        return None
+    return Principal(
+        f"token:{row.name}", "coordinator", "token", token_id=row.id, token_last_used=row.last_used_at
+    )
 
 
 def revoke_token(session: Session, name: str, *, actor: str) -> int:

@@ -30,6 +30,7 @@ def check_rate(request: Request) -> None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many submissions from this device. Wait a minute and try again.",
+            headers={"Retry-After": "60"},
         )
 
 
