@@ -7,16 +7,26 @@ budget, so that what would take an hour of air takes seconds.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from hub.config import Settings, load_settings
-from hub.domain.airtime import Priority, ReplyShares, text_packet_airtime
+from hub.domain.airtime import (
+    AirtimeBudget,
+    Priority,
+    ReplyShares,
+    Verdict,
+    preset_by_name,
+    text_packet_airtime,
+)
 from hub.mesh.events import TextReceived, node_num
+from hub.mesh.link import LinkTimings
+from hub.mesh.sender import MeshSender, ack_timeout_for
 from hub.mesh.sim import Simulator
 from hub.models import MeshMessage, MeshOutbound, Volunteer
 from hub.runtime import Hub
@@ -201,3 +211,43 @@ def test_each_handset_gets_a_fair_share_and_tasks_keep_theirs(tmp_path: Path, ra
         assert mesh.link.status()["airtime"]["used_s"] < 10.0
     finally:
         mesh.stop()
+
+
+def test_the_shares_survive_a_restart(service_hub: Hub) -> None:
+    """A power cut must not hand a flooding handset a fresh share: the queue remembers."""
+    hub = service_hub
+    other = "!00000bbb"
+
+    def sent_before(session: Session) -> None:
+        for dest, priority, airtime in ((NODE, Priority.REPLY, 9.8), (other, Priority.TASK, 30.0)):
+            (row,) = mesh_queue.enqueue_text(session, hub.ctx, dest, "antwoord", priority)
+            mesh_queue.mark_sent(session, row.pk or 0, packet_id=1, airtime=airtime)
+
+    hub.db.writer.run_sync(sent_before)
+    sender = MeshSender(
+        hub.db,
+        preset="MEDIUM_FAST",
+        budget=AirtimeBudget(budget_seconds=100.0, shares=ReplyShares(replies=0.5, handset=0.1)),
+        timings=LinkTimings(),
+        stop=threading.Event(),
+        is_connected=lambda: False,
+    )
+    assert sender.restore_budget() == pytest.approx(39.8)
+    now = time.monotonic()
+    assert sender.budget.handsets_over(now, margin=0.3) == {NODE}
+    assert sender.budget.verdict(Priority.REPLY, 0.3, now, NODE) is Verdict.HANDSET
+    assert sender.budget.verdict(Priority.REPLY, 0.3, now, other) is Verdict.SEND
+
+
+def test_the_ack_deadline_follows_the_radio_preset(service_hub: Hub) -> None:
+    sender = MeshSender(
+        service_hub.db,
+        preset="MEDIUM_FAST",
+        budget=AirtimeBudget(),
+        timings=LinkTimings(),
+        stop=threading.Event(),
+        is_connected=lambda: False,
+    )
+    assert sender.ack_timeout == pytest.approx(ack_timeout_for("MEDIUM_FAST"))
+    sender.use_preset(preset_by_name("LONG_FAST"))
+    assert sender.ack_timeout == pytest.approx(60.0)
