@@ -10,6 +10,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,10 @@ from hub.models import MeshMessage, MeshOutbound, Volunteer
 from hub.runtime import Hub
 from hub.services import mesh_inbound, mesh_queue
 
-from .hubmesh import MeshHub, wait_until
+from .hubmesh import FAST, MeshHub, wait_until
+
+# Patient ACKs: on a loaded test machine a late ACK would mean a retry, which muddles the count.
+PATIENT = replace(FAST, ack_timeout=20.0)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -143,10 +147,10 @@ def _flood(mesh: MeshHub, handset: int, text: str, count: int) -> None:
 
 
 def _settle(mesh: MeshHub, quiet: float = 1.0, timeout: float = 30.0) -> None:
-    """Wait until the sender has sent all it will: nothing changes for ``quiet`` seconds."""
+    """Wait until the sender has sent all it will: something, then nothing for ``quiet`` seconds."""
     deadline = time.monotonic() + timeout
     last, since = mesh.link.tx.packets, time.monotonic()
-    while time.monotonic() - since < quiet:
+    while last == 0 or time.monotonic() - since < quiet:
         assert time.monotonic() < deadline, "the sender did not settle"
         time.sleep(0.05)
         if mesh.link.tx.packets != last:
@@ -154,7 +158,7 @@ def _settle(mesh: MeshHub, quiet: float = 1.0, timeout: float = 30.0) -> None:
 
 
 def _sent_to(mesh: MeshHub, node: str, priority: Priority) -> list[MeshOutbound]:
-    return [r for r in mesh.outbound() if r.dest == node and r.priority == priority and r.status != "queued"]
+    return [r for r in mesh.outbound() if r.dest == node and r.priority == priority and r.attempts > 0]
 
 
 @pytest.fixture
@@ -170,7 +174,7 @@ def test_a_status_flood_gets_one_answer_and_the_task_goes_at_once(tmp_path: Path
     """Without the repeat rule 100 answers take the whole (small) budget and the task waits."""
     port = radio.start_tcp("127.0.0.1", 0)
     settings = _settings(tmp_path, mesh_repeat_seconds=300)
-    mesh = MeshHub(settings, radio, f"tcp://127.0.0.1:{port}", budget_seconds=10.0).start()
+    mesh = MeshHub(settings, radio, f"tcp://127.0.0.1:{port}", timings=PATIENT, budget_seconds=10.0).start()
     try:
         flooder, other = mesh.handset(0), mesh.handset(1)
         _flood(mesh, 0, "STATUS", 100)
@@ -178,8 +182,8 @@ def test_a_status_flood_gets_one_answer_and_the_task_goes_at_once(tmp_path: Path
         mesh.create_task(31, volunteer=1, address="Kerkstraat 5")
         radio.wait_for_text(other, lambda t: t.text.startswith("T31"), timeout=5)
         mesh.wait_task(31, "sent", timeout=10)
-        answers = [t.text for t in radio.received(flooder)]
-        assert len(answers) == 1 and answers[0].startswith("Status")
+        (answer,) = {t.text for t in radio.received(flooder)}  # (a retry may repeat the one answer)
+        assert answer.startswith("Status")
         assert len([r for r in mesh.outbound() if r.dest == flooder]) == 1
     finally:
         mesh.stop()
@@ -190,7 +194,9 @@ def test_each_handset_gets_a_fair_share_and_tasks_keep_theirs(tmp_path: Path, ra
     port = radio.start_tcp("127.0.0.1", 0)
     settings = _settings(tmp_path, mesh_repeat_seconds=0)
     shares = ReplyShares(replies=0.5, handset=0.1)
-    mesh = MeshHub(settings, radio, f"tcp://127.0.0.1:{port}", budget_seconds=10.0, shares=shares).start()
+    mesh = MeshHub(
+        settings, radio, f"tcp://127.0.0.1:{port}", timings=PATIENT, budget_seconds=10.0, shares=shares
+    ).start()
     try:
         flooder, other = mesh.handset(0), mesh.handset(1)
         _flood(mesh, 0, "STATUS", 80)
@@ -205,8 +211,8 @@ def test_each_handset_gets_a_fair_share_and_tasks_keep_theirs(tmp_path: Path, ra
         reply_air = text_packet_airtime("MEDIUM_FAST", answered[0].text)
         assert 1 <= len(answered) <= int(1.0 / reply_air)  # a tenth of 10 s
         assert sum(r.airtime for r in answered) <= 1.0
-        assert len(radio.received(flooder)) == len(answered)
-        waiting = [r for r in mesh.outbound() if r.dest == flooder and r.status == "queued"]
+        assert len(radio.received(flooder)) == sum(r.attempts for r in answered)
+        waiting = [r for r in mesh.outbound() if r.dest == flooder and r.attempts == 0]
         assert len(waiting) == 80 - len(answered)  # they wait for the share, they are not lost
         assert mesh.link.status()["airtime"]["used_s"] < 10.0
     finally:
