@@ -1,7 +1,7 @@
 """mesh_outbound.question: the question a reply answers (repeats are answered once per interval)
 
-Revision ID: 0002_radio
-Revises: 0001
+Revision ID: 0003_radio
+Revises: 0002_web
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0002_radio"
-down_revision = "0001"
+revision = "0003_radio"
+down_revision = "0002_web"
 branch_labels = None
 depends_on = None
 
