@@ -87,6 +87,10 @@ class Writer:
         self._thread: threading.Thread | None = None
         self.commits = 0
         self.jobs = 0
+        # Batches or jobs refused by the storage (disk full, I/O error), and how many of them a
+        # health probe as large as a real write has outlived since (see ``/healthz``).
+        self.storage_failures = 0
+        self.storage_recovered = 0
 
     def start(self) -> None:
         if self._thread is None:
@@ -207,7 +211,7 @@ class Writer:
                     else:
                         session.info[SEQ_CACHE] = seq_mark
                     del session.info.get(PENDING_OUTBOX, [])[outbox_mark:]
-                    pending.future.set_exception(_convert(exc))
+                    pending.future.set_exception(self._convert(exc))
                     continue
                 pending.callbacks = session.info["after_commit"]
                 results.append((pending, value))
@@ -218,10 +222,21 @@ class Writer:
     def _fail(self, batch: list[_Pending], exc: Exception) -> None:
         """The storage failed: nobody in the batch (not failed already) is saved."""
         log.error("commit of %d jobs failed: %s", len(batch), exc)
-        error = _convert(exc)
+        error = self._convert(exc)
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_exception(error)
+
+    def _convert(self, exc: Exception) -> Exception:
+        error = _convert(exc)
+        if isinstance(error, StorageUnavailable):
+            self.storage_failures += 1
+        return error
+
+    @property
+    def storage_failing(self) -> bool:
+        """The storage refused a write, and no write as large has reached the disk since."""
+        return self.storage_failures > self.storage_recovered
 
 
 class _JobFailed(Exception):
