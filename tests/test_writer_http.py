@@ -92,7 +92,7 @@ def test_poisoned_requests_fail_alone_under_load(live: LiveServer, settings: Set
     assert len(seqs) == checkins + 1  # and the need
 
 
-def test_a_healthy_answer_names_no_poisoned_neighbour(client: httpx.Client) -> None:
+def test_a_key_used_for_another_kind_is_the_callers_own_409(client: httpx.Client) -> None:
     """A conflicting key is the caller's own 409, with the reason."""
     assert (
         client.post(
