@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    header_timeout: float = Field(default=5.0, gt=0, le=300)
+    body_timeout: float = Field(default=10.0, gt=0, le=300)
+    max_connections_per_client: int = Field(default=10, ge=0)
     wifi_ssid: str = Field(default="Buurtbaken", min_length=1, max_length=32)
 
     @field_validator("federation_peers", "admin_networks", mode="before")

@@ -3,8 +3,9 @@
 Passwords are hashed with argon2id. Sessions and API tokens are random strings handed to the
 client once; the database keeps only their SHA-256, so a copy of the database logs nobody in.
 After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for
-:data:`LOCK_MINUTES` (each further failure starts the lock again); the web layer adds a
-per-client limit.
+:data:`LOCK_MINUTES` (each further failure starts the lock again); attempts are counted in the
+writer before the password is checked, so simultaneous logins cannot get past the count (see
+:class:`LoginAttempt`). The web layer adds a per-client limit.
 """
 
 from __future__ import annotations
@@ -59,26 +60,46 @@ def create_user(session: Session, name: str, password: str, *, role: str = "coor
 
 
 @dataclass(frozen=True)
-class LoginCheck:
-    """The outcome of checking a password (done outside the writer: argon2 is slow on purpose)."""
+class LoginAttempt:
+    """A password check the account allows, counted before it is made.
+
+    :func:`begin_login` counts the attempt in the writer's transaction as if it failed (and locks
+    the account when it is the last one allowed); only then is the password checked, outside
+    the writer (argon2 is slow on purpose); a right password starts the count again
+    (:func:`start_session`). So simultaneous logins cannot check more than
+    :data:`MAX_FAILURES` passwords between two locks."""
 
     user_id: str | None
-    ok: bool
+    password_hash: str | None
     locked: bool
+    locks: bool = False
+
+    def verify(self, password: str) -> bool:
+        """Whether ``password`` is right (as slow for an unknown name as for a known one)."""
+        if self.locked:
+            return False
+        if self.password_hash is None:
+            _verify(_DUMMY_HASH, password)
+            return False
+        return _verify(self.password_hash, password)
 
 
-def check_password(read: Session, name: str, password: str, now: datetime | None = None) -> LoginCheck:
+def begin_login(session: Session, name: str, now: datetime | None = None) -> LoginAttempt:
+    """Count a login attempt for ``name``; refused (``locked``) while the account is locked."""
     moment = now or utcnow()
-    user = read.exec(select(User).where(User.name == name)).first()
+    user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        _verify(_DUMMY_HASH, password)
-        return LoginCheck(None, ok=False, locked=False)
+        return LoginAttempt(None, None, locked=False)
     if user.locked_until is not None and as_utc(user.locked_until) > moment:
-        return LoginCheck(user.id, ok=False, locked=True)
-    if user.disabled:  # answered like a wrong password, in the same time
-        _verify(_DUMMY_HASH, password)
-        return LoginCheck(user.id, ok=False, locked=False)
-    return LoginCheck(user.id, ok=_verify(user.password_hash, password), locked=False)
+        return LoginAttempt(user.id, None, locked=True)
+    if user.disabled:  # answered like a wrong password, in the same time (verify hashes a dummy)
+        return LoginAttempt(user.id, None, locked=False)
+    user.failed_logins += 1
+    locks = user.failed_logins >= MAX_FAILURES
+    if locks:
+        user.locked_until = moment + timedelta(minutes=LOCK_MINUTES)
+    session.add(user)
+    return LoginAttempt(user.id, user.password_hash, locked=False, locks=locks)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -88,19 +109,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def record_failure(session: Session, user_id: str | None, *, client: str) -> bool:
-    """Count a wrong password; returns whether the account is now locked."""
-    if user_id is None:
+def record_failure(session: Session, attempt: LoginAttempt, *, client: str) -> None:
+    """Audit a wrong password (the attempt was counted already by :func:`begin_login`)."""
+    if attempt.user_id is None:
         record(session, "anonymous", "login.failed", None, client=client)
-        return False
-    user = session.exec(select(User).where(User.id == user_id)).one()
-    user.failed_logins += 1
-    locked = user.failed_logins >= MAX_FAILURES
-    if locked:
-        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-    session.add(user)
-    record(session, user.name, "login.failed", user.id, client=client, locked=locked)
-    return locked
+        return
+    user = session.exec(select(User).where(User.id == attempt.user_id)).one()
+    record(session, user.name, "login.failed", user.id, client=client, locked=attempt.locks)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ CoordinatorPage = Annotated[Principal, Depends(page_coordinator)]
 
 
 class LoginThrottle:
-    """Per client: at most ``max_failures`` wrong logins in ``window`` seconds, then wait."""
+    """Per client: at most ``max_failures`` logins without a success in ``window`` seconds, then wait."""
 
     def __init__(self, max_failures: int = 10, window: float = 900, max_clients: int = 10_000) -> None:
         self.max_failures = max_failures
@@ -162,14 +162,19 @@ class LoginThrottle:
             failures.popleft()
         return failures
 
-    def blocked(self, client: str, now: float | None = None) -> bool:
-        return len(self._recent(client, now or time.monotonic())) >= self.max_failures
+    def attempt(self, client: str, now: float | None = None) -> bool:
+        """Count an attempt before its password is checked; ``False``: too many, wait.
 
-    def failed(self, client: str, now: float | None = None) -> None:
-        self._recent(client, now or time.monotonic()).append(now or time.monotonic())
+        Counted up front so that simultaneous attempts cannot all pass the check."""
+        moment = now or time.monotonic()
+        failures = self._recent(client, moment)
+        if len(failures) >= self.max_failures:
+            return False
+        failures.append(moment)
         self._failures.move_to_end(client)
         while len(self._failures) > self.max_clients:
             self._failures.popitem(last=False)
+        return True
 
     def succeeded(self, client: str) -> None:
         self._failures.pop(client, None)

@@ -73,23 +73,17 @@ async def login(
         return HTMLResponse("This form has expired. Reload the login page.", status_code=403)
     client = client_ip(request)
     throttle = login_throttle(request)
-    if throttle.blocked(client):
+    if not throttle.attempt(client):
         return back("/admin/login", failed="slow")
-
-    def check() -> accounts.LoginCheck:
-        with hub.db.read() as session:
-            return accounts.check_password(session, name.strip(), password)
-
-    result = await asyncio.to_thread(check)  # argon2 is slow on purpose: keep it off the event loop
-    if result.locked:
+    attempt = await hub.db.writer.run(lambda s: accounts.begin_login(s, name.strip()))
+    if attempt.locked:
         return back("/admin/login", failed="locked")
-    if not result.ok or result.user_id is None:
-        throttle.failed(client)
-        user_id = result.user_id
-        locked = await hub.db.writer.run(lambda s: accounts.record_failure(s, user_id, client=client))
-        return back("/admin/login", failed="locked" if locked else "wrong")
+    # argon2 is slow on purpose: keep it off the event loop and out of the writer
+    if not await asyncio.to_thread(attempt.verify, password) or attempt.user_id is None:
+        await hub.db.writer.run(lambda s: accounts.record_failure(s, attempt, client=client))
+        return back("/admin/login", failed="locked" if attempt.locks else "wrong")
     throttle.succeeded(client)
-    user_id = result.user_id
+    user_id = attempt.user_id
     old = request.cookies.get(SESSION_COOKIE)
     new = await hub.db.writer.run(lambda s: accounts.start_session(s, user_id, client=client, replaces=old))
     response = RedirectResponse("/admin", status_code=303)
