@@ -143,3 +143,4 @@ class AnnouncementPublic(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     translations: dict[str, dict[str, str]]
+    drill: bool = False  # an exercise (a drill announcement or a CAP alert with status Exercise)

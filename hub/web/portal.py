@@ -95,6 +95,7 @@ class AnnouncementView:
     lang: str
     untranslated: bool
     when: str
+    drill: bool  # an exercise: marked as such, never shown as real news
 
 
 def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView:
@@ -111,6 +112,7 @@ def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView
         lang=shown_lang,
         untranslated=shown_lang != lang,
         when=when,
+        drill=announcement.drill,
     )
 
 

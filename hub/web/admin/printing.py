@@ -58,7 +58,7 @@ def print_tasks(request: Request, hub: HubDep, user: PageUser, volunteer: str = 
             if volunteer and key != volunteer:
                 continue
             sheets.setdefault(key, []).append(task)
-        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note) for t in rows}
+        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note, drill=t.drill) for t in rows}
         return page(
             request,
             "admin/print_tasks.html",
