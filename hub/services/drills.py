@@ -94,7 +94,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         moment = as_utc(checkin.created_at)
         first_address.setdefault(checkin.address_key, moment)
         hid = checkin.household_id or by_key.get(checkin.address_key)
-        if hid in household_ids and hid is not None:
+        if hid in household_ids and hid is not None and checkin.verified:  # reached = verified
             first_household.setdefault(hid, moment)
     tasks = session.exec(select(Task).where(col(Task.drill).is_(True), window(Task.created_at))).all()
     for task in tasks:
