@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select, update
 
+from hub.domain.addresses import address_key
 from hub.domain.vocab import MODES, Mode
 from hub.errors import ValidationError
 from hub.models import Announcement, CheckIn, Drill, Household, MeshMessage, MeshOutbound, Need, Offer, Task
@@ -103,7 +104,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
             hid = task.household_id
             if hid is not None and (hid not in first_household or moment < first_household[hid]):
                 first_household[hid] = moment
-            first_address.setdefault(task.address, moment)
+            first_address.setdefault(address_key(task.address), moment)
 
     known_addresses = set(first_address) | {h.address_key for h in households}
     duration = (end - start).total_seconds() / 60

@@ -4,7 +4,7 @@ A special-attention household counts as reached only when someone verified it: i
 (printed on its card), a volunteer's handset or a coordinator. Existing households get a code;
 existing check-ins from handsets count as verified, those from the portal and the API do not.
 
-Revision ID: 0002_loops-drill
+Revision ID: 0002_loops_drill
 Revises: 0001
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0002_loops-drill"
+revision = "0002_loops_drill"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
