@@ -156,7 +156,7 @@ def test_portal_form_takes_the_code_in_every_language_and_explains_the_result(
             "address": "Molenweg 2",
             "status": "ok",
             "code": code,
-        },  # fmt: skip
+        },
     )
     assert right.status_code == 303
     thanks = client.get(right.headers["location"]).text
