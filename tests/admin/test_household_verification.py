@@ -191,3 +191,35 @@ def test_a_coordinator_confirms_a_report_and_the_code_stays_on_the_card(
     assert events and code not in json.dumps([e.data for e in events])
     assert "checkin.verified" in {e.type for e in events}
     assert code not in admin.http.get("/admin/export/json").text
+
+
+def test_a_household_registered_on_the_portal_gets_a_code_it_does_not_see_there(
+    client: httpx.Client, live: LiveServer, bearer: httpx.Client
+) -> None:
+    form = client.get("/register").text
+    response = client.post(
+        "/register",
+        data={
+            "token": token_of(form),
+            "address": "Schoolplein 1",
+            "special_attention": "alone_75plus",
+            "registered_by": "neighbour",
+            "given_by": "buurvrouw",
+            "agree": "yes",
+        },
+    )
+    assert response.status_code == 303, response.text
+    code = bearer.get("/api/v1/admin/households").json()["items"][0]["code"]
+    assert code and code not in client.get(response.headers["location"]).text
+
+
+def test_a_task_done_at_the_address_reaches_the_household(
+    bearer: httpx.Client, admin: Admin, client: httpx.Client, live: LiveServer
+) -> None:
+    register(bearer)
+    client.post("/api/v1/checkins", json={"address": "Molenweg 2", "status": "ok"})
+    task = bearer.post("/api/v1/admin/tasks", json={"kind": "check", "address": "molenweg 2"}).json()
+    assert on_door_knock_list(admin, "Molenweg 2")
+    assert bearer.post(f"/api/v1/admin/tasks/{task['id']}/done").status_code == 200
+    assert not on_door_knock_list(admin, "Molenweg 2")
+    assert "not verified" in admin.http.get("/admin/checkins?lang=en").text
