@@ -16,6 +16,7 @@ from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal
+from hub.web.code_guesses import CodeGuesses
 from hub.web.security import (
     BodyLimit,
     HeadAsGet,
@@ -52,6 +53,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     )
     app.state.hub = the_hub
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    app.state.code_guesses = CodeGuesses()
 
     app.include_router(api.router)
     app.include_router(ops.router)

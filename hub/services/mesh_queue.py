@@ -93,16 +93,16 @@ def answered_recently(
 
 def relay_life_need(session: Session, ctx: HubContext, need: Need) -> list[MeshOutbound]:
     """Broadcast a life-threatening need to every handset at once, as one packet."""
-    text = messages.life_alert(need.category, need.address, need.description)
+    text = messages.life_alert(need.category, need.address, need.description, drill=need.drill)
     return enqueue_text(session, ctx, BROADCAST, text, SendPriority.LIFE)
 
 
 def enqueue_announcement(
-    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info"
+    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info", *, drill: bool = False
 ) -> list[MeshOutbound]:
-    """An announcement for the channel, in numbered parts when it is long."""
+    """An announcement for the channel, in numbered parts when it is long (``OEFENING`` first in a drill)."""
     rows: list[MeshOutbound] = []
-    for part in messages.announcement(title, body, priority):
+    for part in messages.announcement(title, body, priority, drill=drill):
         rows += enqueue_text(session, ctx, BROADCAST, part, SendPriority.ANNOUNCEMENT)
     return rows
 

@@ -292,6 +292,20 @@ async def message_handled(hub: HubDep, user: FormUser, message_id: str) -> Redir
     )
 
 
+@router.post("/checkins/{checkin_id}/verify")
+async def checkin_verify(
+    hub: HubDep, user: FormUser, checkin_id: str, back_to: Text = "/admin/households"
+) -> RedirectResponse:
+    """A coordinator confirms a resident's unverified check-in (phoned, or saw them)."""
+    target = back_to if back_to in ("/admin", "/admin/households") else "/admin/households"
+    return await act(
+        hub,
+        lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=user.name),
+        target,
+        N_("check-in confirmed"),
+    )
+
+
 @router.post("/drill/{what}")
 async def drill(hub: HubDep, user: FormUser, what: str, confirm: Text = "") -> RedirectResponse:
     if what == "start":

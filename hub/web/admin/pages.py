@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, SQLModel, col, select
 
 from hub import i18n
+from hub.domain import household_codes
 from hub.models import (
     Announcement,
     AuditEntry,
@@ -206,6 +207,8 @@ def households(request: Request, hub: HubDep, user: PageUser, edit: str = "") ->
             rows=sorted(rows, key=lambda h: views.walking_key(h.address)),
             editing=editing,
             reached=reached,
+            unverified=escalation.unverified_reports(session, escalation.reference_time(session)),
+            shown_code=household_codes.shown,
             volunteers=views.volunteer_rows(session),
             names=views.names(session),
         )
