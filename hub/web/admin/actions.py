@@ -302,7 +302,7 @@ async def checkin_verify(
         hub,
         lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=user.name),
         target,
-        N_("check-in confirmed"),
+        "checkin_verified",
     )
 
 

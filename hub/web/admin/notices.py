@@ -24,6 +24,7 @@ def N_(message: str) -> str:
 
 NOTICES: dict[str, str] = {
     "assigned": N_("assigned"),
+    "checkin_verified": N_("check-in confirmed"),
     "deleted": N_("deleted"),
     "drill_ended": N_("drill ended"),
     "drill_started": N_("drill started"),
