@@ -15,7 +15,7 @@ from hub import __version__, i18n, systemd
 from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
-from hub.web import admin, api, captive, ops, portal
+from hub.web import admin, api, captive, ops, portal, problems
 from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def _invalid(_request: Request, exc: ValidationError) -> Response:
-        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+        return JSONResponse(problems.invalid_from(exc), status_code=422)
 
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> Response:
@@ -87,7 +87,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
-                "field": ".".join(str(p) for p in error["loc"] if p != "body"),
+                "field": ".".join(str(p) for p in error["loc"][1:] or error["loc"]),
                 "message": error["msg"],
                 "type": error["type"],
             }

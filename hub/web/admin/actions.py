@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -29,8 +30,21 @@ def _opt(value: str) -> str | None:
     return value.strip() or None
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+PEOPLE_WRONG = N_("People: fill in a number from 1 to 50, or leave it empty.")
+HOURS_WRONG = N_("Expires after: fill in a number of hours from 1 to 8760, or leave it empty.")
+
+
+def _number(value: str, low: int, high: int) -> int | None:
+    """A typed whole number from ``low`` to ``high``, ``None`` when empty; ``ValueError`` otherwise.
+
+    Digits 0-9 only: ``²`` or ``-1`` are refused, not read as 2 or dropped.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
+        raise ValueError(f"not a number from {low} to {high}: {text!r}")
+    return int(text)
 
 
 def _skills(value: str) -> list[str]:
@@ -178,11 +192,15 @@ async def add_household(
     buddy_volunteer_id: Text = "",
 ) -> RedirectResponse:
     try:
+        count = _number(people, 1, 50)
+    except ValueError:
+        return back("/admin/households", error=PEOPLE_WRONG)
+    try:
         data = HouseholdCreate(
             address=address,
             special_attention=special_attention,
             consent=Consent(given_by=consent_given_by, share_upstream=share_upstream == "yes"),
-            people=_int(people),
+            people=count,
             contact=_opt(contact),
             note=_opt(note),
             registered_by="coordinator",
@@ -210,10 +228,14 @@ async def correct_household(
     note: Text = "",
     buddy_volunteer_id: Text = "",
 ) -> RedirectResponse:
+    try:
+        count = _number(people, 1, 50)
+    except ValueError:
+        return back("/admin/households", error=PEOPLE_WRONG)
     fields = {
         "address": address,
         "special_attention": special_attention,
-        "people": _int(people),
+        "people": count,
         "contact": _opt(contact),
         "note": _opt(note),
         "buddy_volunteer_id": _opt(buddy_volunteer_id),
@@ -263,7 +285,10 @@ async def announce(
     expires_hours: Text = "",
     channels: Flags = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> RedirectResponse:
-    hours = _int(expires_hours)
+    try:
+        hours = _number(expires_hours, 1, 8760)
+    except ValueError:
+        return back("/admin/announcements", error=HOURS_WRONG)
     try:
         data = AnnouncementCreate(
             title=title,
