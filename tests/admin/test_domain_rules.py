@@ -50,7 +50,7 @@ def test_announcement_fits_packets_and_marks_urgency() -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
-        ("＝HYPERLINK(\"x\")", "'＝HYPERLINK(\"x\")"),
+        ('＝HYPERLINK("x")', '\'＝HYPERLINK("x")'),
         ("＋31 6 123", "'＋31 6 123"),
         ("－1＋2", "'－1＋2"),
         ("＠SUM(A1)", "'＠SUM(A1)"),
