@@ -16,6 +16,7 @@ from hub.config import Settings
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal, problems
+from hub.web.admin.common import refused_form
 from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if (form_page := refused_form(request)) is not None:
+            return form_page
         errors = [
             {
                 "field": ".".join(str(p) for p in error["loc"][1:] or error["loc"]),

@@ -161,3 +161,30 @@ def test_portal_form_refuses_a_number_it_cannot_read(
     assert response.status_code == 422
     assert "Fill in a number from 1 to 50" in response.text
     assert count(live, CheckIn) == 0
+
+
+REFUSED_FORMS = [
+    ("/admin/tasks", {"kind": "check", "address": "\x00\x01\x02"}, "address: "),
+    ("/admin/volunteers", {"name": "\x00"}, "name: "),
+    ("/admin/announcements", {"title": "", "body": "Kook water."}, "Check the form"),
+    ("/admin/announcements", {"title": "Water", "body": "x" * 2001}, "Check the form"),
+    ("/admin/households", {"address": "Kerkstraat 7", "consent_given_by": "mevr. J"}, "Check the form"),
+]
+
+
+@pytest.mark.parametrize(("url", "data", "error"), REFUSED_FORMS, ids=[c[2] + c[0] for c in REFUSED_FORMS])
+def test_admin_forms_the_api_would_refuse_store_nothing(
+    admin: Admin, live: LiveServer, url: str, data: dict[str, str], error: str
+) -> None:
+    before = stored(live)
+    response = admin.post_form(url, data)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"].startswith(url + "?error=")
+    page = admin.http.get(response.headers["location"], headers={"Accept-Language": "en"})
+    assert error in page.text
+    assert stored(live) == before
+
+
+def test_a_form_without_its_csrf_token_is_refused_before_its_fields_are_read(admin: Admin) -> None:
+    response = admin.http.post("/admin/announcements", data={"title": ""})
+    assert response.status_code == 403

@@ -19,6 +19,7 @@ from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
 from hub.web.admin.common import N_, act, back, error_text
+from hub.web.admin.schemas import TaskIn, VolunteerIn
 from hub.web.deps import HubDep
 
 router = APIRouter()
@@ -79,24 +80,26 @@ async def create_task(
     volunteer_id: Text = "",
     back_to: Text = "/admin/tasks",
 ) -> RedirectResponse:
-    def job(session: Session) -> None:
-        tasks.create_task(
-            session,
-            hub.ctx,
+    target = (
+        back_to
+        if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
+        else "/admin/tasks"
+    )
+    try:  # the API's rules: an address of at least 3 characters, no control characters, ...
+        data = TaskIn(
             kind=kind,
-            actor=user.name,
             address=_opt(address),
             note=_opt(note),
             need_id=_opt(need_id),
             household_id=_opt(household_id),
             volunteer_id=_opt(volunteer_id),
         )
+    except PydanticError as exc:
+        return back(target, error=error_text(exc))
 
-    target = (
-        back_to
-        if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
-        else "/admin/tasks"
-    )
+    def job(session: Session) -> None:
+        tasks.create_task(session, hub.ctx, actor=user.name, **data.model_dump())
+
     return await act(hub, job, target, N_("task created"))
 
 
@@ -131,13 +134,16 @@ async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Tex
 async def add_volunteer(
     hub: HubDep, user: FormUser, name: Text, node_id: Text = "", skills: Text = ""
 ) -> RedirectResponse:
-    skill_list = _skills(skills)
-
-    def job(session: Session) -> None:
-        volunteers.register(session, hub.ctx, name[:80], _opt(node_id), skill_list, actor=user.name)
-
     if not name.strip():
         return back("/admin/volunteers", error=N_("fill in a name"))
+    try:  # the API's rules for the name and skills; the service reads "a1b2c3d4" as "!a1b2c3d4"
+        data = VolunteerIn(name=name[:80], skills=_skills(skills))
+    except PydanticError as exc:
+        return back("/admin/volunteers", error=error_text(exc))
+
+    def job(session: Session) -> None:
+        volunteers.register(session, hub.ctx, data.name, _opt(node_id), data.skills, actor=user.name)
+
     return await act(hub, job, "/admin/volunteers", N_("volunteer added"))
 
 
