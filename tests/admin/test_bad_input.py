@@ -188,3 +188,19 @@ def test_admin_forms_the_api_would_refuse_store_nothing(
 def test_a_form_without_its_csrf_token_is_refused_before_its_fields_are_read(admin: Admin) -> None:
     response = admin.http.post("/admin/announcements", data={"title": ""})
     assert response.status_code == 403
+
+
+def test_a_portal_form_sent_again_after_its_record_was_deleted_gets_a_fresh_form(
+    client: httpx.Client, bearer: httpx.Client, live: LiveServer
+) -> None:
+    form = client.get("/checkin?lang=en").text
+    token = form.split('name="token" value="')[1].split('"')[0]
+    data = {"token": token, "address": "Kerkstraat 5", "status": "ok"}
+    assert client.post("/checkin?lang=en", data=data).status_code == 303
+    household = bearer.post("/api/v1/admin/households", json=HOUSEHOLD).json()
+    assert bearer.delete(f"/api/v1/admin/households/{household['id']}").status_code == 204
+    before = stored(live)
+    again = client.post("/checkin?lang=en", data=data)
+    assert again.status_code == 409
+    assert f'value="{token}"' not in again.text  # a new token: pressing Send again saves it
+    assert stored(live) == before
