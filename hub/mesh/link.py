@@ -29,6 +29,7 @@ from sqlmodel import Session
 from hub.db import Database
 from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
 from hub.errors import HubError, LinkError
+from hub.logs import one_line
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.events import (
     AckReceived,
@@ -314,7 +315,7 @@ class MeshLink:
                     self._nodes_heard.add(event.node_id)
                 self._db.writer.run_sync(lambda s: mesh_inbound.update_node(s, event))
         except HubError as exc:  # storage trouble: the event is lost, the link lives on
-            log.error("mesh: could not apply %s: %s", type(event).__name__, exc)
+            log.error("mesh: could not apply %s: %s", type(event).__name__, one_line(str(exc)))
 
     def _on_text(self, text: TextReceived) -> None:
         with self._lock:
@@ -325,4 +326,4 @@ class MeshLink:
             return mesh_inbound.handle_text(session, self._ctx, text, allow_unknown=self.allow_unknown)
 
         handled = self._db.writer.run_sync(job)
-        log.info("mesh: %s from %s: %s", handled.kind, text.node_id, text.text[:60])
+        log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))

@@ -91,13 +91,13 @@ def create_task(
     """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
     if kind not in TASK_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(TASK_KINDS)}", "kind")
-    if need_id:
+    if need_id is not None:
         need = session.exec(select(Need).where(Need.id == need_id)).first()
         if need is None:
             raise ValidationError("no such need", "need_id")
         address = address or need.address
         note = note or need.description
-    if household_id:
+    if household_id is not None:
         household = session.exec(select(Household).where(Household.id == household_id)).first()
         if household is None:
             raise ValidationError("no such household", "household_id")

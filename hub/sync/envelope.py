@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticError
 from hub.domain.cap import CapAlert, parse_alert
 from hub.domain.vocab import AnnouncementPriority
 from hub.errors import ValidationError
+from hub.schemas import Moment
 
 MAX_PAYLOAD = 64 * 1024
 EVENT_TYPE = r"^[a-z_]+\.[a-z_]+$"
@@ -72,7 +73,7 @@ class AnnouncementMessage(_Wire):
     body: Annotated[Text, StringConstraints(max_length=2000)]
     priority: AnnouncementPriority = "info"
     send_mesh: bool = False
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     drill: bool = False
 

@@ -94,6 +94,25 @@ def refused(url: str, exc: Exception) -> RedirectResponse:
     return back(url, **notices.failure(exc))
 
 
+# The admin pages a form may return to; any other form (``/admin/mode``) returns to the dashboard.
+FORM_PAGES = frozenset(
+    {"checkins", "needs", "offers", "tasks", "volunteers", "households", "announcements", "messages"}
+    | {"mesh", "sync", "audit", "drill"}
+)
+
+
+def refused_form(request: Request) -> RedirectResponse | None:
+    """A logged-in coordinator's form that FastAPI refused before its route ran (a required
+    field empty, a field too long): back to its page with an error, like any other bad input.
+
+    ``None`` for anything else (the JSON API answers 422; the login form is its own).
+    """
+    parts = request.url.path.split("/")
+    if request.method != "POST" or len(parts) < 3 or parts[1] != "admin" or parts[2] == "login":
+        return None
+    return back(f"/admin/{parts[2]}" if parts[2] in FORM_PAGES else "/admin", error="form_refused")
+
+
 async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> RedirectResponse:
     """Run ``job`` through the writer; back to ``url`` with ``ok`` or the error, nothing half-done."""
     try:

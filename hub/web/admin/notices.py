@@ -47,8 +47,11 @@ ERRORS: dict[str, str] = {
     "conflict": N_("this clashes with a change made meanwhile: reload the page and check"),
     "failed": N_("that did not work: nothing was changed"),
     "fill_in_name": N_("fill in a name"),
+    "form_refused": N_("Check the form: a field is empty, too long or not one of the choices."),
+    "hours_wrong": N_("Expires after: fill in a number of hours from 1 to 8760, or leave it empty."),
     "invalid": N_("check what you filled in"),
     "not_found": N_("it is no longer there: reload the page"),
+    "people_wrong": N_("People: fill in a number from 1 to 50, or leave it empty."),
     "storage": N_("the hub cannot save right now: nothing was stored, try again in a minute"),
     "unknown_action": N_("unknown action"),
 }

@@ -8,7 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.domain.vocab import SpecialAttention, TaskKind
-from hub.schemas import Address, Consent, Name, ShortText, _Input
+from hub.schemas import Address, Consent, Name, People, RecordId, ShortText, _Input
 
 T = TypeVar("T")
 NodeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^![0-9a-fA-F]{8}$")]
@@ -156,32 +156,32 @@ class HouseholdIn(_Input):
     address: Address
     special_attention: list[SpecialAttention] = Field(min_length=1, max_length=8)
     consent: Consent
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     note: ShortText | None = None
-    buddy_volunteer_id: str | None = None
+    buddy_volunteer_id: RecordId | None = None
 
 
 class HouseholdPatch(_Input):
     address: Address | None = None
     special_attention: list[SpecialAttention] | None = Field(default=None, min_length=1, max_length=8)
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     note: ShortText | None = None
-    buddy_volunteer_id: str | None = None
+    buddy_volunteer_id: RecordId | None = None
 
 
 class TaskIn(_Input):
     kind: TaskKind
     address: Address | None = None
     note: ShortText | None = None
-    volunteer_id: str | None = None
-    need_id: str | None = None
-    household_id: str | None = None
+    volunteer_id: RecordId | None = None
+    need_id: RecordId | None = None
+    household_id: RecordId | None = None
 
 
 class AssignIn(_Input):
-    volunteer_id: Annotated[str, StringConstraints(min_length=1, max_length=26)]
+    volunteer_id: RecordId
 
 
 class FailIn(_Input):
