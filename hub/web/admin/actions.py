@@ -31,8 +31,6 @@ def _opt(value: str) -> str | None:
     return value.strip() or None
 
 
-
-
 def _number(value: str, low: int, high: int) -> int | None:
     """A typed whole number from ``low`` to ``high``, ``None`` when empty; ``ValueError`` otherwise.
 
