@@ -384,6 +384,14 @@ class HubProcess:
     def database(self) -> Path:
         return self.data_dir / "hub.sqlite3"
 
+    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        """Read the hub's SQLite file directly (a second reader beside the running hub)."""
+        connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10)
+        try:
+            return connection.execute(sql, args).fetchall()
+        finally:
+            connection.close()
+
     def sync_status(self) -> dict[str, Any]:
         """``sync`` of ``/api/v1/status`` (state, unsent, unconfirmed, ...)."""
         status: dict[str, Any] = httpx.get(self.url + "/api/v1/status", timeout=10).json()["sync"]
