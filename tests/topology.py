@@ -173,8 +173,9 @@ def render_local_config(out: Path, overrides: Mapping[str, Any]) -> Path:
 class Mosquitto:
     """A Mosquitto process on a fixed port; ``stop`` (SIGTERM, saves), ``kill`` (SIGKILL), ``start``."""
 
-    def __init__(self, name: str, root: Path, port: int, config: Path) -> None:
+    def __init__(self, name: str, root: Path, port: int, config: Path, data: Path | None = None) -> None:
         self.name = name
+        self.data = data
         self.root = root
         self.port = port
         self.config = config
@@ -212,12 +213,16 @@ class Mosquitto:
                 self.process.wait(timeout=15)
             self.process = None
 
-    def kill(self) -> None:
-        """SIGKILL: what a power cut does to the broker."""
+    def kill(self, *, lose_data: bool = False) -> None:
+        """SIGKILL: what a power cut does to the broker. ``lose_data``: its database is gone too
+        (what a broker with Debian's default configuration loses: everything since its last save)."""
         if self.process is not None:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+        if lose_data and self.data is not None:
+            for path in self.data.glob("*"):
+                path.unlink()
 
     def restart(self) -> None:
         self.stop()
@@ -233,7 +238,7 @@ class Mosquitto:
         self.process.send_signal(signal.SIGCONT)
 
 
-def upstream_config(root: Path, port: int) -> Path:
+def upstream_config(root: Path, port: int) -> tuple[Path, Path]:
     """The region's broker: persistent, saves on every change, no queue limit."""
     data = root / "upstream-data"
     data.mkdir(parents=True, exist_ok=True)
@@ -243,7 +248,7 @@ def upstream_config(root: Path, port: int) -> Path:
         f"persistence true\npersistence_location {data}/\nautosave_on_changes true\nautosave_interval 1\n"
         "max_queued_messages 0\nsys_interval 1\n"
     )
-    return config
+    return config, data
 
 
 class InternetLink:
@@ -553,7 +558,7 @@ class Site:
                 "broker_sys_interval": timing.sys_interval,
             },
         )
-        self.local = Mosquitto("local", root, local_port, self.config)
+        self.local = Mosquitto("local", root, local_port, self.config, persistence)
         self.radio: Simulator | None = None
         env = {
             "HUB_ID": hub_id,
@@ -641,7 +646,7 @@ class Topology:
         self.timing = timing or Timing()
         self.topics = Topics(TOPIC_ROOT)
         port = free_port()
-        self.upstream = Mosquitto("upstream", root, port, upstream_config(root, port))
+        self.upstream = Mosquitto("upstream", root, port, *upstream_config(root, port))
         self.region = RegionProcess(root, self.upstream)
         self.sites: dict[str, Site] = {}
 

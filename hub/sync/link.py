@@ -20,6 +20,7 @@ dead letter. Nothing inbound can stop the link.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -30,25 +31,21 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from hub.db import Database
-from hub.domain.cap import AnnouncementDraft, to_announcement
 from hub.errors import HubError, ValidationError
 from hub.models import OutboxEvent
 from hub.runtime import Hub
 from hub.services import inbound
 from hub.services.context import HubContext
 from hub.services.outbox import depth
+from hub.sync.apply import InboundApplier
 from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, parse_broker_url
 from hub.sync.envelope import (
-    AnnouncementMessage,
-    Envelope,
-    InboxPayload,
     Receipt,
     Replay,
     encode_event,
-    looks_like_xml,
-    parse_cap,
     parse_json,
 )
+from hub.sync.federation import PeerFollower
 from hub.sync.resend import ResendPolicy
 from hub.sync.topics import Topics
 from hub.sync.worker import Backoff, BrokerWorker
@@ -91,6 +88,8 @@ class SyncLink(BrokerWorker):
         self.window = window
         self.batch = batch
         self.resend = ResendPolicy(resend_after, resend_max)
+        self.follower = PeerFollower([p for p in self.peers if p != ctx.hub_id], resend_after, resend_max)
+        self.applier = InboundApplier(db, ctx, self.follower, self.languages)
         self.in_flight: dict[int, int] = {}
         self.cursor = 1
         self.replay_until = 0
@@ -136,6 +135,7 @@ class SyncLink(BrokerWorker):
                 .order_by(col(OutboxEvent.seq).desc())
                 .limit(1)
             ).first()
+            self.follower.load(inbound.load_peer_marks(session))
         self.last_confirmed = int(confirmed or 0)
         super().start()
 
@@ -158,6 +158,7 @@ class SyncLink(BrokerWorker):
             "in_flight": len(self.in_flight),
             "upstream_link": {None: "unknown", True: "up", False: "down"}[self.resend.upstream_up],
             "probes": self.resend.probes,
+            "peers": self.follower.status(),
             "dead_letters": self.dead_letters,
             "last_error": self.last_error,
         }
@@ -177,6 +178,7 @@ class SyncLink(BrokerWorker):
         self.replay_until = 0
         self.more = True
         self.resend.activity()
+        self._ask_replays(client, self.follower.catch_up_all())
 
     def on_lost(self) -> None:
         self._flush_sent(force=True)
@@ -190,21 +192,6 @@ class SyncLink(BrokerWorker):
         self.more = True
 
     # --- outbound ---
-
-    def _lowest_unconfirmed(self) -> int:
-        with self.db.read() as session:
-            row = session.exec(
-                select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_(None))
-                .order_by(col(OutboxEvent.seq))
-                .limit(1)
-            ).first()
-            if row is not None:
-                return int(row)
-            last = session.exec(
-                select(OutboxEvent.seq).order_by(col(OutboxEvent.seq).desc()).limit(1)
-            ).first()
-            return int(last or 0) + 1
 
     def _lowest_unsent(self) -> int:
         """Where a new connection starts: what no broker acknowledged yet."""
@@ -249,6 +236,7 @@ class SyncLink(BrokerWorker):
     def on_idle(self, client: BrokerClient) -> bool:
         self._flush_sent()
         self._probe_if_stalled(client)
+        self._ask_replays(client, self.follower.due())
         room = self.window - len(self.in_flight)
         if not self.more or room < min(32, self.window):
             return False
@@ -265,6 +253,12 @@ class SyncLink(BrokerWorker):
         if len(rows) < min(room, self.batch):
             self.more = False
         return self.more and len(self.in_flight) < self.window
+
+    def _ask_replays(self, client: BrokerClient, asks: list[tuple[str, int]]) -> None:
+        """Ask federation peers to send their events again from a seq (they answer on events)."""
+        for peer, start in asks:
+            log.info("sync: asking %s for its events from seq %d", peer, start)
+            client.publish(self.topics.hub(peer, "replay"), json.dumps({"from": start}).encode(), qos=1)
 
     def _probe_if_stalled(self, client: BrokerClient) -> None:
         """Confirmations stalled with the path upstream up: send the newest unconfirmed event once.
@@ -342,11 +336,12 @@ class SyncLink(BrokerWorker):
         elif route.channel == "bridge" and route.hub_id == self.ctx.hub_id:
             self._bridge(message.payload)
         elif route.channel == "inbox" and route.hub_id == self.ctx.hub_id:
-            self._inbox(message)
+            self.applier.inbox(message)
         elif route.channel == "announcements":
-            self._announcement(message)
+            self.applier.announcement(message)
         elif route.channel == "events" and route.hub_id in self.peers:
-            self._peer_event(route.hub_id, message)
+            if self.applier.peer_event(route.hub_id, message) == "rejected":
+                self.dead_letters += 1
         else:
             raise ValidationError("no handler for this topic")
 
@@ -381,70 +376,12 @@ class SyncLink(BrokerWorker):
         if state not in (b"0", b"1"):
             raise ValidationError("a bridge notification is 0 or 1")
         up = state == b"1"
-        if up != self.resend.upstream_up:
+        was = self.resend.upstream_up
+        if up != was:
             log.info("sync: the broker's link upstream is %s", "up" if up else "down")
         self.resend.bridge(up)
-
-    def _inbox(self, message: Received) -> None:
-        payload = parse_json(message.payload, InboxPayload)
-
-        def apply(session: Session) -> None:
-            inbound.apply_inbox(
-                session,
-                external_id=payload.id,
-                sender=payload.sender,
-                subject=payload.subject,
-                body=payload.body,
-                sent_at=payload.sent_at,
-                topic=message.topic,
-            )
-
-        self.db.writer.run_sync(apply)
-
-    def _announcement(self, message: Received) -> None:
-        draft: AnnouncementDraft | None
-        if looks_like_xml(message.payload):
-            alert = parse_cap(message.payload)
-            draft = to_announcement(alert, self.languages)
-            if draft is None:  # a test or system alert: nothing for residents
-                return
-        else:
-            announcement = parse_json(message.payload, AnnouncementMessage)
-            draft = AnnouncementDraft(
-                external_id=f"json:{announcement.sender}:{announcement.id}"[:200],
-                title=announcement.title,
-                body=announcement.body,
-                priority=announcement.priority,
-                send_mesh=announcement.send_mesh,
-                expires_at=announcement.expires_at,
-                translations=announcement.translations,
-                drill=announcement.drill,
-            )
-        found = draft
-
-        def apply(session: Session) -> None:
-            inbound.apply_announcement(session, self.ctx, found, topic=message.topic)
-
-        self.db.writer.run_sync(apply)
-
-    def _peer_event(self, peer: str, message: Received) -> None:
-        envelope = parse_json(message.payload, Envelope)
-        if envelope.hub != peer:
-            raise ValidationError(f"event of hub {envelope.hub!r} on the topic of {peer!r}")
-        if not inbound.is_known_event(envelope.type):
-            raise ValidationError(f"unknown event type {envelope.type!r}")
-
-        def apply(session: Session) -> None:
-            inbound.apply_peer_event(
-                session,
-                event_id=envelope.id,
-                peer=peer,
-                event_type=envelope.type,
-                data=envelope.data,
-                topic=message.topic,
-            )
-
-        self.db.writer.run_sync(apply)
+        if up and was is False and self.client is not None:  # back: ask peers what we missed
+            self._ask_replays(self.client, self.follower.catch_up_all())
 
     def _park(self, message: Received, reason: str) -> None:
         log.warning("sync: dead letter from %s: %s", message.topic, reason)
