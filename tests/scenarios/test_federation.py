@@ -52,8 +52,7 @@ def emit(site: Site, events: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def mirrors(site: Site) -> dict[str, str]:
-    rows = site.hub.query("SELECT id, status FROM needs WHERE origin_hub = ?", ORIGIN)
-    return {record_id: status for record_id, status in rows}
+    return dict(site.hub.query("SELECT id, status FROM needs WHERE origin_hub = ?", ORIGIN))
 
 
 def dead_letters(site: Site) -> int:
