@@ -53,3 +53,18 @@ def test_messages_published_while_the_hub_is_cut_off_arrive_once(topology: Topol
     assert site.hub.query("SELECT sender, body FROM inbox_messages") == [
         ("veiligheidsregio", "Komt om 16 uur.")
     ]
+
+
+def test_a_message_sent_while_the_pi_has_no_power_arrives_when_it_is_back(topology: Topology) -> None:
+    site = topology.hub_site
+    site.hub.power_cut()  # the Pi loses power: the hub and its broker die at once
+    site.local.kill()
+    message = {"id": "regio-78", "sender": "veiligheidsregio", "body": "Stroom is terug om 18 uur."}
+    topology.publish_upstream(topology.topics.hub(site.hub_id, "inbox"), json.dumps(message).encode())
+    site.local.start()  # power back: systemd starts the broker and the hub
+    site.hub.start()
+    wait_for(
+        lambda: site.hub.query("SELECT body FROM inbox_messages") == [("Stroom is terug om 18 uur.",)],
+        30,
+        "the message sent while the Pi was off",
+    )
