@@ -30,6 +30,7 @@ Use it through the fixtures in ``tests/scenarios/conftest.py``::
     def test_something(topology: Topology) -> None:      # one hub, started
         site = topology.hub_site
         admin = site.admin()                               # httpx client with a bearer token
+        pages = site.coordinator()                         # logged in to the admin pages
         topology.internet_down()                           # every site's link cut
         topology.publish_upstream(topology.topics.announcements, b'{...}')
         topology.internet_up()
@@ -48,6 +49,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import sqlite3
@@ -595,6 +597,17 @@ class Site:
         return httpx.Client(
             base_url=self.hub.url, headers={"Authorization": f"Bearer {self._token}"}, timeout=30
         )
+
+    def coordinator(self, name: str = "coordinator", password: str = "lange-wachtzin-42") -> httpx.Client:
+        """An HTTP client logged in to the admin pages (the account is made with ``hub user add``)."""
+        self.hub.cli("user", "add", name, "--password-stdin", stdin=f"{password}\n")
+        http = httpx.Client(base_url=self.hub.url, timeout=30)
+        form = http.get("/admin/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert csrf, form[:500]
+        response = http.post("/admin/login", data={"name": name, "password": password, "csrf": csrf[1]})
+        assert response.status_code in (200, 303), response.text[:500]
+        return http
 
     def residents(self) -> httpx.Client:
         return httpx.Client(base_url=self.hub.url, timeout=30)

@@ -85,7 +85,11 @@ def test_a_peer_catches_up_and_follows_the_origins_status(make_topology: Callabl
     peer.local.start()
     peer.hub.start()
     wait_for(lambda: set(first + missed) <= set(mirrors(peer)), 60, "the peer caught up by a replay")
-    assert peer.hub.query("SELECT status FROM offers WHERE id = ?", offer_id) == [("open",)]
+    wait_for(
+        lambda: peer.hub.query("SELECT status FROM offers WHERE id = ?", offer_id) == [("open",)],
+        30,
+        "the offer mirrored",
+    )
 
     # The origin closes, cancels and marks a duplicate; a bad status and an unknown id are refused.
     emit(
@@ -120,3 +124,5 @@ def test_a_peer_catches_up_and_follows_the_origins_status(make_topology: Callabl
     assert peer.hub.sync_status()["peers"][ORIGIN]["contiguous"] == last
     late = post_need(origin, 99)
     wait_for(lambda: late in mirrors(peer), 30, "a new need still mirrored")
+    page = peer.coordinator().get("/admin/sync").text
+    assert "Gefedereerde hubs" in page and f"<td>{ORIGIN}</td><td>{last + 1}</td>" in page
