@@ -4,7 +4,8 @@ Every function takes a message already validated by ``hub.sync.envelope`` and ap
 idempotently by its id (``InboundApplied``): a redelivery, a replay or the same alert from
 two senders' retries changes nothing. Mirrored needs and offers of federation peers carry
 ``origin_hub`` and are never written to our own outbox (no echo between hubs); the peer's
-``need.status`` / ``offer.status`` events close, cancel or mark duplicate their mirrors. Per
+``need.status`` / ``offer.status`` events close, cancel or mark duplicate their mirrors, and
+its ``need.deleted`` / ``offer.deleted`` events remove them. Per
 peer, the highest contiguous ``seq`` handled is kept in ``hub_state`` (``federation``), so
 that a hub that missed events can ask the peer to replay from there.
 """
@@ -20,7 +21,7 @@ from sqlmodel import Session, select
 from hub.domain.addresses import address_key
 from hub.domain.cap import AnnouncementDraft
 from hub.domain.vocab import NEED_CATEGORIES, OFFER_CATEGORIES, URGENCIES
-from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer
+from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer, Task
 from hub.models.base import utcnow
 from hub.schemas import AnnouncementCreate
 from hub.services.announcements import create_announcement
@@ -152,6 +153,8 @@ def apply_peer_event(
         kind, _, action = event.event_type.partition(".")
         if kind in MIRRORED_KINDS and action == "created" and isinstance(event.data.get("id"), str):
             outcome = "applied" if _mirror_created(session, kind, event.peer, event.data) else "ignored"
+        elif kind in MIRRORED_KINDS and action == "deleted" and isinstance(event.data.get("id"), str):
+            outcome = "applied" if _mirror_deleted(session, kind, event.peer, event.data["id"]) else "ignored"
     if problem is not None:
         park(
             session,
@@ -226,6 +229,24 @@ def _mirror_created(session: Session, kind: str, peer: str, data: dict[str, Any]
                 drill=drill,
             )
         )
+    return True
+
+
+def _mirror_deleted(session: Session, kind: str, peer: str, record_id: str) -> bool:
+    """The origin deleted a resident's record: its mirror goes too (never mirrored: nothing)."""
+    row: Need | Offer | None
+    if kind == "need":
+        row = session.exec(select(Need).where(Need.id == record_id)).first()
+    else:
+        row = session.exec(select(Offer).where(Offer.id == record_id)).first()
+    if row is None or row.origin_hub != peer:
+        return False
+    if isinstance(row, Need):  # a task made here for it keeps its own address and note
+        for task in session.exec(select(Task).where(Task.need_id == row.id)).all():
+            task.need_id = None
+            session.add(task)
+        session.flush()
+    session.delete(row)
     return True
 
 

@@ -10,10 +10,10 @@ the highest seen. It asks the peer for a replay ``{"from": contiguous + 1}`` on
 - when a gap shows (an event above ``contiguous + 1`` arrived), after ``first`` seconds and
   then with backoff up to ``cap``, until the gap is filled.
 
-Creations apply in any order (by id, once). A status change applies only in order, when every
-earlier event of that peer is handled: so a status never arrives before the record it changes,
-and an older status never overwrites a newer one. One that arrives early is left for the
-replay to bring again.
+Creations apply in any order (by id, once). A status change or a deletion applies only in
+order, when every earlier event of that peer is handled: so it never arrives before the record
+it changes (a deleted need cannot come back with a late creation), and an older status never
+overwrites a newer one. One that arrives early is left for the replay to bring again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-IN_ORDER_ACTIONS = ("status",)
+IN_ORDER_ACTIONS = ("status", "deleted")
 
 
 @dataclass

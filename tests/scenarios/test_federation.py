@@ -5,7 +5,7 @@ Two hubs in the shipped topology, each behind its own Mosquitto bridged to the r
 and its broker loses what it held for the hub (as a broker with Debian's default configuration
 does): back up, ``hub-b`` asks ``hub-a`` to replay from its last contiguous seq and mirrors them
 all. ``hub-a``'s ``need.status`` / ``offer.status`` events resolve, cancel and mark duplicate
-the mirrors; garbage and unknown ids become dead letters; a full replay changes nothing.
+the mirrors, its ``need.deleted`` removes one (a task made for it on ``hub-b`` stays); garbage and unknown ids become dead letters; a full replay changes nothing.
 """
 
 from __future__ import annotations
@@ -91,10 +91,18 @@ def test_a_peer_catches_up_and_follows_the_origins_status(make_topology: Callabl
         "the offer mirrored",
     )
 
-    # The origin closes, cancels and marks a duplicate; a bad status and an unknown id are refused.
+    # A coordinator of the peer sends a volunteer for one of the mirrored needs.
+    task = peer.admin().post(
+        "/api/v1/admin/tasks", json={"kind": "delivery", "address": "Molenweg 4", "need_id": missed[1]}
+    )
+    assert task.status_code == 201, task.text
+
+    # The origin closes, cancels, marks a duplicate and deletes (a resident asked it to); a bad
+    # status and an unknown id are refused.
     emit(
         origin,
         [
+            ("need.deleted", {"id": missed[1]}),
             ("need.status", {"id": first[0], "status": "resolved", "duplicate_of": None}),
             ("need.status", {"id": first[1], "status": "cancelled", "duplicate_of": None}),
             ("need.status", {"id": missed[0], "status": "duplicate", "duplicate_of": first[2]}),
@@ -109,6 +117,8 @@ def test_a_peer_catches_up_and_follows_the_origins_status(make_topology: Callabl
         topology.publish_upstream(topology.topics.hub(ORIGIN, "events"), payload)
     expected = {first[0]: "resolved", first[1]: "cancelled", missed[0]: "duplicate"}
     wait_for(lambda: expected.items() <= mirrors(peer).items(), 30, "the mirrors' status")
+    wait_for(lambda: missed[1] not in mirrors(peer), 30, "the deleted need gone from the peer")
+    assert peer.hub.query("SELECT need_id FROM tasks WHERE id = ?", task.json()["id"]) == [(None,)]
     wait_for(lambda: dead_letters(peer) == 4, 30, "two refused events and two garbage messages parked")
     assert peer.hub.query("SELECT status FROM offers WHERE id = ?", offer_id) == [("used",)]
     assert mirrors(peer)[first[2]] == "open"

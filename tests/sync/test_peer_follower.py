@@ -35,10 +35,11 @@ def test_a_gap_is_asked_for_after_a_wait_that_doubles_until_filled() -> None:
     assert follower.due() == []
 
 
-def test_a_status_change_waits_for_every_earlier_event() -> None:
+def test_a_status_change_or_deletion_waits_for_every_earlier_event() -> None:
     follower = PeerFollower(["hub-a"], 1.0, 4.0, Clock())
     follower.handled("hub-a", 1)
     assert follower.should_wait("hub-a", 3, "need.status")  # seq 2 (its need, perhaps) is missing
+    assert follower.should_wait("hub-a", 3, "need.deleted")  # never before its creation
     assert not follower.should_wait("hub-a", 3, "need.created")
     assert not follower.should_wait("hub-a", 2, "need.status")
     assert follower.contiguous_after("hub-a", 2) == 2
