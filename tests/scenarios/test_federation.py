@@ -5,7 +5,8 @@ Two hubs in the shipped topology, each behind its own Mosquitto bridged to the r
 and its broker loses what it held for the hub (as a broker with Debian's default configuration
 does): back up, ``hub-b`` asks ``hub-a`` to replay from its last contiguous seq and mirrors them
 all. ``hub-a``'s ``need.status`` / ``offer.status`` events resolve, cancel and mark duplicate
-the mirrors, its ``need.deleted`` removes one (a task made for it on ``hub-b`` stays); garbage and unknown ids become dead letters; a full replay changes nothing.
+the mirrors, its ``need.deleted`` removes one (a task made for it on ``hub-b`` stays); garbage
+and unknown ids become dead letters; a full replay changes nothing.
 """
 
 from __future__ import annotations
