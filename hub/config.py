@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     lora_region: Literal["EU_868"] = "EU_868"
     lora_preset: str = "MEDIUM_FAST"
     sync_share: Literal["aggregate", "needs", "full"] = "aggregate"
+    sync_resend_after: float = Field(default=30.0, gt=0)
+    sync_resend_max: float = Field(default=1800.0, gt=0)
     federation_peers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit: int = Field(default=30, ge=0)
     captive: bool = True
