@@ -1,7 +1,8 @@
 """Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
 
 - escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
-- re-offer of unaccepted tasks (every minute) after ``HUB_TASK_ACCEPT_MINUTES``;
+- re-offer of unaccepted tasks (every minute) after ``HUB_TASK_ACCEPT_MINUTES``, at most
+  ``HUB_TASK_MAX_OFFERS`` offers, then back to the coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to);
 - a nightly SQLite backup (03:30 local time) with rotation.
@@ -32,14 +33,18 @@ from hub.services.state import get_mode
 log = logging.getLogger(__name__)
 
 
-def escalation_job(hub: Hub, hours: float | None = None, now: datetime | None = None) -> list[Task]:
+def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = None) -> list[Task]:
+    """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.escalation_hours if hours is None else hours
-    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, now))
+    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, mono=mono))
 
 
 def reoffer_job(hub: Hub, minutes: float | None = None, now: datetime | None = None) -> list[Task]:
     limit = hub.settings.task_accept_minutes if minutes is None else minutes
-    return hub.db.writer.run_sync(lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now))
+    offers = hub.settings.task_max_offers
+    return hub.db.writer.run_sync(
+        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now, max_offers=offers)
+    )
 
 
 def summary_text(session: Session) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from hub.clock import ClockWatch
 from hub.config import Settings, secret_key
 from hub.db import Database
 from hub.migrate import upgrade
@@ -43,7 +44,11 @@ class Hub:
         return cls(
             settings=settings,
             db=Database(settings.database_url),
-            ctx=HubContext(hub_id=settings.id, share=settings.sync_share),
+            ctx=HubContext(
+                hub_id=settings.id,
+                share=settings.sync_share,
+                clock=ClockWatch(settings.clock_sync_check),
+            ),
             secret=secret_key(settings),
         )
 
