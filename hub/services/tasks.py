@@ -172,6 +172,21 @@ def assign(
     return task
 
 
+def nobody_accepted(session: Session) -> list[Task]:
+    """Tasks that came back to the coordinators: offered until the limit, nobody took them."""
+    return list(
+        session.exec(
+            select(Task)
+            .where(col(Task.nobody_accepted).is_(True), col(Task.status).in_(("open", "sent")))
+            .order_by(col(Task.pk))
+        ).all()
+    )
+
+
+def nobody_accepted_count(session: Session) -> int:
+    return len(nobody_accepted(session))
+
+
 def offers_of(session: Session, task_id: str) -> list[TaskOffer]:
     """Every offer of the task, oldest first."""
     return list(
