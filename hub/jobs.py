@@ -1,7 +1,7 @@
 """Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
 
 - escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
-- re-offer of unaccepted tasks (every minute) after ``HUB_TASK_ACCEPT_MINUTES``, at most
+- re-offer of unaccepted tasks (every minute, or more often for a short accept window) after ``HUB_TASK_ACCEPT_MINUTES``, at most
   ``HUB_TASK_MAX_OFFERS`` offers, then back to the coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to);
@@ -92,6 +92,11 @@ def backup_job(hub: Hub) -> None:
         log.exception("nightly backup failed")
 
 
+def reoffer_every(hub: Hub) -> float:
+    """Seconds between re-offer runs: every minute, or a third of a shorter accept window."""
+    return max(1.0, min(60.0, hub.settings.task_accept_minutes * 20))
+
+
 class Scheduler:
     """The hub link that runs the jobs above on a background thread."""
 
@@ -117,7 +122,9 @@ class Scheduler:
     def start(self) -> None:
         s = self._scheduler
         s.add_job(self._guard("escalation", escalation_job), "interval", minutes=5, id="escalation")
-        s.add_job(self._guard("reoffer", reoffer_job), "interval", minutes=1, id="reoffer")
+        s.add_job(
+            self._guard("reoffer", reoffer_job), "interval", seconds=reoffer_every(self.hub), id="reoffer"
+        )
         s.add_job(self._guard("summary", summary_job), "interval", minutes=60, id="summary")
         s.add_job(self._guard("backup", backup_job), "cron", hour=3, minute=30, id="backup")
         s.start()
