@@ -1,8 +1,9 @@
 """Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
 
 - escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
-- re-offer of unaccepted tasks (every minute, or more often for a short accept window) after ``HUB_TASK_ACCEPT_MINUTES``, at most
-  ``HUB_TASK_MAX_OFFERS`` offers, then back to the coordinator ("nobody accepted");
+- re-offer of unaccepted tasks (every minute; more often for a short accept window) after
+  ``HUB_TASK_ACCEPT_MINUTES``, at most ``HUB_TASK_MAX_OFFERS`` offers, then back to the
+  coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to);
 - a nightly SQLite backup (03:30 local time) with rotation.
