@@ -18,7 +18,7 @@ from hub.mesh.events import TextReceived
 from hub.models import Alert, AuditEntry, MeshOutbound, OutboxEvent, Task, TaskOffer
 from hub.models.base import utcnow
 from hub.runtime import Hub
-from hub.services import alerts, drills, mesh_inbound, task_flow
+from hub.services import alerts, drills, inbound, mesh_inbound, task_flow
 from hub.services.drills import MODE_CLOCK
 from hub.services.state import put_state
 from tests.admin.test_task_services import household, new_task, volunteer
@@ -147,3 +147,9 @@ def test_the_clock_is_verified_by_network_time_the_radio_or_a_coordinator(tmp_pa
     assert (radio.state().verified, radio.state().source) == (True, "radio")
     assert radio.reference(time.time() - 3 * 3600, "coordinator") is False
     assert radio.state().verified is True  # once verified since start, it stays so
+
+
+def test_federated_peers_accept_the_new_event_types() -> None:
+    """A peer hub that mirrors this hub must not park its alerts as unknown (dead letters)."""
+    for event_type in ("alert.raised", "alert.acknowledged", "task.nobody_accepted"):
+        assert inbound.is_known_event(event_type), event_type
