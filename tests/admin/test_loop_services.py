@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from hub.mesh.events import TextReceived
 from hub.models import Alert, AuditEntry, MeshOutbound, OutboxEvent, Task, TaskOffer
 from hub.models.base import utcnow
 from hub.runtime import Hub
-from hub.services import alerts, drills, inbound, mesh_inbound, task_flow
+from hub.services import alerts, drills, exports, inbound, mesh_inbound, task_flow
 from hub.services.drills import MODE_CLOCK
 from hub.services.state import put_state
 from tests.admin.test_task_services import household, new_task, volunteer
@@ -63,6 +64,16 @@ def test_an_acknowledgement_happens_once_and_bad_ids_change_nothing(hub: Hub) ->
         assert alerts.open_count(session) == 1
         told = session.exec(select(MeshOutbound).order_by(col(MeshOutbound.pk).desc())).first()
         assert told is not None and told.dest == "!a1b2c3d4" and "marije" in told.text
+
+
+def test_the_export_for_coordinators_holds_alerts_and_offers(hub: Hub) -> None:
+    anna = volunteer(hub, "Anna", "!a1b2c3d4")
+    sos(hub, "!a1b2c3d4", "SOS enkel")
+    new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
+    with hub.db.read() as session:
+        records = json.loads(exports.export_json(session, "buurtbaken-1"))["records"]
+    assert [a["text"] for a in records["alerts"]] == ["enkel"]
+    assert [o["volunteer_name"] for o in records["task_offers"]] == ["Anna"]
 
 
 def test_only_commands_are_stored_as_handled(hub: Hub) -> None:
