@@ -74,7 +74,10 @@ def test_an_sos_stays_on_top_until_a_coordinator_acknowledges_it(
     # Bad input changes nothing: an unknown id, a missing CSRF token.
     assert marije.post("/admin/alerts/01JUNKNOWN0000000000000000/ack").status_code == 404
     assert marije.post(f"/admin/alerts/{anna_alert}/ack", csrf=False).status_code == 403
+    assert admin.post("/api/v1/admin/alerts/01JUNKNOWN0000000000000000/ack").status_code == 404
     assert public.get("/api/v1/status").json()["alerts"]["open"] == 2
+    listed = admin.get("/api/v1/admin/alerts").json()["items"]
+    assert [(a["unknown_node"], a["acknowledged_at"]) for a in listed] == [(True, None), (False, None)]
 
     # Acknowledged: audited, upstream, and Anna hears who has seen it.
     assert marije.post(f"/admin/alerts/{anna_alert}/ack").status_code == 303
