@@ -103,17 +103,6 @@ def open_alerts(session: Session) -> list[Alert]:
     )
 
 
-def recent_acknowledged(session: Session, limit: int = 10) -> list[Alert]:
-    return list(
-        session.exec(
-            select(Alert)
-            .where(col(Alert.acknowledged_at).is_not(None))
-            .order_by(col(Alert.pk).desc())
-            .limit(limit)
-        ).all()
-    )
-
-
 def open_count(session: Session) -> int:
     return int(
         session.exec(
