@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from hub.runtime import Hub
 from hub.services import alerts, drills, exports, inbound, mesh_inbound, task_flow
 from hub.services.drills import MODE_CLOCK
 from hub.services.state import put_state
+from hub.web.admin.alerts import right_time
 from tests.admin.test_task_services import household, new_task, volunteer
 
 
@@ -164,3 +165,13 @@ def test_federated_peers_accept_the_new_event_types() -> None:
     """A peer hub that mirrors this hub must not park its alerts as unknown (dead letters)."""
     for event_type in ("alert.raised", "alert.acknowledged", "task.nobody_accepted"):
         assert inbound.is_known_event(event_type), event_type
+
+
+def test_theright_time_a_coordinator_types_is_read_on_the_nearest_day() -> None:
+    shown = datetime(2026, 11, 30, 23, 50).astimezone()
+    assert right_time("00:10", shown) == datetime(2026, 12, 1, 0, 10).astimezone()
+    assert right_time("2350", shown) == shown
+    assert right_time("14.32", shown) == datetime(2026, 11, 30, 14, 32).astimezone()
+    assert right_time("2026-11-29 08:00", shown) == datetime(2026, 11, 29, 8, 0, tzinfo=shown.tzinfo)
+    assert right_time("25:99", shown) is None
+    assert right_time("straks", shown) is None

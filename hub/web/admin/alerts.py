@@ -39,9 +39,11 @@ async def acknowledge(
     return back("/admin", ok=N_("alert acknowledged; the sender is told"))
 
 
-def _right_time(actual: str, shown: datetime) -> datetime | None:
-    """``HH:MM`` (the day closest to ``shown``) or ``YYYY-MM-DD HH:MM``, in the hub's local zone."""
+def right_time(actual: str, shown: datetime) -> datetime | None:
+    """``HH:MM`` or ``HHMM`` (the day closest to ``shown``) or ``YYYY-MM-DD HH:MM``, local time."""
     text = actual.strip().replace(".", ":")
+    if len(text) == 4 and text.isdigit():  # a number pad has no colon: 1432 is 14:32
+        text = f"{text[:2]}:{text[2:]}"
     try:
         if len(text) > 5:
             return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=shown.tzinfo)
@@ -74,7 +76,7 @@ async def confirm_clock(
     if verdict == "right":
         reference = now
     elif verdict == "correct":
-        right = _right_time(actual, shown_at)
+        right = right_time(actual, shown_at)
         if right is None:
             return problem(request, user, 422, N_("Enter the right time as HH:MM."), target)
         reference = now + (right - shown_at).total_seconds()
