@@ -321,6 +321,8 @@ class MeshLink:
         with self._lock:
             self._nodes_heard.add(text.node_id)
             self._last_rx = utcnow()
+        if text.rx_time:  # the radio's time on a handset's packet: a reference for the hub's clock
+            self._ctx.clock.reference(text.rx_time, "radio")
 
         def job(session: Session) -> mesh_inbound.Handled:
             return mesh_inbound.handle_text(session, self._ctx, text, allow_unknown=self.allow_unknown)

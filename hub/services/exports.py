@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, col, select
 from hub.domain.cap import to_cap_xml
 from hub.domain.csv_safe import safe_cell
 from hub.models import (
+    Alert,
     Announcement,
     AuditEntry,
     CheckIn,
@@ -37,6 +38,7 @@ from hub.models import (
     Offer,
     OutboxEvent,
     Task,
+    TaskOffer,
     User,
     Volunteer,
 )
@@ -51,6 +53,8 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "announcements": Announcement,
     "volunteers": Volunteer,
     "tasks": Task,
+    "task_offers": TaskOffer,
+    "alerts": Alert,
     "mesh_messages": MeshMessage,
     "mesh_outbound": MeshOutbound,
     "drills": Drill,

@@ -30,7 +30,17 @@ from hub.services.state import get_state, put_state
 
 MIRRORED_KINDS = ("need", "offer")
 # Peers' event types we understand but do not mirror (their residents' private matters).
-KNOWN_KINDS = ("checkin", "household", "announcement", "task", "volunteer", "drill", "mode", "message")
+KNOWN_KINDS = (
+    "checkin",
+    "household",
+    "announcement",
+    "task",
+    "volunteer",
+    "drill",
+    "mode",
+    "message",
+    "alert",
+)
 
 
 def already_applied(session: Session, message_id: str) -> bool:

@@ -18,7 +18,7 @@ from hub.schemas import (
     OfferCreate,
     OfferPublic,
 )
-from hub.services import announcements, residents
+from hub.services import alerts, announcements, residents
 from hub.services.state import get_mode
 from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
@@ -130,6 +130,7 @@ def get_announcements(hub: HubDep) -> list[AnnouncementPublic]:
 def get_status(hub: HubDep) -> dict[str, Any]:
     with hub.db.read() as session:
         mode = get_mode(session)
+        open_alerts = alerts.open_count(session)
     links = {name: link.status() for name, link in hub.links.items()}
     return {
         "hub_id": hub.settings.id,
@@ -137,4 +138,6 @@ def get_status(hub: HubDep) -> dict[str, Any]:
         "mode": mode,
         "mesh": links.get("mesh", {"state": "off"}),
         "sync": links.get("sync", {"state": "off"}),
+        "alerts": {"open": open_alerts},
+        "clock": {"verified": hub.ctx.clock.state().verified},
     }

@@ -106,9 +106,9 @@ def test_door_knock_list_in_walking_order_grouped_by_street() -> None:
 
 def test_escalation_waits_for_the_threshold_and_skips_reached_or_tasked() -> None:
     args = (households(), {"a"}, {"b"})
-    assert due_for_door_knock(*args, since=None, now=T0, hours=6) == []
-    assert due_for_door_knock(*args, since=T0, now=T0 + timedelta(hours=5, minutes=59), hours=6) == []
-    due = due_for_door_knock(*args, since=T0, now=T0 + timedelta(hours=6), hours=6)
+    assert due_for_door_knock(*args, elapsed=None, hours=6) == []
+    assert due_for_door_knock(*args, elapsed=timedelta(hours=5, minutes=59), hours=6) == []
+    due = due_for_door_knock(*args, elapsed=timedelta(hours=6), hours=6)
     assert [h.id for h in due] == ["e", "d", "c"]
 
 

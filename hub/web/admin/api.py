@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
-from hub.models import Announcement, CheckIn, Household, MeshMessage, Need, Offer, Task, Volunteer
+from hub.models import Alert, Announcement, CheckIn, Household, MeshMessage, Need, Offer, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
-from hub.services import coordination, drills, tasks, volunteers
+from hub.services import alerts, coordination, drills, tasks, volunteers
 from hub.services.state import get_mode
 from hub.web import problems
 from hub.web.admin.auth import ApiReader, ApiWriter, NetworkCheck
 from hub.web.admin.schemas import (
+    AlertOut,
     AnnouncementOut,
     AssignIn,
     CheckInOut,
@@ -30,6 +31,7 @@ from hub.web.admin.schemas import (
     OfferOut,
     Page,
     TaskIn,
+    TaskOfferOut,
     TaskOut,
     VolunteerIn,
     VolunteerOut,
@@ -83,6 +85,7 @@ for _name, _model, _shape in (
     ("households", Household, HouseholdOut),
     ("messages", MeshMessage, MessageOut),
     ("announcements", Announcement, AnnouncementOut),
+    ("alerts", Alert, AlertOut),
 ):
     router.add_api_route(
         f"/{_name}",
@@ -104,6 +107,22 @@ async def verify_checkin(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckI
     """A coordinator confirms a resident's unverified check-in: the household counts as reached."""
     return CheckInOut.model_validate(
         await hub.db.writer.run(lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=who.name))
+    )
+
+
+@router.get("/tasks/{task_id}/offers", response_model=list[TaskOfferOut])
+def get_task_offers(task_id: str, hub: HubDep, _who: ApiReader) -> list[TaskOfferOut]:
+    """Who was offered the task, when, and how each offer ended (oldest first)."""
+    with hub.db.read() as session:
+        task = tasks.get_task(session, task_id)
+        return [TaskOfferOut.model_validate(o) for o in tasks.offers_of(session, task.id)]
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+async def acknowledge_alert(alert_id: str, hub: HubDep, who: ApiWriter) -> AlertOut:
+    """A coordinator has seen the SOS: 404 for an unknown id, 409 when acknowledged before."""
+    return AlertOut.model_validate(
+        await hub.db.writer.run(lambda s: alerts.acknowledge(s, hub.ctx, alert_id, actor=who.name))
     )
 
 

@@ -23,8 +23,10 @@ def N_(message: str) -> str:
 
 
 NOTICES: dict[str, str] = {
+    "alert_acknowledged": N_("alert acknowledged; the sender is told"),
     "assigned": N_("assigned"),
     "checkin_verified": N_("check-in confirmed"),
+    "clock_confirmed": N_("clock confirmed"),
     "deleted": N_("deleted"),
     "drill_ended": N_("drill ended"),
     "drill_started": N_("drill started"),
@@ -41,6 +43,7 @@ NOTICES: dict[str, str] = {
 }
 
 ERRORS: dict[str, str] = {
+    "clock_off": N_("noted: the hub's clock is off; times on these pages are not reliable"),
     "choose_volunteer": N_("choose a volunteer"),
     "confirm": N_("tick the box to confirm"),
     "confirm_deletion": N_("tick the box to confirm the deletion"),

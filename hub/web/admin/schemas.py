@@ -75,6 +75,7 @@ class TaskOut(_Out):
     household_id: str | None
     attempts: int
     flagged: bool
+    nobody_accepted: bool = False
     fail_reason: str | None
     automatic: bool
     drill: bool
@@ -195,3 +196,26 @@ class ModeIn(_Input):
 class ModeOut(BaseModel):
     mode: str
     since: str | None
+
+
+class AlertOut(_Out):
+    id: str
+    kind: str
+    node_id: str
+    volunteer_id: str | None
+    volunteer_name: str | None
+    text: str
+    unknown_node: bool
+    verified: bool
+    drill: bool
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class TaskOfferOut(_Out):
+    volunteer_id: str
+    volunteer_name: str
+    offered_at: datetime
+    outcome: str | None
+    ended_at: datetime | None
