@@ -81,7 +81,7 @@ def test_wrong_code_is_a_clear_422_and_stores_nothing(
     before = checkins(live)
     wrong = client.post("/api/v1/checkins", json={"address": "Molenweg 2", "status": "ok", "code": "AAAAAA"})
     assert wrong.status_code == 422
-    assert wrong.json()["field"] == "code"
+    assert wrong.json()["detail"][0]["field"] == "code"
     # An address without a household gets the very same answer: nobody learns who is on the list.
     elsewhere = client.post(
         "/api/v1/checkins", json={"address": "Molenweg 3", "status": "ok", "code": "AAAAAA"}
