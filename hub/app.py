@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hub import __version__, i18n, systemd
 from hub.config import Settings
-from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
+from hub.errors import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal
 from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
@@ -81,7 +81,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict) -> Response:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"detail": str(exc)}, status_code=410 if isinstance(exc, Gone) else 409)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:

@@ -5,6 +5,7 @@
     ├── ValidationError      input broke a rule (HTTP 422, a mesh reply, a dead letter)
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
+    │   └── Gone             the record it names was deleted (HTTP 410)
     ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
     └── LinkError            the radio or the broker failed (converted at the adapter)
 
@@ -37,6 +38,10 @@ class NotFound(HubError):
 
 class Conflict(HubError):
     """The request clashes with the current state of a record."""
+
+
+class Gone(Conflict):
+    """The record a request names (or a retried submission made) was deleted for good."""
 
 
 class StorageUnavailable(HubError):

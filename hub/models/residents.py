@@ -45,6 +45,10 @@ class CheckIn(SQLModel, table=True):
     household_id: str | None = Field(default=None, foreign_key="households.id", index=True)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # A ``help`` check-in is on the coordinators' worklist until handled (or made a task).
+    handled_at: datetime | None = None
+    handled_by: str | None = Field(default=None, max_length=80)
+    task_id: str | None = Field(default=None, max_length=26)
 
 
 class Need(SQLModel, table=True):
@@ -61,7 +65,8 @@ class Need(SQLModel, table=True):
     origin_hub: str | None = Field(default=None, max_length=40)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
-    resolved_at: datetime | None = None
+    resolved_at: datetime | None = None  # when it was closed: resolved, cancelled or duplicate
+    duplicate_of: str | None = Field(default=None, max_length=26)
 
 
 class Offer(SQLModel, table=True):
@@ -72,7 +77,7 @@ class Offer(SQLModel, table=True):
     description: str = Field(max_length=500)
     address: str | None = Field(default=None, max_length=120)
     contact: str | None = Field(default=None, max_length=80)
-    status: str = Field(default="open", index=True, max_length=12)
+    status: str = Field(default="available", index=True, max_length=12)
     origin_hub: str | None = Field(default=None, max_length=40)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)

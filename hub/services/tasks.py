@@ -27,6 +27,7 @@ from hub.domain.vocab import TASK_KINDS
 from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
+from hub.services import record_status
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -200,9 +201,7 @@ def _transition(
         if task.need_id:
             need = session.exec(select(Need).where(Need.id == task.need_id)).first()
             if need is not None and need.status == "open":
-                need.status = "resolved"
-                need.resolved_at = now
-                session.add(need)
+                record_status.close_need(session, ctx, need, "resolved")
     elif to == "failed":
         task.failed_at = now
         task.fail_reason = (str(detail.get("reason") or "").strip()[:200]) or None

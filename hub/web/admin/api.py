@@ -13,6 +13,7 @@ from hub.models import Announcement, CheckIn, Household, MeshMessage, Need, Offe
 from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import coordination, drills, tasks, volunteers
 from hub.services.state import get_mode
+from hub.web.admin import records_api
 from hub.web.admin.auth import ApiReader, ApiWriter, NetworkCheck
 from hub.web.admin.schemas import (
     AnnouncementOut,
@@ -37,6 +38,7 @@ from hub.web.admin.schemas import (
 from hub.web.deps import HubDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[NetworkCheck])
+router.include_router(records_api.router, prefix="")
 Out = TypeVar("Out", bound=BaseModel)
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Cursor = Annotated[str | None, Query(max_length=20)]

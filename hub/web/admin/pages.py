@@ -27,10 +27,10 @@ from hub.models import (
     Task,
     Volunteer,
 )
-from hub.services import accounts, drills, escalation, outbox
+from hub.services import accounts, drills, escalation, outbox, worklist
 from hub.services.announcements import is_active
 from hub.services.state import get_mode
-from hub.web.admin import actions, printing, views
+from hub.web.admin import actions, printing, record_actions, views
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -44,6 +44,7 @@ from hub.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(actions.router)
+router.include_router(record_actions.router)
 router.include_router(printing.router)
 LIST_LIMIT = 300
 
@@ -142,7 +143,13 @@ def _recent(session: Session, model: type[M], limit: int = LIST_LIMIT) -> list[M
 def checkins(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         return page(
-            request, "admin/checkins.html", user, rows=_recent(session, CheckIn), names=views.names(session)
+            request,
+            "admin/checkins.html",
+            user,
+            rows=_recent(session, CheckIn),
+            names=views.names(session),
+            worklist=worklist.help_worklist(session),
+            volunteers=views.volunteer_rows(session),
         )
 
 

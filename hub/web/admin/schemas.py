@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.domain.vocab import SpecialAttention, TaskKind
+from hub.domain.vocab import NeedStatus, OfferStatus, SpecialAttention, TaskKind
 from hub.schemas import Address, Consent, Name, ShortText, _Input
 
 T = TypeVar("T")
@@ -35,6 +35,9 @@ class CheckInOut(_Out):
     household_id: str | None
     drill: bool
     created_at: datetime
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+    task_id: str | None = None
 
 
 class NeedOut(_Out):
@@ -48,6 +51,7 @@ class NeedOut(_Out):
     drill: bool
     created_at: datetime
     resolved_at: datetime | None
+    duplicate_of: str | None = None
 
 
 class OfferOut(_Out):
@@ -59,6 +63,26 @@ class OfferOut(_Out):
     status: str
     drill: bool
     created_at: datetime
+
+
+class NeedStatusIn(BaseModel):
+    """A coordinator closes, cancels, reopens or marks a need as a duplicate of another."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: NeedStatus
+    duplicate_of: Annotated[str, StringConstraints(strip_whitespace=True, max_length=26)] | None = None
+
+
+class OfferStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: OfferStatus
+
+
+class HelpTaskIn(BaseModel):
+    """Turn a ``help`` check-in into a task; to a volunteer at once when one is named."""
+
+    model_config = ConfigDict(extra="forbid")
+    volunteer_id: Annotated[str, StringConstraints(max_length=26)] | None = None
 
 
 class TaskOut(_Out):
