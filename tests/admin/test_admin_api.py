@@ -408,7 +408,7 @@ def test_export_downloads_are_audited(live: LiveServer, admin: Admin) -> None:
     assert download.headers["cache-control"] == "no-store"
     with live.hub.db.read() as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "export.download")).all()
-    assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv"})]
+    assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv", "scope": "minimised"})]
 
 
 def test_a_coordinator_marks_a_handset_message_handled(live: LiveServer, admin: Admin) -> None:
