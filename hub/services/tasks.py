@@ -198,10 +198,6 @@ def _transition(
         task.accepted_at = now
     elif to == "done":
         task.done_at = now
-        if task.need_id:
-            need = session.exec(select(Need).where(Need.id == task.need_id)).first()
-            if need is not None and need.status == "open":
-                record_status.close_need(session, ctx, need, "resolved")
     elif to == "failed":
         task.failed_at = now
         task.fail_reason = (str(detail.get("reason") or "").strip()[:200]) or None
@@ -212,6 +208,10 @@ def _transition(
     if volunteer is not None:
         data["reported_by"] = volunteer.id
     append_event(session, ctx, f"task.{to}", data, shape="task")
+    if to == "done" and task.need_id:  # the delivery was made: its need is resolved
+        need = session.exec(select(Need).where(Need.id == task.need_id)).first()
+        if need is not None and need.status == "open":
+            record_status.close_need(session, ctx, need, "resolved")
     return task
 
 
