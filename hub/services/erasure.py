@@ -2,8 +2,10 @@
 
 A deleted check-in, need or offer leaves an event upstream that carries only its id
 (``checkin.deleted``, ``need.deleted``, ``offer.deleted``), so that the region deletes its copy
-too. Records that point at a deleted one let go of it first (a task keeps its address but
-no longer its need). The idempotency key that made a record stays behind, so a retried
+too. A coordinator's deletion also empties the hub's own outbox copies of the record's events
+down to their id (the retention job prunes old confirmed outbox rows instead: see
+``retention``). Records that point at a deleted one let go of it first (a task keeps its
+address but no longer its need). The idempotency key that made a record stays behind, so a retried
 submission of a deleted record is refused instead of storing it again.
 """
 
@@ -15,8 +17,19 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
+from hub.db import PENDING_OUTBOX
 from hub.errors import NotFound
-from hub.models import Announcement, CheckIn, Household, MeshMessage, MeshOutbound, Need, Offer, Task
+from hub.models import (
+    Announcement,
+    CheckIn,
+    Household,
+    MeshMessage,
+    MeshOutbound,
+    Need,
+    Offer,
+    OutboxEvent,
+    Task,
+)
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
@@ -57,22 +70,41 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("tasks", Task, "task.deleted", release=_release_task),
         RecordKind("messages", MeshMessage, None),
         RecordKind("announcements", Announcement, None),
+        RecordKind("radio_queue", MeshOutbound, None),
     )
 }
 BY_HAND = ("checkins", "needs", "offers")
 
 
-def erase(session: Session, ctx: HubContext, kind: RecordKind, ids: Sequence[str]) -> int:
+def erase(
+    session: Session, ctx: HubContext, kind: RecordKind, ids: Sequence[str], *, scrub_outbox: bool = False
+) -> int:
     """Delete these records of ``kind`` and tell upstream; returns how many went."""
     if not ids:
         return 0
     if kind.release is not None:
         kind.release(session, ids)
+    if scrub_outbox:
+        _scrub_outbox(session, ids)
     result = session.exec(delete(kind.model).where(col(kind.model.id).in_(ids)))
     if kind.event:
         for record_id in ids:
             append_event(session, ctx, kind.event, {"id": record_id})
     return int(result.rowcount or 0)
+
+
+def _scrub_outbox(session: Session, ids: Sequence[str]) -> None:
+    """The outbox keeps events until the region confirms them and for replays: keep only the id.
+
+    One scan of the outbox; for a coordinator's deletion, not for the retention job's batches."""
+    about = col(OutboxEvent.data)["id"].as_string().in_(ids)
+    for event in session.exec(select(OutboxEvent).where(about)).all():
+        event.data = {"id": event.data["id"], "erased": True}
+        session.add(event)
+    wanted = set(ids)
+    for row in session.info.get(PENDING_OUTBOX, []):  # events of this very commit, not yet written
+        if row["data"].get("id") in wanted:
+            row["data"] = {"id": row["data"]["id"], "erased": True}
 
 
 def delete_record(session: Session, ctx: HubContext, kind_name: str, record_id: str, *, actor: str) -> None:
@@ -83,5 +115,5 @@ def delete_record(session: Session, ctx: HubContext, kind_name: str, record_id: 
     found = session.exec(select(kind.model.pk).where(kind.model.id == record_id)).first()
     if found is None:
         raise NotFound(f"no {kind_name.rstrip('s').replace('checkin', 'check-in')} {record_id}")
-    erase(session, ctx, kind, [record_id])
+    erase(session, ctx, kind, [record_id], scrub_outbox=True)
     record(session, actor, f"{kind_name.rstrip('s')}.delete", record_id)

@@ -3,7 +3,9 @@
 Each kind of record has its own period (``HUB_RETAIN_<KIND>_DAYS``, at most 365: "deleted after
 12 months at the latest"); records made during a drill go sooner (``HUB_RETAIN_DRILL_DAYS``).
 The scheduler deletes in small batches, one writer job each, so that no batch holds the
-single writer for long; every batch sends the ``*.deleted`` events with it.
+single writer for long; every batch sends the ``*.deleted`` events with it. The hub's radio queue
+goes with the handsets' messages; outbox events the region has confirmed go after the longest
+period (the newest event always stays: it carries the ``seq`` the next one follows).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
 
 from hub.config import Settings
+from hub.models import OutboxEvent
 from hub.models.base import utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -33,6 +37,7 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "households": settings.retain_households_days,
         "tasks": settings.retain_tasks_days,
         "messages": settings.retain_messages_days,
+        "radio_queue": settings.retain_messages_days,
     }
 
 
@@ -54,6 +59,27 @@ def purge_batch(
     return erase(session, ctx, kind, ids)
 
 
+def prune_outbox(session: Session, cutoff: datetime, limit: int = BATCH) -> int:
+    """Delete up to ``limit`` confirmed outbox events from before ``cutoff``, never the newest."""
+    newest = session.exec(select(func.max(OutboxEvent.seq))).one()
+    if newest is None:
+        return 0
+    seqs = session.exec(
+        select(OutboxEvent.seq)
+        .where(
+            col(OutboxEvent.confirmed_at).is_not(None),
+            col(OutboxEvent.at) < cutoff,
+            col(OutboxEvent.seq) < newest,
+        )
+        .order_by(col(OutboxEvent.seq))
+        .limit(limit)
+    ).all()
+    if not seqs:
+        return 0
+    result = session.exec(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
+    return int(result.rowcount or 0)
+
+
 Run = Callable[[Callable[[Session], int]], int]
 
 
@@ -69,23 +95,31 @@ def purge_expired(
     plan += [(f"drill_{kind}", kind, drill_cutoff, True) for kind in DRILL_KINDS]
     counts: dict[str, int] = {}
     for label, kind, cutoff, drill_only in plan:
-        total = 0
-        for _ in range(MAX_BATCHES):
 
-            def job(
-                s: Session, kind: str = kind, cutoff: datetime = cutoff, drill_only: bool = drill_only
-            ) -> int:
-                return purge_batch(s, ctx, kind, cutoff, drill_only=drill_only, limit=batch)
+        def job(
+            s: Session, kind: str = kind, cutoff: datetime = cutoff, drill_only: bool = drill_only
+        ) -> int:
+            return purge_batch(s, ctx, kind, cutoff, drill_only=drill_only, limit=batch)
 
-            deleted = run(job)
-            total += deleted
-            if deleted < batch:
-                break
-        if total:
-            counts[label] = total
+        _in_batches(run, job, label, counts, batch)
+    outbox_cutoff = moment - timedelta(days=max(retention_days(settings).values()))
+    _in_batches(run, lambda s: prune_outbox(s, outbox_cutoff, batch), "outbox", counts, batch)
     if counts:
         run(lambda s: _audit(s, counts))
     return counts
+
+
+def _in_batches(
+    run: Run, job: Callable[[Session], int], label: str, counts: dict[str, int], batch: int
+) -> None:
+    total = 0
+    for _ in range(MAX_BATCHES):
+        deleted = run(job)
+        total += deleted
+        if deleted < batch:
+            break
+    if total:
+        counts[label] = total
 
 
 def _audit(session: Session, counts: dict[str, int]) -> int:

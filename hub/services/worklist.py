@@ -49,7 +49,7 @@ def mark_handled(session: Session, ctx: HubContext, checkin_id: str, *, actor: s
     checkin.handled_at = utcnow()
     checkin.handled_by = actor[:80]
     session.add(checkin)
-    record(session, actor, "checkin.handled", checkin.id, address=checkin.address)
+    record(session, actor, "checkin.handled", checkin.id)
     return checkin
 
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, select, update
 
 from hub.config import load_settings
 from hub.errors import ConfigError
 from hub.jobs import retention_job
-from hub.models import AuditEntry, CheckIn, Household, Need, Offer, Task
+from hub.models import AuditEntry, CheckIn, Household, MeshOutbound, Need, Offer, OutboxEvent, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.schemas import Consent, HouseholdCreate
@@ -61,6 +61,24 @@ def test_records_older_than_their_limit_are_deleted_in_batches_and_younger_ones_
     assert kept.need_id is None  # the young task stays, without the deleted need
     assert (entry.actor, entry.detail) == ("retention", counts)
     assert retention_job(hub) == {}  # nothing left to do; no audit row for nothing
+
+
+def test_confirmed_outbox_events_and_the_radio_queue_go_too_but_never_the_newest_event(hub: Hub) -> None:
+    for n in range(4):
+        checkin(hub, f"Kerkstraat {n}", status="ok")
+    old = utcnow() - timedelta(days=366)
+
+    def age_outbox(session: Session) -> None:
+        session.exec(update(OutboxEvent).values(at=old, confirmed_at=old))
+        session.exec(update(OutboxEvent).where(col(OutboxEvent.seq) == 2).values(confirmed_at=None))
+        session.add(MeshOutbound(dest="^all", text="SPOED Molenweg 2", priority=0, created_at=old))
+
+    hub.db.writer.run_sync(age_outbox)
+    assert retention_job(hub) == {"radio_queue": 1, "outbox": 2}
+    with hub.db.read() as session:
+        left = session.exec(select(OutboxEvent.seq).order_by(col(OutboxEvent.seq))).all()
+        assert session.exec(select(MeshOutbound)).all() == []
+    assert list(left)[:2] == [2, 4]  # unconfirmed 2 and the newest (4) stay; the audit row follows
 
 
 def test_drill_records_go_sooner(settings: Any) -> None:

@@ -125,3 +125,18 @@ def test_a_call_for_help_stays_on_the_worklist_until_handled_or_made_a_task(hub:
     assert (linked.task_id, linked.handled_by) == (task.id, "coord")
     assert audit(hub, "checkin.handled") == [("coord", first)]
     assert audit(hub, "checkin.task") == [("coord", second)]
+
+
+def test_a_record_made_and_deleted_in_one_group_commit_leaves_only_its_id_in_the_outbox(hub: Hub) -> None:
+    from hub.schemas import NeedCreate
+    from hub.services import erasure, residents
+
+    def job(session: object) -> str:
+        data = NeedCreate(address="Molenweg 2", category="food", description="brood")
+        made = residents.create_need(session, hub.ctx, data)  # type: ignore[arg-type]
+        erasure.delete_record(session, hub.ctx, "needs", made.id, actor="coord")  # type: ignore[arg-type]
+        return made.id
+
+    need_id = hub.db.writer.run_sync(job)
+    assert events(hub, "need.created") == [{"id": need_id, "erased": True}]
+    assert events(hub, "need.deleted") == [{"id": need_id}]
