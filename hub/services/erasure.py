@@ -77,15 +77,15 @@ BY_HAND = ("checkins", "needs", "offers")
 
 
 def erase(
-    session: Session, ctx: HubContext, kind: RecordKind, ids: Sequence[str], *, scrub_outbox: bool = False
+    session: Session, ctx: HubContext, kind: RecordKind, ids: Sequence[str], *, scrub: bool = False
 ) -> int:
     """Delete these records of ``kind`` and tell upstream; returns how many went."""
     if not ids:
         return 0
     if kind.release is not None:
         kind.release(session, ids)
-    if scrub_outbox:
-        _scrub_outbox(session, ids)
+    if scrub:
+        scrub_outbox(session, ids)
     result = session.exec(delete(kind.model).where(col(kind.model.id).in_(ids)))
     if kind.event:
         for record_id in ids:
@@ -93,7 +93,7 @@ def erase(
     return int(result.rowcount or 0)
 
 
-def _scrub_outbox(session: Session, ids: Sequence[str]) -> None:
+def scrub_outbox(session: Session, ids: Sequence[str]) -> None:
     """The outbox keeps events until the region confirms them and for replays: keep only the id.
 
     One scan of the outbox; for a coordinator's deletion, not for the retention job's batches."""
@@ -115,5 +115,5 @@ def delete_record(session: Session, ctx: HubContext, kind_name: str, record_id: 
     found = session.exec(select(kind.model.pk).where(kind.model.id == record_id)).first()
     if found is None:
         raise NotFound(f"no {kind_name.rstrip('s').replace('checkin', 'check-in')} {record_id}")
-    erase(session, ctx, kind, [record_id], scrub_outbox=True)
+    erase(session, ctx, kind, [record_id], scrub=True)
     record(session, actor, f"{kind_name.rstrip('s')}.delete", record_id)

@@ -314,6 +314,9 @@ def test_household_correction_and_deletion(admin: Admin, live: LiveServer, clien
         actions = [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.pk))).all()]
     assert {e.type for e in deleted} == {"household.deleted", "checkin.deleted"}
     assert all(list(e.data) == ["id"] for e in deleted)
+    with live.hub.db.read() as session:
+        kept = session.exec(select(OutboxEvent).where(col(OutboxEvent.type) == "household.registered")).one()
+    assert kept.data == {"id": kept.data["id"], "erased": True}  # the hub's own copy is emptied too
     assert [a for a in actions if a.startswith("household.")] == [
         "household.register",
         "household.correct",
