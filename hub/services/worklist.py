@@ -4,6 +4,7 @@ it handled or turns it into a task for that address (one click; the check-in kee
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.errors import Conflict, NotFound
@@ -31,6 +32,12 @@ def help_worklist(session: Session, limit: int = 200) -> list[CheckIn]:
             .limit(limit)
         ).all()
     )
+
+
+def waiting_count(session: Session) -> int:
+    """How many calls for help wait for a coordinator."""
+    query = select(func.count()).where(CheckIn.status == "help", col(CheckIn.handled_at).is_(None))
+    return int(session.exec(query).one())
 
 
 def _unhandled_help(session: Session, checkin_id: str) -> CheckIn:

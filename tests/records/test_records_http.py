@@ -157,3 +157,15 @@ def test_the_checkins_page_lists_calls_for_help_and_makes_a_task_in_one_click(
     assert "ok=" in deleted.headers["location"]
     assert events(live.hub, "checkin.deleted") == [{"id": other}]
     assert audit(live.hub, "checkin.delete") == [("coord", other)]
+
+
+def test_the_dashboard_counts_calls_for_help_waiting_and_links_to_the_worklist(
+    admin: Admin, live: LiveServer
+) -> None:
+    first = checkin(live.hub, "Dorpsstraat 21")
+    checkin(live.hub, "Dorpsstraat 23")
+    checkin(live.hub, "Dorpsstraat 25", status="ok")
+    page = admin.http.get("/admin?lang=en").text
+    assert '<a href="/admin/checkins"><span class="num">2</span> calls for help to handle</a>' in page
+    admin.post_form(f"/admin/checkins/{first}/handled")
+    assert '<span class="num">1</span> calls for help to handle' in admin.http.get("/admin?lang=en").text

@@ -126,6 +126,7 @@ async def logout(request: Request, hub: HubDep, user: PageUser) -> Response:
 def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         data = views.dashboard(session, hub)
+        data.extra["help_waiting"] = worklist.waiting_count(session)
         # Refreshing by itself is the coordinator's choice (WCAG 2.2.1): off until switched on.
         refresh = 30 if request.query_params.get("refresh") == "on" else 0
         return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
