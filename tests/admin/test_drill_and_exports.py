@@ -220,6 +220,14 @@ def test_cli_user_token_export_and_backup(settings: Settings, tmp_path: Path) ->
     assert minimised.returncode == 0, minimised.stderr
     assert "Minimised export" in minimised.stderr
     assert "users" not in json.loads(out.read_text())["records"]
+    with sqlite3.connect(settings.data_dir / "hub.sqlite3") as db:
+        audited = db.execute(
+            "select actor, detail from audit_log where action = 'export.download' order by pk"
+        ).fetchall()
+    assert [(actor, json.loads(detail)["scope"]) for actor, detail in audited] == [
+        ("cli", "full"),
+        ("cli", "minimised"),
+    ]
     as_csv = _cli(settings, "export", "--format", "cap", "--out", str(tmp_path / "cap.zip"))
     assert as_csv.returncode == 0
     to = tmp_path / "backups"

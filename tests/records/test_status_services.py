@@ -140,3 +140,27 @@ def test_a_record_made_and_deleted_in_one_group_commit_leaves_only_its_id_in_the
     need_id = hub.db.writer.run_sync(job)
     assert events(hub, "need.created") == [{"id": need_id, "erased": True}]
     assert events(hub, "need.deleted") == [{"id": need_id}]
+
+
+def test_a_need_or_offer_mirrored_from_another_hub_is_changed_only_there(hub: Hub) -> None:
+    from hub.models import Offer
+
+    def mirror(session: object) -> None:
+        session.add(  # type: ignore[attr-defined]
+            Need(id="01JPEERNEED000000000000000", address="(west-2)", address_key="west-2", category="food",
+                 urgency="normal", description="food", origin_hub="west-2")
+        )  # fmt: skip
+        session.add(
+            Offer(id="01JPEEROFFER00000000000000", category="car", description="car", origin_hub="west-2")
+        )  # type: ignore[attr-defined]
+
+    hub.db.writer.run_sync(mirror)
+    with pytest.raises(Conflict, match="west-2"):
+        _set(hub, "01JPEERNEED000000000000000", "resolved")
+    with pytest.raises(Conflict, match="west-2"):
+        hub.db.writer.run_sync(
+            lambda s: record_status.set_offer_status(
+                s, hub.ctx, "01JPEEROFFER00000000000000", "used", actor="c"
+            )
+        )
+    assert events(hub, "need.status") == [] and events(hub, "offer.status") == []
