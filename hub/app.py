@@ -16,7 +16,15 @@ from hub.config import Settings
 from hub.errors import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal
-from hub.web.security import BodyLimit, RateLimiter, RequestCounter, SecurityHeaders
+from hub.web.code_guesses import CodeGuesses
+from hub.web.security import (
+    BodyLimit,
+    HeadAsGet,
+    RateLimiter,
+    RequestCounter,
+    SecurityHeaders,
+    UnexpectedErrors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     )
     app.state.hub = the_hub
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    app.state.code_guesses = CodeGuesses()
 
     app.include_router(api.router)
     app.include_router(ops.router)
@@ -55,9 +64,13 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 
     _install_error_handlers(app)
+    # The first added is the innermost: an unexpected error becomes a 500 that is counted and
+    # gets the security headers; HEAD is turned into GET before anything else looks at it.
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestCounter, counts=the_hub.ctx.metrics.setdefault("requests", {}))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     return app
 
 

@@ -1,4 +1,7 @@
-"""Admin sub-commands: ``hub user add``, ``hub token create``, ``hub export``, ``hub backup``."""
+"""Admin sub-commands: ``hub user add``, ``hub token create``, ``hub export``, ``hub backup``.
+
+Revoking access (``hub token list|revoke``, ``hub user disable|passwd``) is in :mod:`hub.cli_access`.
+"""
 
 from __future__ import annotations
 
@@ -46,9 +49,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     hub = _hub()
     try:
-        token = hub.db.writer.run_sync(lambda s: accounts.create_token(s, args.name, actor="cli"))
+        token = hub.db.writer.run_sync(
+            lambda s: accounts.create_token(s, args.name, actor="cli", expires_days=args.expires_days)
+        )
     finally:
         hub.db.close()
+    if args.expires_days is not None:
+        print(f"It stops working in {args.expires_days} day(s).")
     print(f"API token {args.name!r} created. It is shown once; keep it secret:")
     print(token)
     return 0
@@ -87,6 +94,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hub import cli_access
+
     user = commands.add_parser("user", help="coordinator accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     add = user_commands.add_parser("add", help="add a coordinator (asks for the password twice)")
@@ -94,12 +103,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add.add_argument("--role", choices=accounts.ROLES, default="coordinator")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=cmd_user_add)
+    cli_access.register_user_commands(user_commands)
 
     token = commands.add_parser("token", help="API tokens for the admin API")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a bearer token (printed as the last line)")
     create.add_argument("name")
+    create.add_argument("--expires-days", type=int, metavar="N", help="the token stops working after N days")
     create.set_defaults(handler=cmd_token_create)
+    cli_access.register_token_commands(token_commands)
 
     export = commands.add_parser("export", help="export records (json, csv zip, cap zip)")
     export.add_argument("--format", choices=exports.FORMATS, required=True)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     admin_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     allow_unknown_nodes: bool = False
     airtime_budget: float = Field(default=0.5, gt=0, le=1)
+    airtime_reply_share: float = Field(default=0.5, gt=0, le=1)
+    airtime_handset_share: float = Field(default=0.1, gt=0, le=1)
+    mesh_repeat_seconds: float = Field(default=300.0, ge=0, le=86400)
     escalation_hours: float = Field(default=6.0, gt=0)
     task_accept_minutes: float = Field(default=15.0, gt=0)
     backup_dir: Path | None = None
@@ -82,6 +85,9 @@ class Settings(BaseSettings):
     retain_messages_days: int = Field(default=365, ge=1, le=365)
     retain_drill_days: int = Field(default=30, ge=1, le=365)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    header_timeout: float = Field(default=5.0, gt=0, le=300)
+    body_timeout: float = Field(default=10.0, gt=0, le=300)
+    max_connections_per_client: int = Field(default=10, ge=0)
     wifi_ssid: str = Field(default="Buurtbaken", min_length=1, max_length=32)
 
     @field_validator("federation_peers", "admin_networks", mode="before")
@@ -102,6 +108,14 @@ class Settings(BaseSettings):
         if value.upper() not in LORA_PRESETS:
             raise ValueError(f"must be one of {', '.join(LORA_PRESETS)}")
         return value.upper()
+
+    @field_validator("airtime_handset_share")
+    @classmethod
+    def _handset_share(cls, value: float, info: ValidationInfo) -> float:
+        replies = info.data.get("airtime_reply_share")
+        if isinstance(replies, float) and value > replies:
+            raise ValueError(f"must not exceed HUB_AIRTIME_REPLY_SHARE ({replies})")
+        return value
 
     @field_validator("radio")
     @classmethod

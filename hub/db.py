@@ -87,6 +87,10 @@ class Writer:
         self._thread: threading.Thread | None = None
         self.commits = 0
         self.jobs = 0
+        # Batches or jobs refused by the storage (disk full, I/O error), and how many of them a
+        # health probe as large as a real write has outlived since (see ``/healthz``).
+        self.storage_failures = 0
+        self.storage_recovered = 0
 
     def start(self) -> None:
         if self._thread is None:
@@ -135,19 +139,37 @@ class Writer:
                 return
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
-        """Fast path: all jobs in one transaction. If any job fails, redo the batch with a
-        SAVEPOINT per job so that only the failing job is lost (jobs must be re-runnable)."""
+        """Fast path: all jobs in one transaction. When that fails for any reason but the
+        storage itself, redo the batch with a SAVEPOINT per job so that only a failing job is
+        lost; when even that commit fails (a constraint checked at commit), run each job alone
+        (jobs must be re-runnable). When the storage fails, nobody in the batch is saved."""
         try:
-            results = self._run_batch(batch, isolate=False)
-        except _JobFailed:
-            try:
-                results = self._run_batch(batch, isolate=True)
-            except Exception as exc:
+            self._resolve(self._run_batch(batch, isolate=False))
+            return
+        except Exception as exc:
+            if _is_storage_failure(exc):
                 self._fail(batch, exc)
                 return
-        except Exception as exc:
-            self._fail(batch, exc)
+        try:
+            self._resolve(self._run_batch(batch, isolate=True))
             return
+        except Exception as exc:
+            if _is_storage_failure(exc):
+                self._fail(batch, exc)
+                return
+            log.warning("commit of %d jobs failed, running each alone: %s", len(batch), exc)
+        for pending in batch:
+            if pending.future.done():  # failed in the isolated pass already
+                continue
+            try:
+                self._resolve(self._run_batch([pending], isolate=True))
+            except Exception as exc:
+                if _is_storage_failure(exc):
+                    self._fail(batch, exc)
+                    return
+                pending.future.set_exception(_convert(exc))
+
+    def _resolve(self, results: list[tuple[_Pending, Any]]) -> None:
         self.commits += 1
         self.jobs += len(results)
         for pending, value in results:
@@ -165,7 +187,6 @@ class Writer:
                 if pending.future.done():  # failed in the isolated pass already
                     continue
                 session.info["after_commit"] = []
-                outbox_mark = len(session.info.get(PENDING_OUTBOX, []))
                 if not isolate:
                     try:
                         value = pending.job(session)
@@ -174,6 +195,10 @@ class Writer:
                     pending.callbacks = session.info["after_commit"]
                     results.append((pending, value))
                     continue
+                # The outbox rows of earlier jobs are not in the table yet: a rolled back job
+                # gives its seqs back, and the next job goes on from the earlier jobs' rows.
+                seq_mark = session.info.get(SEQ_CACHE)
+                outbox_mark = len(session.info.get(PENDING_OUTBOX, []))
                 savepoint = session.begin_nested()
                 try:
                     value = pending.job(session)
@@ -181,27 +206,54 @@ class Writer:
                     savepoint.commit()
                 except Exception as exc:  # the job's own error: only its savepoint goes
                     savepoint.rollback()
-                    session.info.pop(SEQ_CACHE, None)
+                    if seq_mark is None:
+                        session.info.pop(SEQ_CACHE, None)
+                    else:
+                        session.info[SEQ_CACHE] = seq_mark
                     del session.info.get(PENDING_OUTBOX, [])[outbox_mark:]
-                    pending.future.set_exception(_convert(exc))
+                    pending.future.set_exception(self._convert(exc))
                     continue
                 pending.callbacks = session.info["after_commit"]
                 results.append((pending, value))
             _insert_outbox(session)
-            session.commit()
+            _commit(session)
         return results
 
     def _fail(self, batch: list[_Pending], exc: Exception) -> None:
-        """The commit itself failed: nobody in the batch is saved."""
+        """The storage failed: nobody in the batch (not failed already) is saved."""
         log.error("commit of %d jobs failed: %s", len(batch), exc)
-        error = _convert(exc)
+        error = self._convert(exc)
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_exception(error)
 
+    def _convert(self, exc: Exception) -> Exception:
+        error = _convert(exc)
+        if isinstance(error, StorageUnavailable):
+            self.storage_failures += 1
+        return error
+
+    @property
+    def storage_failing(self) -> bool:
+        """The storage refused a write, and no write as large has reached the disk since."""
+        return self.storage_failures > self.storage_recovered
+
 
 class _JobFailed(Exception):
     pass
+
+
+def _commit(session: Session) -> None:
+    """Commit; when the COMMIT itself fails (a deferred constraint), SQLite keeps the
+    transaction open and SQLAlchemy hands the connection back without a rollback: roll it
+    back here, or the next batch fails with "cannot start a transaction within a transaction"."""
+    raw = session.connection().connection.dbapi_connection
+    try:
+        session.commit()
+    except Exception:
+        if raw is not None:
+            raw.rollback()
+        raise
 
 
 def _insert_outbox(session: Session) -> None:
@@ -217,6 +269,12 @@ def _convert(exc: Exception) -> Exception:
     if isinstance(exc, OperationalError | DBAPIError) and not _is_constraint(exc):
         return StorageUnavailable(f"database unavailable: {exc.orig}")
     return exc
+
+
+def _is_storage_failure(exc: Exception) -> bool:
+    """The database could not be reached or written (disk full, locked, gone): running the
+    jobs one by one would not help and would only hold every caller longer."""
+    return not isinstance(exc, _JobFailed) and isinstance(_convert(exc), StorageUnavailable)
 
 
 def _is_constraint(exc: DBAPIError) -> bool:

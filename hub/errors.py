@@ -3,6 +3,7 @@
     HubError
     ├── ConfigError          a setting is invalid (start-up stops, naming it)
     ├── ValidationError      input broke a rule (HTTP 422, a mesh reply, a dead letter)
+    │   └── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
     │   └── Gone             the record it names was deleted (HTTP 410)
@@ -30,6 +31,14 @@ class ValidationError(HubError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class WrongHouseholdCode(ValidationError):
+    """A check-in's household code does not match its address (the same answer whether or not a
+    household is registered there: the answer never reveals who is on the list)."""
+
+    def __init__(self) -> None:
+        super().__init__("the household code does not match this address", "code")
 
 
 class NotFound(HubError):

@@ -58,6 +58,7 @@ def summary_text(session: Session) -> str:
         int(session.exec(helps).one()),
         int(session.exec(needs).one()),
         len(escalation.current_door_knock_list(session)),
+        drill=get_mode(session) == "drill",
     )
 
 

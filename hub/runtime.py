@@ -43,7 +43,11 @@ class Hub:
         return cls(
             settings=settings,
             db=Database(settings.database_url),
-            ctx=HubContext(hub_id=settings.id, share=settings.sync_share),
+            ctx=HubContext(
+                hub_id=settings.id,
+                share=settings.sync_share,
+                mesh_repeat_seconds=settings.mesh_repeat_seconds,
+            ),
             secret=secret_key(settings),
         )
 

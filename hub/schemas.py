@@ -42,6 +42,8 @@ class CheckInCreate(_Input):
     status: CheckInStatus
     people: int | None = Field(default=None, ge=1, le=50)
     note: ShortText | None = None
+    # The household's own code from its card: verifies a special-attention household.
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
 
     @field_validator("address")
     @classmethod
@@ -116,6 +118,7 @@ class CheckInPublic(Created):
     address: str
     status: str
     people: int | None
+    verified: bool  # true only with the right household code (a portal or API check-in)
 
 
 class NeedPublic(Created):
@@ -143,3 +146,4 @@ class AnnouncementPublic(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     translations: dict[str, dict[str, str]]
+    drill: bool = False  # an exercise (a drill announcement or a CAP alert with status Exercise)

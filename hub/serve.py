@@ -6,11 +6,13 @@ import logging
 import socket
 
 import uvicorn
+from fastapi import FastAPI
 
 from hub.app import create_app
 from hub.config import Settings
 from hub.runtime import Hub
 from hub.systemd import Watchdog, watchdog_interval
+from hub.web.connection_limits import ConnectionLimits, guarded_protocol
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,19 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     for line in hub.ctx.metrics.get("banner", []):
         print(f"  {line}")
     print("  stop with Ctrl-C")
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
-    uvicorn.Server(config).run()
+    uvicorn.Server(server_config(app, settings, host=host, port=port)).run()
     return 0
+
+
+def server_config(
+    app: FastAPI, settings: Settings, *, host: str, port: int, log_level: str = "info"
+) -> uvicorn.Config:
+    """uvicorn as the hub runs it: slow or greedy clients are cut off (see connection_limits)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        http=guarded_protocol(ConnectionLimits.from_settings(settings)),
+    )

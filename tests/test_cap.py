@@ -78,11 +78,12 @@ def test_announcement_from_alert_keeps_translations() -> None:
     assert draft.translations == {"en": {"title": "Big fire", "body": "Fire"}}
 
 
-def test_exercise_is_a_drill_never_on_the_mesh_and_tests_are_not_shown() -> None:
+def test_exercise_is_a_drill_marked_on_the_mesh_and_tests_are_not_shown() -> None:
     drill = cap.to_announcement(cap.parse_alert(alert_xml(status="Exercise")), ["nl"])
     assert drill is not None
     assert drill.drill
-    assert not drill.send_mesh
+    assert drill.send_mesh  # on the mesh like the real alert would be, with OEFENING in front
+    assert not cap.to_announcement(cap.parse_alert(alert_xml()), ["nl"]).drill  # type: ignore[union-attr]
     assert cap.to_announcement(cap.parse_alert(alert_xml(status="Test")), ["nl"]) is None
     cancel = cap.to_announcement(cap.parse_alert(alert_xml(msg_type="Cancel")), ["nl"])
     assert cancel is not None

@@ -29,6 +29,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
         ("HUB_CAPTIVE", "perhaps"),
         ("HUB_SECRET_KEY", "short"),
         ("HUB_MQTT_CA_FILE", "/nonexistent/ca.pem"),
+        ("HUB_AIRTIME_HANDSET_SHARE", "0.9"),  # more than the replies' share (0.5)
+        ("HUB_AIRTIME_REPLY_SHARE", "0"),
+        ("HUB_MESH_REPEAT_SECONDS", "-1"),
     ],
 )
 def test_invalid_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

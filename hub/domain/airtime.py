@@ -10,6 +10,10 @@ LONG_SLOW use 4/8 (which is what gives LONG_MODERATE its 0.34 kbit/s).
 
 The budget is a rolling one-hour window over charged transmissions. The caller passes
 ``now`` (monotonic seconds) into every call, so the rules are testable without a clock.
+
+Fair shares (``ReplyShares``): replies to handsets together may use only part of the
+budget, so tasks and SOS always find air; and the replies to one handset only a smaller
+part, so one handset asking again and again cannot take the air of the others.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum, IntEnum
+from typing import NamedTuple
 
 PREAMBLE_SYMBOLS = 16
 MESH_HEADER_BYTES = 16
@@ -62,6 +67,26 @@ EU_868_PRESETS: dict[str, ModemPreset] = {
 def preset_by_name(name: str) -> ModemPreset:
     """Return the EU_868 preset called ``name`` (case-insensitive); KeyError if unknown."""
     return EU_868_PRESETS[name.strip().upper()]
+
+
+# The LoRa config's bandwidth field is in kHz; a few values stand for fractional bandwidths.
+_SPECIAL_BANDWIDTHS_HZ = {31: 31_250, 62: 62_500, 200: 203_125, 400: 406_250, 800: 812_500, 1600: 1_625_000}
+
+
+def modem_from_lora(
+    *, use_preset: bool, preset_name: str, bandwidth_khz: int, spread_factor: int, coding_rate: int
+) -> ModemPreset | None:
+    """The modulation a radio's LoRa config describes, or None when the hub cannot tell.
+
+    With ``use_preset`` the named preset (None if it is no EU_868 preset we know); without
+    it the radio's own bandwidth, spreading factor and coding rate (``CUSTOM``).
+    """
+    if use_preset:
+        return EU_868_PRESETS.get(preset_name.strip().upper())
+    bandwidth_hz = _SPECIAL_BANDWIDTHS_HZ.get(bandwidth_khz, bandwidth_khz * 1000)
+    if not (7 <= spread_factor <= 12 and bandwidth_hz > 0 and 5 <= coding_rate <= 8):
+        return None
+    return ModemPreset("CUSTOM", spread_factor, bandwidth_hz, coding_rate)
 
 
 def time_on_air(preset: ModemPreset | str, phy_payload_bytes: int) -> float:
@@ -117,44 +142,113 @@ def default_budget_seconds(duty_cycle: float = EU_868_DUTY_CYCLE, share: float =
     return share * duty_cycle * WINDOW_SECONDS
 
 
+@dataclass(frozen=True)
+class ReplyShares:
+    """How much of the budget replies to handsets may use (fractions of the budget).
+
+    ``replies``: all replies together; the rest is kept for tasks (SOS and life alerts are
+    never held anyway). ``handset``: the replies to any one handset.
+    """
+
+    replies: float = 0.5
+    handset: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not (0 < self.handset <= self.replies <= 1):
+            raise ValueError("shares must satisfy 0 < handset <= replies <= 1")
+
+
+class Verdict(Enum):
+    """Whether a packet may go now, and if not, what holds it."""
+
+    SEND = "send"
+    BUDGET = "budget"  # over the budget (or a summary over its part): lower priorities wait too
+    REPLIES = "replies"  # the replies' share is used up: tasks and announcements may still go
+    HANDSET = "handset"  # this handset's share of replies is used up: other handsets may go
+
+
+class Charge(NamedTuple):
+    at: float
+    seconds: float
+    priority: Priority | None = None
+    dest: str | None = None
+
+
 @dataclass
 class AirtimeBudget:
     """Rolling one-hour airtime budget.
 
     SOS and LIFE are never held back; SUMMARY is held once the window is
-    ``summary_fraction`` full; everything else is held when it would exceed the budget.
+    ``summary_fraction`` full; REPLY is held when the replies' or its handset's share
+    (``shares``) is used up; everything else is held when it would exceed the budget.
     """
 
     budget_seconds: float = field(default_factory=default_budget_seconds)
     summary_fraction: float = 0.8
     window_seconds: float = WINDOW_SECONDS
-    _charges: deque[tuple[float, float]] = field(default_factory=deque, repr=False)
+    shares: ReplyShares = field(default_factory=ReplyShares)
+    _charges: deque[Charge] = field(default_factory=deque, repr=False)
 
     def _expire(self, now: float) -> None:
-        while self._charges and self._charges[0][0] <= now - self.window_seconds:
+        while self._charges and self._charges[0].at <= now - self.window_seconds:
             self._charges.popleft()
 
     def used(self, now: float) -> float:
         """Seconds of airtime charged within the window ending at ``now``."""
         self._expire(now)
-        return sum(seconds for _, seconds in self._charges)
+        return sum(c.seconds for c in self._charges)
+
+    def replies_used(self, now: float, dest: str | None = None) -> float:
+        """Seconds of replies within the window (to ``dest`` only, when given)."""
+        self._expire(now)
+        return sum(
+            c.seconds
+            for c in self._charges
+            if c.priority is Priority.REPLY and (dest is None or c.dest == dest)
+        )
 
     def remaining(self, now: float) -> float:
         return self.budget_seconds - self.used(now)
 
-    def can_send(self, priority: Priority, airtime: float, now: float) -> bool:
+    def verdict(self, priority: Priority, airtime: float, now: float, dest: str | None = None) -> Verdict:
+        """May a packet of ``airtime`` seconds at ``priority`` (to ``dest``) go now?"""
         if priority in NEVER_HELD:
-            return True
+            return Verdict.SEND
         used = self.used(now)
-        if priority is Priority.SUMMARY:
-            return used + airtime <= self.summary_fraction * self.budget_seconds
-        return used + airtime <= self.budget_seconds
+        limit = self.summary_fraction if priority is Priority.SUMMARY else 1.0
+        if used + airtime > limit * self.budget_seconds:
+            return Verdict.BUDGET
+        if priority is Priority.REPLY:
+            if self.replies_used(now) + airtime > self.shares.replies * self.budget_seconds:
+                return Verdict.REPLIES
+            if dest is not None and self.replies_used(now, dest) + airtime > self.handset_limit:
+                return Verdict.HANDSET
+        return Verdict.SEND
 
-    def charge(self, airtime: float, now: float) -> None:
+    def can_send(self, priority: Priority, airtime: float, now: float, dest: str | None = None) -> bool:
+        return self.verdict(priority, airtime, now, dest) is Verdict.SEND
+
+    @property
+    def handset_limit(self) -> float:
+        """Seconds of replies one handset may get per window."""
+        return self.shares.handset * self.budget_seconds
+
+    def handsets_over(self, now: float, margin: float) -> frozenset[str]:
+        """Handsets whose share has no room left for even ``margin`` more seconds of replies."""
+        self._expire(now)
+        per_dest: dict[str, float] = {}
+        for c in self._charges:
+            if c.priority is Priority.REPLY and c.dest is not None:
+                per_dest[c.dest] = per_dest.get(c.dest, 0.0) + c.seconds
+        return frozenset(d for d, seconds in per_dest.items() if seconds + margin > self.handset_limit)
+
+    def charge(
+        self, airtime: float, now: float, priority: Priority | None = None, dest: str | None = None
+    ) -> None:
         if airtime < 0:
             raise ValueError("airtime must not be negative")
         self._expire(now)
-        self._charges.append((now, airtime))
+        self._charges.append(Charge(now, airtime, priority, dest))
 
     def seconds_until_room(self, airtime: float, now: float, limit: float | None = None) -> float:
         """How long until ``airtime`` fits under ``limit`` (default the budget); 0 if now."""
@@ -164,8 +258,8 @@ class AirtimeBudget:
         used = self.used(now)
         if used + airtime <= cap:
             return 0.0
-        for at, seconds in self._charges:
-            used -= seconds
+        for c in self._charges:
+            used -= c.seconds
             if used + airtime <= cap:
-                return max(0.0, at + self.window_seconds - now)
+                return max(0.0, c.at + self.window_seconds - now)
         return math.inf  # pragma: no cover - unreachable: used reaches 0

@@ -7,8 +7,9 @@ the boundary: no DTDs, no entities). The mapping decides what residents see:
   as translations;
 - severity and urgency give the announcement's priority, and whether it goes on the mesh:
   ``Extreme``/``Severe`` with ``Immediate``/``Expected`` is urgent and is broadcast over LoRa;
-- ``Actual`` and ``Exercise`` alerts are shown (an exercise never on the mesh); ``Test``,
-  ``System`` and ``Draft`` alerts are for machines and change nothing.
+- ``Actual`` and ``Exercise`` alerts are shown; an exercise is a drill announcement, marked as
+  an exercise on the portal and with ``OEFENING`` at the start of every mesh packet, never as
+  real news; ``Test``, ``System`` and ``Draft`` alerts are for machines and change nothing.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def to_announcement(alert: CapAlert, languages: list[str]) -> AnnouncementDraft 
         title=title,
         body=body,
         priority=priority,
-        send_mesh=mesh and not drill,
+        send_mesh=mesh,
         expires_at=info.expires,
         translations=translations,
         drill=drill,

@@ -246,3 +246,24 @@ def parse_command(text: str) -> Command:
     if word == "SOS":
         return Sos(_rest(args))
     return Unknown(text.strip())
+
+
+def repeat_key(command: Command) -> str | None:
+    """What makes a repeat of ``command`` the same question, or None if it is no question.
+
+    Questions change nothing (``STATUS``, ``TAKEN``, ``?``, an unknown word, a malformed
+    command): a handset that asks the same again soon is not answered again. Commands that
+    change something (``JA``, ``KLAAR``, ``CHECKIN`` ...) and ``SOS`` are always answered.
+    """
+    match command:
+        case Status():
+            return "STATUS"
+        case ListTasks():
+            return "TAKEN"
+        case Help():
+            return "HULP"
+        case Unknown(text) if len(text.split()) <= 1:
+            return "ONBEKEND"
+        case Invalid(word, reason):
+            return f"{word} {reason}"[:64]
+    return None

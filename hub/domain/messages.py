@@ -3,6 +3,9 @@
 Small pure functions over plain values. When something must give way to fit a packet,
 it is the free note: addresses and the command hints stay whole (an address is only
 cut when it alone could not fit a packet).
+
+A drill never looks real: every packet of a drill task, a drill ``SPOED`` alert or a drill
+announcement starts with ``OEFENING`` (each numbered part too), within the packet limit.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 from hub.domain.text import DEFAULT_LIMIT, split_message, truncate_utf8, utf8_len
 
 ELLIPSIS = "…"
+DRILL_MARK = "OEFENING"
+_DRILL_HEAD = DRILL_MARK + " "
 
 KIND_WORDS: dict[str, str] = {
     "door_knock": "KLOP",
@@ -57,10 +62,29 @@ def _fit(text: str, limit: int = DEFAULT_LIMIT) -> str:
     return truncate_utf8(text, limit, ELLIPSIS)
 
 
-def task_dispatch(number: int, kind: str, address: str, note: str | None = None) -> str:
-    """``T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12``."""
+def _drill_head(drill: bool) -> str:
+    return _DRILL_HEAD if drill else ""
+
+
+def is_drill_text(text: str) -> bool:
+    """Whether a packet carries the drill marker at its very start."""
+    return text.startswith(_DRILL_HEAD)
+
+
+def packets(text: str, *, drill: bool = False, limit: int = DEFAULT_LIMIT) -> list[str]:
+    """``text`` as packets of at most ``limit`` bytes (numbered parts when long); in a drill
+    every part starts with ``OEFENING``: ``OEFENING 1/2 ...``, ``OEFENING 2/2 ...``."""
+    head = _drill_head(drill)
+    return [head + part for part in split_message(text, limit - utf8_len(head))]
+
+
+def task_dispatch(
+    number: int, kind: str, address: str, note: str | None = None, *, drill: bool = False
+) -> str:
+    """``T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12``;
+    a drill task starts with ``OEFENING``."""
     hints = f"JA {number} / KLAAR {number} / NIET {number}"
-    head = f"T{number} {kind_word(kind)} "
+    head = f"{_drill_head(drill)}T{number} {kind_word(kind)} "
     fixed = utf8_len(head) + utf8_len(". ") + utf8_len(hints)
     address = address.strip()
     if fixed + utf8_len(address) > DEFAULT_LIMIT:
@@ -73,9 +97,9 @@ def task_dispatch(number: int, kind: str, address: str, note: str | None = None)
     return f"{head}{address}. {hints}"
 
 
-def task_withdrawn(number: int) -> str:
+def task_withdrawn(number: int, *, drill: bool = False) -> str:
     """To a volunteer who did not answer in time: the task went to someone else."""
-    return f"T{number} gaat naar een ander. Niets meer doen. Dank!"
+    return f"{_drill_head(drill)}T{number} gaat naar een ander. Niets meer doen. Dank!"
 
 
 def accepted(number: int) -> str:
@@ -170,10 +194,12 @@ def status_summary(
     )
 
 
-def status_broadcast(clock: str, checked_in: int, help_needed: int, open_needs: int, unreached: int) -> str:
+def status_broadcast(
+    clock: str, checked_in: int, help_needed: int, open_needs: int, unreached: int, *, drill: bool = False
+) -> str:
     """The periodic neighbourhood summary on the channel (lowest priority, always one packet)."""
     return _fit(
-        f"STATUS {clock}: {checked_in} ingecheckt, {help_needed} hulp, "
+        f"{_drill_head(drill)}STATUS {clock}: {checked_in} ingecheckt, {help_needed} hulp, "
         f"{open_needs} open vragen, {unreached} nog bezoeken"
     )
 
@@ -181,14 +207,15 @@ def status_broadcast(clock: str, checked_in: int, help_needed: int, open_needs: 
 PRIORITY_MARKS: dict[str, str] = {"urgent": "!! ", "warning": "! "}
 
 
-def announcement(title: str, body: str, priority: str = "info") -> list[str]:
+def announcement(title: str, body: str, priority: str = "info", *, drill: bool = False) -> list[str]:
     """An announcement for the channel, split into numbered packets when long.
 
-    Urgent ones start with ``!!``, warnings with ``!``: ``!! Kook water: Het kraanwater ...``.
+    Urgent ones start with ``!!``, warnings with ``!``: ``!! Kook water: Het kraanwater ...``;
+    a drill (exercise) announcement starts every packet with ``OEFENING``.
     """
     head = PRIORITY_MARKS.get(priority, "") + " ".join(title.split())
     text = " ".join(body.split())
-    return split_message(f"{head}: {text}" if text else head, DEFAULT_LIMIT)
+    return packets(f"{head}: {text}" if text else head, drill=drill)
 
 
 def unknown_task(number: int) -> str:
@@ -200,10 +227,11 @@ def free_text_received() -> str:
     return "Bericht doorgegeven aan de coördinator."
 
 
-def life_alert(category: str, address: str, description: str = "") -> str:
-    """``SPOED 112 medicijnen Kerkstraat 5: ...`` — a life-threatening need, one packet."""
+def life_alert(category: str, address: str, description: str = "", *, drill: bool = False) -> str:
+    """``SPOED 112 medicijnen Kerkstraat 5: ...`` — a life-threatening need, one packet;
+    in a drill ``OEFENING SPOED ...``."""
     label = CATEGORY_LABELS.get(category, category)
-    head = f"SPOED (112 gebeld?) {label} {address.strip()}"
+    head = f"{_drill_head(drill)}SPOED (112 gebeld?) {label} {address.strip()}"
     detail = " ".join(description.split())
     return _fit(f"{head}: {detail}" if detail else head)
 

@@ -23,6 +23,7 @@ from meshtastic.serial_interface import SerialInterface
 from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
 
+from hub.domain.airtime import ModemPreset, modem_from_lora
 from hub.errors import LinkError
 from hub.mesh.events import (
     BROADCAST_NUM,
@@ -51,6 +52,10 @@ class RadioInfo:
     node_id: str
     firmware: str
     nodes: int
+    # From the radio's LoRa config: its preset's name ("LONG_FAST", "CUSTOM", or a preset
+    # the hub does not know), and the modulation when the hub can compute airtime for it.
+    preset_name: str | None = None
+    modem: ModemPreset | None = None
 
 
 class RadioLink(Protocol):
@@ -202,7 +207,34 @@ class MeshtasticRadio:
         num = int(iface.myInfo.my_node_num)
         metadata = getattr(iface, "metadata", None)
         firmware = str(getattr(metadata, "firmware_version", "") or "unknown")
-        return RadioInfo(node_num=num, node_id=node_id(num), firmware=firmware, nodes=len(iface.nodes or {}))
+        preset_name, modem = _lora(iface)
+        return RadioInfo(
+            node_num=num,
+            node_id=node_id(num),
+            firmware=firmware,
+            nodes=len(iface.nodes or {}),
+            preset_name=preset_name,
+            modem=modem,
+        )
+
+
+def _lora(iface: Any) -> tuple[str | None, ModemPreset | None]:
+    """The radio's modulation from ``localNode.localConfig.lora`` (sent in the handshake)."""
+    local = getattr(getattr(iface, "localNode", None), "localConfig", None)
+    if local is None or not local.HasField("lora"):
+        return None, None
+    lora = local.lora
+    names = lora.DESCRIPTOR.fields_by_name["modem_preset"].enum_type.values_by_number
+    known = names.get(lora.modem_preset)
+    preset_name = str(known.name) if known is not None else f"preset {lora.modem_preset}"
+    modem = modem_from_lora(
+        use_preset=bool(lora.use_preset),
+        preset_name=preset_name,
+        bandwidth_khz=int(lora.bandwidth),
+        spread_factor=int(lora.spread_factor),
+        coding_rate=int(lora.coding_rate),
+    )
+    return (preset_name if lora.use_preset else "CUSTOM"), modem
 
 
 def packet_event(packet: dict[str, Any]) -> RadioEvent | None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from hub.db import Database
-from hub.domain.airtime import AirtimeBudget, default_budget_seconds, preset_by_name
+from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.events import (
@@ -81,6 +81,7 @@ class MeshLink:
         radio_url: str,
         preset: str = "MEDIUM_FAST",
         budget_seconds: float | None = None,
+        shares: ReplyShares | None = None,
         allow_unknown: bool = False,
         timings: LinkTimings | None = None,
         radio_factory: Callable[[], RadioLink] | None = None,
@@ -104,7 +105,8 @@ class MeshLink:
             db,
             preset=self.preset,
             budget=AirtimeBudget(
-                budget_seconds=default_budget_seconds() if budget_seconds is None else budget_seconds
+                budget_seconds=default_budget_seconds() if budget_seconds is None else budget_seconds,
+                shares=shares or ReplyShares(),
             ),
             timings=self.timings,
             stop=self._stop,
@@ -141,6 +143,7 @@ class MeshLink:
             radio_url=settings.radio,
             preset=settings.lora_preset,
             budget_seconds=default_budget_seconds(share=settings.airtime_budget),
+            shares=ReplyShares(replies=settings.airtime_reply_share, handset=settings.airtime_handset_share),
             allow_unknown=settings.allow_unknown_nodes,
             simulator=simulator,
             **kwargs,
@@ -186,6 +189,7 @@ class MeshLink:
             info = self._info
             heard = len(self._nodes_heard)
             last_rx = self._last_rx
+        radio_preset = info.preset_name if info else None
         try:
             with self._db.read() as session:
                 queue = mesh_queue.counts(session)
@@ -201,8 +205,12 @@ class MeshLink:
             "airtime": {
                 "used_s": round(used, 2),
                 "budget_s": round(self.budget.budget_seconds, 1),
-                "preset": self.preset,
+                "preset": self._sender.preset.name,
             },
+            "preset_configured": self.preset,
+            "preset_radio": radio_preset,
+            # the radio's preset differs from HUB_LORA_PRESET (None: not known yet)
+            "preset_mismatch": None if radio_preset is None else radio_preset != self.preset,
             "queue": queue,
             "last_rx": last_rx.isoformat() if last_rx else None,
         }
@@ -238,6 +246,7 @@ class MeshLink:
                 info.firmware,
                 info.nodes,
             )
+            self._adopt_preset(info)
             with self._lock:
                 self._info = info
                 self.connections += 1
@@ -250,6 +259,21 @@ class MeshLink:
                 log.exception("mesh: the event pump failed; reconnecting")
             self._state = "connecting"
             self._swap_radio(None)
+
+    def _adopt_preset(self, info: RadioInfo) -> None:
+        """Count airtime with the radio's real modulation; warn when it is not the setting's."""
+        configured = preset_by_name(self.preset)
+        real = info.modem or configured
+        if info.preset_name is not None and info.preset_name != self.preset:
+            log.warning(
+                "mesh: the radio uses modem preset %s but HUB_LORA_PRESET is %s; %s",
+                info.preset_name,
+                self.preset,
+                "the airtime budget counts with the radio's"
+                if info.modem is not None
+                else "the hub cannot compute its airtime and counts with the setting's",
+            )
+        self._sender.use_preset(real)
 
     def _swap_radio(self, radio: RadioLink | None) -> None:
         old = self._sender.use(radio)

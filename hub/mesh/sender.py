@@ -2,9 +2,11 @@
 
 It runs on ``MeshLink``'s sender thread. It takes the next ``MeshOutbound`` row by
 (priority, pk), asks the airtime budget, sends, charges the budget and records the packet
-id. Direct messages wait in a pending-ACK table with a deadline; a NAK or a timeout queues
-a retry with backoff, and after ``max_attempts`` the row fails (and its task is flagged
-for the coordinators). Broadcasts do not wait for an ACK.
+id. A reply held by its handset's share of the budget (or by the replies' share) does not
+hold up other handsets' replies, tasks or announcements. Direct messages wait in a
+pending-ACK table with a deadline; a NAK or a timeout queues a retry with backoff, and
+after ``max_attempts`` the row fails (and its task is flagged for the coordinators).
+Broadcasts do not wait for an ACK.
 
 The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
 and asks it to expire overdue ACKs (``expire_pending``).
@@ -22,7 +24,14 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from hub.db import Database
-from hub.domain.airtime import AirtimeBudget, Priority, text_packet_airtime
+from hub.domain.airtime import (
+    AirtimeBudget,
+    ModemPreset,
+    Priority,
+    Verdict,
+    preset_by_name,
+    text_packet_airtime,
+)
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import RadioLink
 from hub.mesh.events import AckReceived, NakReceived, node_num
@@ -39,7 +48,7 @@ log = logging.getLogger(__name__)
 PERMANENT_NAKS = frozenset({"TOO_LARGE", "NO_CHANNEL", "PKI_UNKNOWN_PUBKEY", "BAD_REQUEST"})
 
 
-def ack_timeout_for(preset: str) -> float:
+def ack_timeout_for(preset: ModemPreset | str) -> float:
     """How long to wait for a direct message's ACK: ~60 s on LONG_FAST, scaled by airtime."""
     longest = "x" * 200
     ratio = text_packet_airtime(preset, longest) / text_packet_airtime("LONG_FAST", longest)
@@ -72,17 +81,17 @@ class MeshSender:
         self,
         db: Database,
         *,
-        preset: str,
+        preset: ModemPreset | str,
         budget: AirtimeBudget,
         timings: LinkTimings,
         stop: threading.Event,
         is_connected: Callable[[], bool],
     ) -> None:
         self._db = db
-        self.preset = preset
+        self.preset = preset_by_name(preset) if isinstance(preset, str) else preset
         self.budget = budget
         self.timings = timings
-        self.ack_timeout = timings.ack_timeout or ack_timeout_for(preset)
+        self.ack_timeout = timings.ack_timeout or ack_timeout_for(self.preset)
         self._stop = stop
         self._is_connected = is_connected
         self.tx = TxStats()
@@ -106,6 +115,12 @@ class MeshSender:
             old, self._radio = self._radio, radio
         return old
 
+    def use_preset(self, preset: ModemPreset) -> None:
+        """Count airtime with ``preset`` from now on (the radio's real modulation)."""
+        with self._lock:
+            self.preset = preset
+            self.ack_timeout = self.timings.ack_timeout or ack_timeout_for(preset)
+
     def wake(self) -> None:
         """Something was queued, or the radio is back: look now."""
         self._wake.set()
@@ -121,8 +136,10 @@ class MeshSender:
             spent = mesh_queue.airtime_spent(session, window)
         now = time.monotonic()
         with self._lock:
-            for seconds_ago, airtime in sorted(spent, reverse=True):
-                self.budget.charge(airtime, now - seconds_ago)
+            for spent_air in sorted(spent, key=lambda x: x.seconds_ago, reverse=True):
+                self.budget.charge(
+                    spent_air.airtime, now - spent_air.seconds_ago, spent_air.priority, spent_air.dest
+                )
             return self.budget.used(now)
 
     def airtime_used(self, now: float) -> float:
@@ -231,9 +248,14 @@ class MeshSender:
 
     def _next_row(self) -> MeshOutbound | None:
         """The next row the budget allows; superseded or stale summaries are dropped."""
-        with self._db.read() as session:
-            rows = mesh_queue.sendable(session)
         now = time.monotonic()
+        with self._lock:
+            preset = self.preset
+            smallest = text_packet_airtime(preset, "")
+            no_replies = not self.budget.can_send(Priority.REPLY, smallest, now)
+            capped = self.budget.handsets_over(now, smallest)
+        with self._db.read() as session:
+            rows = mesh_queue.sendable(session, skip_replies=no_replies, skip_replies_to=capped)
         drop: list[int] = []
         newest_summary: dict[str, int] = {}
         for row in rows:
@@ -243,9 +265,12 @@ class MeshSender:
         held = False  # strict priority: nothing lower may overtake a held row
         for row in rows:
             priority = Priority(row.priority)
-            airtime = text_packet_airtime(self.preset, row.text)
+            airtime = text_packet_airtime(preset, row.text)
             with self._lock:
-                fits = self.budget.can_send(priority, airtime, now)
+                verdict = self.budget.verdict(priority, airtime, now, row.dest)
+            if verdict in (Verdict.REPLIES, Verdict.HANDSET):
+                continue  # waits for its share; rows behind it may go
+            fits = verdict is Verdict.SEND
             if fits and not held:
                 chosen = row
                 break
@@ -262,7 +287,8 @@ class MeshSender:
     def _send(self, row: MeshOutbound) -> bool:
         assert row.pk is not None
         dest = None if row.dest == mesh_queue.BROADCAST else node_num(row.dest)
-        airtime = text_packet_airtime(self.preset, row.text)
+        with self._lock:
+            airtime = text_packet_airtime(self.preset, row.text)
         with self._radio_lock:
             radio = self._radio
             if radio is None:
@@ -274,7 +300,7 @@ class MeshSender:
                 return False
             now = time.monotonic()
             with self._lock:
-                self.budget.charge(airtime, now)
+                self.budget.charge(airtime, now, Priority(row.priority), row.dest)
                 self.tx.packets += 1
                 self.tx.bytes += len(row.text.encode("utf-8"))
                 self.tx.airtime += airtime

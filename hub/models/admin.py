@@ -19,6 +19,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     failed_logins: int = 0
     locked_until: datetime | None = None
+    disabled: bool = False  # cannot log in; ``hub user disable`` also ends the sessions
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -27,8 +28,10 @@ class AdminSession(SQLModel, table=True):
 
     __tablename__ = "admin_sessions"
     token_hash: str = Field(primary_key=True, max_length=64)
+    id: str = id_field()  # names the session on the access page, where the hash stays unseen
     user_id: str = Field(foreign_key="users.id", index=True)
     csrf_token: str = Field(max_length=64)
+    client: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
 
@@ -41,6 +44,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     revoked: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 class AuditEntry(SQLModel, table=True):

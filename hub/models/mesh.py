@@ -89,3 +89,6 @@ class MeshOutbound(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # The question this row answers (``hub.domain.commands.repeat_key``): a repeat of it
+    # within ``HUB_MESH_REPEAT_SECONDS`` is not answered again.
+    question: str | None = Field(default=None, max_length=64)

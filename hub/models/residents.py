@@ -27,6 +27,9 @@ class Household(SQLModel, table=True):
     consent_share_upstream: bool = False
     consent_at: datetime = Field(default_factory=utcnow)
     buddy_volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
+    # Printed on the household's card; a portal or API check-in that carries it verifies the
+    # household (hub.domain.household_codes). Never shown on the portal, never sent upstream.
+    code: str | None = Field(default=None, max_length=12)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -43,6 +46,10 @@ class CheckIn(SQLModel, table=True):
     source: str = Field(default="portal", max_length=16)
     volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id")
     household_id: str | None = Field(default=None, foreign_key="households.id", index=True)
+    # Counts as reaching a special-attention household: the household's code, a volunteer's
+    # handset or a coordinator. ``verified_by``: "code", "volunteer" or the coordinator's name.
+    verified: bool = False
+    verified_by: str | None = Field(default=None, max_length=80)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     # A ``help`` check-in is on the coordinators' worklist until handled (or made a task).

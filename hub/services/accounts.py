@@ -3,8 +3,9 @@
 Passwords are hashed with argon2id. Sessions and API tokens are random strings handed to the
 client once; the database keeps only their SHA-256, so a copy of the database logs nobody in.
 After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for
-:data:`LOCK_MINUTES` (each further failure starts the lock again); the web layer adds a
-per-client limit.
+:data:`LOCK_MINUTES` (each further failure starts the lock again); attempts are counted in the
+writer before the password is checked, so simultaneous logins cannot get past the count (see
+:class:`LoginAttempt`). The web layer adds a per-client limit.
 """
 
 from __future__ import annotations
@@ -59,23 +60,46 @@ def create_user(session: Session, name: str, password: str, *, role: str = "coor
 
 
 @dataclass(frozen=True)
-class LoginCheck:
-    """The outcome of checking a password (done outside the writer: argon2 is slow on purpose)."""
+class LoginAttempt:
+    """A password check the account allows, counted before it is made.
+
+    :func:`begin_login` counts the attempt in the writer's transaction as if it failed (and locks
+    the account when it is the last one allowed); only then is the password checked, outside
+    the writer (argon2 is slow on purpose); a right password starts the count again
+    (:func:`start_session`). So simultaneous logins cannot check more than
+    :data:`MAX_FAILURES` passwords between two locks."""
 
     user_id: str | None
-    ok: bool
+    password_hash: str | None
     locked: bool
+    locks: bool = False
+
+    def verify(self, password: str) -> bool:
+        """Whether ``password`` is right (as slow for an unknown name as for a known one)."""
+        if self.locked:
+            return False
+        if self.password_hash is None:
+            _verify(_DUMMY_HASH, password)
+            return False
+        return _verify(self.password_hash, password)
 
 
-def check_password(read: Session, name: str, password: str, now: datetime | None = None) -> LoginCheck:
+def begin_login(session: Session, name: str, now: datetime | None = None) -> LoginAttempt:
+    """Count a login attempt for ``name``; refused (``locked``) while the account is locked."""
     moment = now or utcnow()
-    user = read.exec(select(User).where(User.name == name)).first()
+    user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        _verify(_DUMMY_HASH, password)
-        return LoginCheck(None, ok=False, locked=False)
+        return LoginAttempt(None, None, locked=False)
     if user.locked_until is not None and as_utc(user.locked_until) > moment:
-        return LoginCheck(user.id, ok=False, locked=True)
-    return LoginCheck(user.id, ok=_verify(user.password_hash, password), locked=False)
+        return LoginAttempt(user.id, None, locked=True)
+    if user.disabled:  # answered like a wrong password, in the same time (verify hashes a dummy)
+        return LoginAttempt(user.id, None, locked=False)
+    user.failed_logins += 1
+    locks = user.failed_logins >= MAX_FAILURES
+    if locks:
+        user.locked_until = moment + timedelta(minutes=LOCK_MINUTES)
+    session.add(user)
+    return LoginAttempt(user.id, user.password_hash, locked=False, locks=locks)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -85,19 +109,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def record_failure(session: Session, user_id: str | None, *, client: str) -> bool:
-    """Count a wrong password; returns whether the account is now locked."""
-    if user_id is None:
+def record_failure(session: Session, attempt: LoginAttempt, *, client: str) -> None:
+    """Audit a wrong password (the attempt was counted already by :func:`begin_login`)."""
+    if attempt.user_id is None:
         record(session, "anonymous", "login.failed", None, client=client)
-        return False
-    user = session.exec(select(User).where(User.id == user_id)).one()
-    user.failed_logins += 1
-    locked = user.failed_logins >= MAX_FAILURES
-    if locked:
-        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-    session.add(user)
-    record(session, user.name, "login.failed", user.id, client=client, locked=locked)
-    return locked
+        return
+    user = session.exec(select(User).where(User.id == attempt.user_id)).one()
+    record(session, user.name, "login.failed", user.id, client=client, locked=attempt.locks)
 
 
 @dataclass(frozen=True)
@@ -120,7 +138,13 @@ def start_session(session: Session, user_id: str, *, client: str, replaces: str 
     csrf = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(hours=SESSION_HOURS)
     session.add(
-        AdminSession(token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, expires_at=expires)
+        AdminSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            expires_at=expires,
+            client=client[:64],
+        )
     )
     record(session, user.name, "login", user.id, client=client)
     return NewSession(token, csrf, expires)
@@ -145,6 +169,8 @@ class Principal:
     via: str  # "session" | "token"
     csrf_token: str | None = None
     session_token: str | None = None
+    token_id: str | None = None
+    token_last_used: datetime | None = None
 
     @property
     def can_write(self) -> bool:
@@ -156,29 +182,42 @@ def session_principal(read: Session, token: str, now: datetime | None = None) ->
     if row is None or as_utc(row.expires_at) <= (now or utcnow()):
         return None
     user = read.exec(select(User).where(User.id == row.user_id)).first()
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Principal(user.name, user.role, "session", csrf_token=row.csrf_token, session_token=token)
 
 
-def create_token(session: Session, name: str, *, actor: str) -> str:
-    """A new API token (coordinator rights); returned once, stored as its hash."""
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(session: Session, name: str, *, actor: str, expires_days: int | None = None) -> str:
+    """A new API token (coordinator rights); returned once, stored as its hash.
+
+    With ``expires_days`` the token stops working that many days from now.
+    """
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationError("a name of 1 to 80 characters", "name")
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise ValidationError(f"expiry of 1 to {MAX_TOKEN_DAYS} days", "expires_days")
+    expires = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
     token = "bb_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=token_hash(token))
+    row = ApiToken(name=name, token_hash=token_hash(token), expires_at=expires)
     session.add(row)
     session.flush()
-    record(session, actor, "token.create", row.id, name=name)
+    record(session, actor, "token.create", row.id, name=name, expires_days=expires_days)
     return token
 
 
-def token_principal(read: Session, token: str) -> Principal | None:
+def token_principal(read: Session, token: str, now: datetime | None = None) -> Principal | None:
     row = read.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
     if row is None or row.revoked:
         return None
-    return Principal(f"token:{row.name}", "coordinator", "token")
+    if row.expires_at is not None and as_utc(row.expires_at) <= (now or utcnow()):
+        return None
+    return Principal(
+        f"token:{row.name}", "coordinator", "token", token_id=row.id, token_last_used=row.last_used_at
+    )
 
 
 def revoke_token(session: Session, name: str, *, actor: str) -> int:

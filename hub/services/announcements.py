@@ -24,7 +24,11 @@ def create_announcement(
     actor: str,
     source: str = "local",
     external_id: str | None = None,
+    drill: bool | None = None,
 ) -> Announcement:
+    """Store and send an announcement. ``drill`` says whether it is an exercise; ``None`` means
+    "whatever the hub's mode is" (a coordinator's announcement during a drill is a drill one). An
+    upstream alert says it itself: a real alert arriving during a drill stays real."""
     if external_id:
         existing = session.exec(select(Announcement).where(Announcement.external_id == external_id)).first()
         if existing:
@@ -40,13 +44,18 @@ def create_announcement(
         source=source,
         external_id=external_id,
         created_by=actor,
-        drill=is_drill(session),
+        drill=is_drill(session) if drill is None else drill,
     )
     session.add(announcement)
     session.flush()
     if announcement.send_mesh:
         mesh_queue.enqueue_announcement(
-            session, ctx, announcement.title, announcement.body, announcement.priority
+            session,
+            ctx,
+            announcement.title,
+            announcement.body,
+            announcement.priority,
+            drill=announcement.drill,
         )
     if source == "local":
         record(session, actor, "announcement.create", announcement.id, title=data.title)

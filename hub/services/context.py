@@ -13,6 +13,8 @@ class HubContext:
 
     hub_id: str
     share: ShareLevel = "aggregate"
+    # A handset's repeat of the same question within this many seconds is not answered again.
+    mesh_repeat_seconds: float = 300.0
     metrics: dict[str, Any] = field(default_factory=dict)
     # Called after a commit that queued texts for the radio / events for upstream.
     mesh_wakers: list[Callable[[], None]] = field(default_factory=list)

@@ -105,3 +105,22 @@ def publish_announcement(
     ``announcements.create_announcement`` does all three, for upstream announcements too.
     """
     return announcements.create_announcement(session, ctx, data, actor=actor)
+
+
+def verify_checkin(session: Session, ctx: HubContext, checkin_id: str, *, actor: str) -> CheckIn:
+    """A coordinator confirms a resident's unverified check-in (they phoned, or saw them): from now
+    on it counts as reaching the household (audited; the event names no coordinator)."""
+    checkin = get_by_id(session, CheckIn, checkin_id)
+    if not checkin.verified:
+        checkin.verified = True
+        checkin.verified_by = actor[:80]
+        session.add(checkin)
+        record(session, actor, "checkin.verify", checkin.id, address=checkin.address)
+        append_event(
+            session,
+            ctx,
+            "checkin.verified",
+            {"id": checkin.id, "household_id": checkin.household_id, "verified_by": "coordinator"},
+            shape="checkin",
+        )
+    return checkin

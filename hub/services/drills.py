@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select, update
 
+from hub.domain.addresses import address_key
 from hub.domain.vocab import MODES, Mode
 from hub.errors import ValidationError
 from hub.models import Announcement, CheckIn, Drill, Household, MeshMessage, MeshOutbound, Need, Offer, Task
@@ -94,7 +95,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         moment = as_utc(checkin.created_at)
         first_address.setdefault(checkin.address_key, moment)
         hid = checkin.household_id or by_key.get(checkin.address_key)
-        if hid in household_ids and hid is not None:
+        if hid in household_ids and hid is not None and checkin.verified:  # reached = verified
             first_household.setdefault(hid, moment)
     tasks = session.exec(select(Task).where(col(Task.drill).is_(True), window(Task.created_at))).all()
     for task in tasks:
@@ -103,7 +104,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
             hid = task.household_id
             if hid is not None and (hid not in first_household or moment < first_household[hid]):
                 first_household[hid] = moment
-            first_address.setdefault(task.address, moment)
+            first_address.setdefault(address_key(task.address), moment)
 
     known_addresses = set(first_address) | {h.address_key for h in households}
     duration = (end - start).total_seconds() / 60

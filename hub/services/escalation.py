@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from hub.domain.addresses import address_key
 from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock
 from hub.models import CheckIn, Household, Task
 from hub.models.base import as_utc, utcnow
@@ -31,7 +32,8 @@ def attention_households(session: Session) -> list[AttentionHousehold]:
 
 
 def reached_at(session: Session, since: datetime | None) -> dict[str, datetime]:
-    """Household id → the first moment since ``since`` it was reached (check-in or a task done)."""
+    """Household id → the first moment since ``since`` it was reached: a *verified* check-in (its
+    code, a volunteer's handset, a coordinator) or a task at its address done."""
     households = session.exec(select(Household.id, Household.address_key)).all()
     by_key = {key: hid for hid, key in households}
     first: dict[str, datetime] = {}
@@ -43,20 +45,36 @@ def reached_at(session: Session, since: datetime | None) -> dict[str, datetime]:
         if hid not in first or moment < first[hid]:
             first[hid] = moment
 
-    query = select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at)
+    query = select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at).where(
+        col(CheckIn.verified).is_(True)
+    )
     if since is not None:
         query = query.where(col(CheckIn.created_at) >= since)
     for household_id, key, created_at in session.exec(query).all():
         seen(household_id or by_key.get(key), created_at)
-    done = select(Task.household_id, Task.done_at).where(
-        Task.status == "done", col(Task.household_id).is_not(None)
-    )
+    done = select(Task.household_id, Task.address, Task.done_at).where(Task.status == "done")
     if since is not None:
         done = done.where(col(Task.done_at) >= since)
-    for household_id, done_at in session.exec(done).all():
-        if done_at is not None:
-            seen(household_id, done_at)
+    for household_id, address, done_at in session.exec(done).all():
+        if done_at is not None:  # a volunteer's KLAAR at the door
+            seen(household_id or by_key.get(address_key(address)), done_at)
     return first
+
+
+def unverified_reports(session: Session, since: datetime | None) -> dict[str, CheckIn]:
+    """Household id → its latest check-in since ``since`` that nobody verified ("reported OK,
+    not verified"): coordinators see it; the household stays on the door-knock list."""
+    households = session.exec(select(Household.id, Household.address_key)).all()
+    by_key = {key: hid for hid, key in households}
+    query = select(CheckIn).where(col(CheckIn.verified).is_(False)).order_by(col(CheckIn.pk))
+    if since is not None:
+        query = query.where(col(CheckIn.created_at) >= since)
+    latest: dict[str, CheckIn] = {}
+    for checkin in session.exec(query).all():
+        hid = checkin.household_id or by_key.get(checkin.address_key)
+        if hid is not None:
+            latest[hid] = checkin
+    return latest
 
 
 def reference_time(session: Session) -> datetime | None:

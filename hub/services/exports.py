@@ -70,7 +70,10 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "hub_state": HubState,
     "users": User,
 }
-SECRET_FIELDS = {"users": {"password_hash", "failed_logins", "locked_until"}}
+SECRET_FIELDS = {
+    "users": {"password_hash", "failed_logins", "locked_until"},
+    "households": {"code"},  # the household's key to verify itself: on its card only
+}
 
 
 def _plain(value: Any) -> Any:

@@ -67,10 +67,8 @@ def apply_announcement(
         actor="upstream",
         source="upstream",
         external_id=draft.external_id,
+        drill=draft.drill,  # an exercise is marked; an Actual alert is real, drill mode or not
     )
-    if draft.drill and not announcement.drill:
-        announcement.drill = True
-        session.add(announcement)
     _remember(session, draft.external_id, topic)
     return announcement
 

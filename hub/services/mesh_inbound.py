@@ -12,6 +12,7 @@ direct message.
     unknown    one word that is no command ("Onbekend commando ...")
     free_text  words that are no command: for the coordinators, not answered
     held       from a node that is no registered volunteer: waits for a coordinator
+    repeat     a question asked again soon after its answer (stored as a command, not answered)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from hub.schemas import CheckInCreate, NeedCreate
 from hub.services import residents, task_flow, tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.mesh_queue import SendPriority, enqueue_text
+from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
 from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
@@ -79,7 +80,12 @@ def handle_text(session: Session, ctx: HubContext, text: TextReceived, *, allow_
     message.kind = kind
     message.handled = True
     if reply is not None:
-        enqueue_text(session, ctx, text.node_id, reply, priority)
+        question = commands.repeat_key(command)
+        if question is not None and answered_recently(
+            session, text.node_id, question, ctx.mesh_repeat_seconds
+        ):
+            return Handled("repeat")  # answered moments ago: the air is worth more than a copy
+        enqueue_text(session, ctx, text.node_id, reply, priority, question=question)
     return Handled(kind, reply)
 
 

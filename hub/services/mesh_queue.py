@@ -10,9 +10,11 @@ One row is one packet: a text longer than a packet is split into numbered parts
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, not_, update
 from sqlmodel import Session, col, select
 
 from hub.db import after_commit
@@ -39,11 +41,13 @@ def enqueue_text(
     *,
     task_id: str | None = None,
     want_ack: bool | None = None,
+    question: str | None = None,
 ) -> list[MeshOutbound]:
     """Queue ``text`` for ``dest`` (a ``!xxxxxxxx`` node id, or ``BROADCAST`` for the channel).
 
     Returns one row per packet, in sending order. Direct messages want an ACK by default;
-    broadcasts do not (an implicit ACK only proves that a neighbour relayed it).
+    broadcasts do not (an implicit ACK only proves that a neighbour relayed it). ``question``
+    marks a reply as the answer to that question (see ``answered_recently``).
     """
     rows = [
         MeshOutbound(
@@ -52,6 +56,7 @@ def enqueue_text(
             priority=int(priority),
             task_id=task_id,
             want_ack=(dest != BROADCAST) if want_ack is None else want_ack,
+            question=question,
         )
         for part in split_message(text, DEFAULT_LIMIT)
     ]
@@ -62,18 +67,42 @@ def enqueue_text(
     return rows
 
 
+def answered_recently(
+    session: Session, dest: str, question: str, within_seconds: float, now: datetime | None = None
+) -> bool:
+    """Was ``question`` from ``dest`` answered within the last ``within_seconds``?
+
+    An answer counts while it is queued, on its way or delivered; one that failed or was
+    dropped does not, so a handset that never heard the answer gets it when it asks again.
+    """
+    if within_seconds <= 0:
+        return False
+    since = (now or utcnow()) - timedelta(seconds=within_seconds)
+    found = session.exec(
+        select(MeshOutbound.pk)
+        .where(
+            MeshOutbound.dest == dest,
+            MeshOutbound.question == question,
+            col(MeshOutbound.created_at) >= since,
+            col(MeshOutbound.status).not_in(("failed", "dropped")),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def relay_life_need(session: Session, ctx: HubContext, need: Need) -> list[MeshOutbound]:
     """Broadcast a life-threatening need to every handset at once, as one packet."""
-    text = messages.life_alert(need.category, need.address, need.description)
+    text = messages.life_alert(need.category, need.address, need.description, drill=need.drill)
     return enqueue_text(session, ctx, BROADCAST, text, SendPriority.LIFE)
 
 
 def enqueue_announcement(
-    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info"
+    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info", *, drill: bool = False
 ) -> list[MeshOutbound]:
-    """An announcement for the channel, in numbered parts when it is long."""
+    """An announcement for the channel, in numbered parts when it is long (``OEFENING`` first in a drill)."""
     rows: list[MeshOutbound] = []
-    for part in messages.announcement(title, body, priority):
+    for part in messages.announcement(title, body, priority, drill=drill):
         rows += enqueue_text(session, ctx, BROADCAST, part, SendPriority.ANNOUNCEMENT)
     return rows
 
@@ -88,33 +117,62 @@ def enqueue_announcement(
 #   queued ──over budget──▶ dropped               (superseded or stale summaries)
 
 
-def sendable(session: Session, now: datetime | None = None, limit: int = 50) -> list[MeshOutbound]:
-    """Queued rows whose ``not_before`` has passed, by priority then ``pk``."""
+def sendable(
+    session: Session,
+    now: datetime | None = None,
+    limit: int = 50,
+    *,
+    skip_replies: bool = False,
+    skip_replies_to: Collection[str] = (),
+) -> list[MeshOutbound]:
+    """Queued rows whose ``not_before`` has passed, by priority then ``pk``.
+
+    Replies that cannot go anyway (``skip_replies``: none; ``skip_replies_to``: those to these
+    handsets) are left out, so that a flood of them does not hide the rows behind it.
+    """
     moment = now or utcnow()
+    query = select(MeshOutbound).where(MeshOutbound.status == "queued")
+    if skip_replies:
+        query = query.where(MeshOutbound.priority != int(Priority.REPLY))
+    elif skip_replies_to:
+        query = query.where(
+            not_(
+                and_(
+                    col(MeshOutbound.priority) == int(Priority.REPLY),
+                    col(MeshOutbound.dest).in_(sorted(skip_replies_to)),
+                )
+            )
+        )
     rows = session.exec(
-        select(MeshOutbound)
-        .where(MeshOutbound.status == "queued")
-        .order_by(col(MeshOutbound.priority), col(MeshOutbound.pk))
-        .limit(limit * 4)
+        query.order_by(col(MeshOutbound.priority), col(MeshOutbound.pk)).limit(limit * 4)
     ).all()
     ready = [r for r in rows if r.not_before is None or as_utc(r.not_before) <= moment]
     return ready[:limit]
 
 
-def airtime_spent(
-    session: Session, window_seconds: float, now: datetime | None = None
-) -> list[tuple[float, float]]:
-    """(seconds ago, airtime) of what the hub transmitted within the window, from the queue's own
-    records: the budget survives a restart. A time in the future (the clock was set back) counts
-    as now, which errs on the side of the handsets' air."""
+class Spent(NamedTuple):
+    seconds_ago: float
+    airtime: float
+    priority: Priority
+    dest: str
+
+
+def airtime_spent(session: Session, window_seconds: float, now: datetime | None = None) -> list[Spent]:
+    """What the hub transmitted within the window, from the queue's own records: the budget
+    (and each handset's share of it) survives a restart. A time in the future (the clock was
+    set back) counts as now, which errs on the side of the handsets' air."""
     moment = now or utcnow()
     since = moment - timedelta(seconds=window_seconds)
     rows = session.exec(
-        select(MeshOutbound.sent_at, MeshOutbound.airtime).where(
+        select(MeshOutbound.sent_at, MeshOutbound.airtime, MeshOutbound.priority, MeshOutbound.dest).where(
             col(MeshOutbound.sent_at) >= since, MeshOutbound.airtime > 0
         )
     ).all()
-    return [(max((moment - as_utc(sent)).total_seconds(), 0.0), airtime) for sent, airtime in rows if sent]
+    return [
+        Spent(max((moment - as_utc(sent)).total_seconds(), 0.0), airtime, Priority(priority), dest)
+        for sent, airtime, priority, dest in rows
+        if sent
+    ]
 
 
 def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> None:

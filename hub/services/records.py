@@ -1,4 +1,4 @@
-"""One record by its ``id``, for the services that act on a task, volunteer, household or message."""
+"""One record by its ``id``, for the services that act on a task, volunteer, household, check-in, message."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from hub.errors import NotFound
-from hub.models import Household, MeshMessage, Task, Volunteer
+from hub.models import CheckIn, Household, MeshMessage, Task, Volunteer
 
-Record = TypeVar("Record", Household, MeshMessage, Task, Volunteer)
+Record = TypeVar("Record", CheckIn, Household, MeshMessage, Task, Volunteer)
 
 
 def get_by_id(session: Session, model: type[Record], record_id: str) -> Record:

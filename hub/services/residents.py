@@ -10,7 +10,9 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from hub.domain import household_codes
 from hub.domain.addresses import address_key, street_of
+from hub.errors import WrongHouseholdCode
 from hub.models import CheckIn, Household, Need, Offer, new_id, utcnow
 from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
 from hub.services import idempotency, mesh_queue
@@ -22,7 +24,9 @@ from hub.services.state import is_drill
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
 _HOUSEHOLDS: Table = Household.__table__  # type: ignore[attr-defined]
 _HOUSEHOLD_BY_ADDRESS = (
-    sa_select(_HOUSEHOLDS.c.id).where(_HOUSEHOLDS.c.address_key == bindparam("key")).limit(1)
+    sa_select(_HOUSEHOLDS.c.id, _HOUSEHOLDS.c.code)
+    .where(_HOUSEHOLDS.c.address_key == bindparam("key"))
+    .limit(1)
 )
 _INSERT_CHECKIN = insert(_CHECKINS)
 
@@ -38,6 +42,8 @@ class SavedCheckIn:
     note: str | None
     source: str
     household_id: str | None
+    verified: bool
+    verified_by: str | None
     drill: bool
     created_at: datetime
 
@@ -51,6 +57,8 @@ class SavedCheckIn:
             note=row.note,
             source=row.source,
             household_id=row.household_id,
+            verified=row.verified,
+            verified_by=row.verified_by,
             drill=row.drill,
             created_at=row.created_at,
         )
@@ -65,7 +73,12 @@ def create_checkin(
     volunteer_id: str | None = None,
     key: str | None = None,
 ) -> SavedCheckIn:
-    """Store a check-in from the portal, the API, a handset or upstream.
+    """Store a check-in from the portal, the API, a handset (``mesh``) or a ``coordinator``.
+
+    Whether it verifies a special-attention household follows
+    :func:`hub.domain.household_codes.verifies`: a portal or API check-in needs the household's
+    code (a wrong one raises :class:`WrongHouseholdCode` and stores nothing), a handset's needs a
+    registered volunteer (``volunteer_id``).
 
     Check-ins are the hot path of a crisis (a whole street checks in within the hour), so
     this writes with SQL expressions instead of ORM objects: a third of the CPU per row.
@@ -74,7 +87,19 @@ def create_checkin(
         return SavedCheckIn.from_row(seen)
     addr_key = address_key(data.address)
     connection = session.connection()
-    household_id = connection.execute(_HOUSEHOLD_BY_ADDRESS, {"key": addr_key}).scalar()
+    household = connection.execute(_HOUSEHOLD_BY_ADDRESS, {"key": addr_key}).first()
+    household_id, stored_code = (household[0], household[1]) if household else (None, None)
+    code_matched = False
+    if data.code:
+        if not household_codes.matches(stored_code, data.code):
+            raise WrongHouseholdCode()
+        code_matched = True
+    verified = household_codes.verifies(
+        source, from_volunteer=volunteer_id is not None, code_matched=code_matched
+    )
+    verified_by = None
+    if verified:
+        verified_by = "code" if code_matched else ("volunteer" if source == "mesh" else source)
     saved = SavedCheckIn(
         id=new_id(),
         address=data.address,
@@ -83,6 +108,8 @@ def create_checkin(
         note=data.note or None,
         source=source,
         household_id=household_id,
+        verified=verified,
+        verified_by=verified_by,
         drill=is_drill(session),
         created_at=utcnow(),
     )
@@ -103,6 +130,7 @@ def checkin_data(checkin: SavedCheckIn) -> dict[str, Any]:
         "note": checkin.note,
         "source": checkin.source,
         "household_id": checkin.household_id,
+        "verified": checkin.verified,
         "drill": checkin.drill,
     }
 
@@ -196,6 +224,7 @@ def register_household(
         consent_given_by=data.consent.given_by,
         consent_share_upstream=data.consent.share_upstream,
         buddy_volunteer_id=data.buddy_volunteer_id,
+        code=household_codes.new_code(),
         drill=is_drill(session),
     )
     session.add(household)

@@ -158,7 +158,7 @@ def assign(
             session,
             ctx,
             volunteer.node_id,
-            task_dispatch(task.number, task.kind, task.address, task.note),
+            task_dispatch(task.number, task.kind, task.address, task.note, drill=task.drill),
             SendPriority.TASK,
             task_id=task.id,
         )
@@ -302,7 +302,9 @@ def reoffer_unaccepted(
             continue
         old = session.exec(select(Volunteer).where(Volunteer.id == previous)).first() if previous else None
         if delivered and old is not None and old.node_id:  # an undelivered dispatch needs no withdrawal
-            enqueue_text(session, ctx, old.node_id, task_withdrawn(task.number), SendPriority.REPLY)
+            enqueue_text(
+                session, ctx, old.node_id, task_withdrawn(task.number, drill=task.drill), SendPriority.REPLY
+            )
         assign(session, ctx, task.id, nxt.id, actor="scheduler", audited=False)
         record(session, "scheduler", "task.reoffer", task.id, number=task.number, to=nxt.name)
         moved.append(task)

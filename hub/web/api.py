@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from sqlmodel import Session
 
+from hub.errors import WrongHouseholdCode
 from hub.models import Need, Offer
 from hub.schemas import (
     AnnouncementPublic,
@@ -19,6 +20,7 @@ from hub.schemas import (
 )
 from hub.services import announcements, residents
 from hub.services.state import get_mode
+from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
@@ -30,6 +32,7 @@ def check_rate(request: Request) -> None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many submissions from this device. Wait a minute and try again.",
+            headers={"Retry-After": "60"},
         )
 
 
@@ -47,12 +50,26 @@ def count_submission(hub: HubDep, kind: str) -> None:
 async def post_checkin(
     body: CheckInCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> CheckInPublic:
+    """A check-in; with ``code`` (from the household's card) it verifies a special-attention
+    household. A wrong code: 422 on ``code``, nothing stored; too many wrong codes: 429."""
     check_rate(request)
+    guesses: CodeGuesses = request.app.state.code_guesses
+    client = client_ip(request)
+    if body.code and (wait := guesses.refused(client, body.address)):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "Too many wrong household codes. Wait and try again, or send the check-in without a code.",
+            headers={"Retry-After": str(wait)},
+        )
 
     def job(session: Session) -> residents.SavedCheckIn:
         return residents.create_checkin(session, hub.ctx, body, source="api", key=_key(idempotency_key))
 
-    checkin = await hub.db.writer.run(job)
+    try:
+        checkin = await hub.db.writer.run(job)
+    except WrongHouseholdCode:
+        guesses.wrong(client, body.address)
+        raise
     count_submission(hub, "checkin")
     return CheckInPublic(
         id=checkin.id,
@@ -61,6 +78,7 @@ async def post_checkin(
         address=checkin.address,
         status=checkin.status,
         people=checkin.people,
+        verified=checkin.verified,
     )
 
 

@@ -14,17 +14,29 @@ from hub.web.deps import HubDep
 router = APIRouter(tags=["operators"])
 
 
+# After the storage refused a write, the probe writes this much: a small probe fits in the space
+# a failed write left behind, and would answer "healthy" while every real write is refused.
+RECOVERY_PROBE_BYTES = 64 * 1024
+
+
 @router.get("/healthz", response_class=PlainTextResponse)
 async def healthz(hub: HubDep) -> Response:
     """200 when a write reaches the disk; 503 otherwise."""
+    writer = hub.db.writer
+    failures = writer.storage_failures
+    reserve = "0" * RECOVERY_PROBE_BYTES if writer.storage_failing else ""
 
     def probe(session: Session) -> None:
-        put_state(session, "health", {"ok": True})
+        put_state(session, "health", {"ok": True, "reserve": reserve})
 
     try:
-        await hub.db.writer.run(probe)
+        await writer.run(probe)
     except StorageUnavailable as exc:
         return PlainTextResponse(f"unhealthy: {exc}\n", status_code=503)
+    if reserve:
+        writer.storage_recovered = max(writer.storage_recovered, failures)
+        if writer.storage_failing:  # refused again while the probe ran
+            return PlainTextResponse("unhealthy: the storage refused a write\n", status_code=503)
     return PlainTextResponse("ok\n")
 
 
@@ -56,6 +68,9 @@ def metrics(hub: HubDep) -> Response:
         "# HELP hub_db_commits_total Group commits made by the writer.",
         "# TYPE hub_db_commits_total counter",
         f"hub_db_commits_total {hub.db.writer.commits}",
+        "# HELP hub_db_storage_failures_total Writes refused by the storage (disk full, I/O error).",
+        "# TYPE hub_db_storage_failures_total counter",
+        f"hub_db_storage_failures_total {hub.db.writer.storage_failures}",
     ]
     for name, link in hub.links.items():
         state = link.status()

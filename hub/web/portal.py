@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import i18n
-from hub.errors import Conflict, StorageUnavailable
+from hub.errors import Conflict, StorageUnavailable, WrongHouseholdCode
 from hub.i18n import gettext as _
 from hub.models import Announcement, CheckIn, Household, IdempotencyKey, Need, Offer
 from hub.models.base import as_utc
@@ -33,6 +33,7 @@ from hub.services.neighbourhood import status_board
 from hub.services.state import get_mode
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
+from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
 from hub.web.templating import render, request_language
 
@@ -95,6 +96,7 @@ class AnnouncementView:
     lang: str
     untranslated: bool
     when: str
+    drill: bool  # an exercise: marked as such, never shown as real news
 
 
 def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView:
@@ -111,6 +113,7 @@ def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView
         lang=shown_lang,
         untranslated=shown_lang != lang,
         when=when,
+        drill=announcement.drill,
     )
 
 
@@ -291,9 +294,33 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
             return form_page(
                 request, hub, form, token=token, values=values, errors=exc.fields, status_code=422
             )
+        guesses: CodeGuesses = request.app.state.code_guesses
+        code_at = data.address if isinstance(data, CheckInCreate) and data.code else None
+        if code_at is not None and (wait := guesses.refused(client_ip(request), code_at)):
+            return form_page(
+                request,
+                hub,
+                form,
+                token=token,
+                values=values,
+                errors={
+                    "code": _("Too many wrong household codes. Wait 15 minutes, or send without the code.")
+                },
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
         try:
             record = await hub.db.writer.run(
                 lambda session: form.save(session, hub.ctx, data, f"form:{token}")
+            )
+        except WrongHouseholdCode:
+            assert code_at is not None
+            guesses.wrong(client_ip(request), code_at)
+            message = _(
+                "This household code does not match this address. Check the card, or leave the field empty."
+            )
+            return form_page(
+                request, hub, form, token=token, values=values, errors={"code": message}, status_code=422
             )
         except StorageUnavailable as exc:
             log.error("portal: %s not saved: %s", form.kind, exc)

@@ -170,6 +170,7 @@ def _checkin(fields: Fields) -> dict[str, Any]:
         "status": fields.text("status"),
         "people": fields.optional("people"),
         "note": fields.optional("note"),
+        "code": fields.optional("code"),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -12,6 +13,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,7 +30,19 @@ SECURITY_HEADERS = [
 ]
 
 
+# Paths whose answers must never be kept by a browser or a proxy: who did what, and when.
+PRIVATE_PREFIXES = ("/admin", "/api/v1/admin")
+RETRY_AFTER_429 = b"60"
+
+
+def is_private(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES)
+
+
 class SecurityHeaders:
+    """Every answer, errors included: the security headers; admin answers: ``no-store``;
+    a 429: ``Retry-After``."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -35,16 +50,77 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = is_private(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if not (private and name.lower() == b"cache-control")
+                ]
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
+                if message["status"] == 429 and b"retry-after" not in present:
+                    headers.append((b"retry-after", RETRY_AFTER_429))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class UnexpectedErrors:
+    """An exception nobody handled becomes a plain 500 here, inside the other guards.
+
+    Starlette answers such errors in its outermost layer, where no middleware of ours sees
+    the answer; caught here, the 500 is counted and carries the security headers like any other.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
+            await _plain(send, 500, "Something went wrong in the hub. Nothing was changed. Try again.")
+
+
+class HeadAsGet:
+    """``HEAD`` for every ``GET`` page: answered as the ``GET``, headers only, no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            elif message["type"] == "http.response.pathsend":  # a file sent by the server itself
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class BodyLimit:

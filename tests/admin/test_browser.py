@@ -19,7 +19,7 @@ from hub.config import load_settings
 from hub.demo import seed_if_empty
 from hub.jobs import escalation_job
 from hub.mesh.link import MeshLink
-from hub.models import MeshMessage, Task
+from hub.models import Household, MeshMessage, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.services import tasks
@@ -191,11 +191,19 @@ def test_a_crisis_evening_in_the_browser(
         "Schoolplein 6",
         "Kerkstraat 12",
     ]
+    with live.hub.db.read() as session:  # the codes on the households' cards
+        codes = {h.address: h.code for h in session.exec(select(Household)).all()}
     for address in checked_in:
-        assert client.post("/api/v1/checkins", json={"address": address, "status": "ok"}).status_code == 201
+        checkin = {"address": address, "status": "ok", "code": codes[address]}
+        assert client.post("/api/v1/checkins", json=checkin).status_code == 201
+    # A passer-by's "OK" for Dorpsstraat 8 without its code: shown, but still to visit.
+    assert (
+        client.post("/api/v1/checkins", json={"address": "Dorpsstraat 8", "status": "ok"}).status_code == 201
+    )
     page.reload()
     door_knock = page.inner_text("#doorknock")
     assert "Dorpsstraat 8" in door_knock
+    assert "reported OK, not verified" in door_knock or "meldt OK, niet geverifieerd" in door_knock
     assert "Kerkstraat 5" not in door_knock
     assert page.inner_text(".figure.alert .num") == "1"
 

@@ -49,9 +49,10 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
     def at(minutes: float):
         return start + timedelta(minutes=minutes)
 
-    def checkin(address: str, minutes: float) -> None:
+    def checkin(address: str, minutes: float, code: str | None = None) -> None:
         def job(s: Session) -> None:
-            saved = residents.create_checkin(s, hub.ctx, CheckInCreate(address=address, status="ok"))
+            data = CheckInCreate(address=address, status="ok", code=code)
+            saved = residents.create_checkin(s, hub.ctx, data)
             row = s.exec(select(CheckIn).where(CheckIn.id == saved.id)).one()
             row.created_at = at(minutes)
             s.add(row)
@@ -59,9 +60,10 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
         w(job)
 
     checkin("Schoolplein 1", 4)  # first check-in after 4 minutes
-    checkin("kerkstraat 5", 10)  # a special-attention household, 10 minutes
+    checkin("kerkstraat 5", 10, homes[0].code)  # a special-attention household (its code), 10 minutes
+    checkin("Dorpsstraat 8", 15)  # without its code: reported, not reached
     checkin("Schoolplein 3", 40)
-    checkin("Kerkstraat 7", 50)
+    checkin("Kerkstraat 7", 50, homes[1].code)
 
     def door_knock(s: Session) -> None:
         task = tasks.create_task(
@@ -93,11 +95,11 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
 
     report = w(finish).report
     assert report["minutes_to_first_checkin"] == 4.0
-    assert report["checkins"] == 4
+    assert report["checkins"] == 5
     assert report["special_attention_registered"] == 3
     assert report["special_attention_reached"] == 3
     assert report["minutes_to_last_special_attention"] == 70.0
-    assert report["households_reached"] == 5  # 4 check-in addresses + the door knock
+    assert report["households_reached"] == 5  # 5 check-in addresses (the door knock's among them)
     assert report["task_acceptance"] == {"count": 1, "median_minutes": 6.0, "max_minutes": 6.0}
     assert report["task_completion"] == {"count": 1, "median_minutes": 44.0, "max_minutes": 44.0}
     assert report["messages_received"] == 1
@@ -105,12 +107,12 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
     assert report["airtime_seconds"] == 0.4
     timeline = {point["minutes"]: point for point in report["timeline"]}
     assert timeline[15.0]["special_attention"] == 1
-    assert timeline[30.0]["households"] == 2
+    assert timeline[30.0]["households"] == 3
     assert timeline[60.0]["special_attention"] == 2
     assert timeline[90.0]["special_attention"] == 3
 
     counts = w(lambda s: drills.wipe_drill_data(s, hub.ctx, actor="coord"))
-    assert counts["checkins"] == 4
+    assert counts["checkins"] == 5
     assert counts["tasks"] == 1
     with hub.db.read() as session:
         assert [c.id for c in session.exec(select(CheckIn)).all()] == [real.id]
@@ -119,7 +121,7 @@ def test_scripted_drill_report_matches_its_events_and_wipe_keeps_real_data(hub: 
         assert session.exec(select(Task)).first() is None
         assert session.exec(select(Offer)).first() is None
         assert session.exec(select(MeshMessage)).first() is None
-        assert session.exec(select(Drill)).one().report["checkins"] == 4
+        assert session.exec(select(Drill)).one().report["checkins"] == 5
 
 
 def _seed(hub: Hub) -> None:

@@ -111,11 +111,16 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
 def test_silent_household_gets_a_door_knock_task_for_its_buddy(hub: Hub) -> None:
     anna = volunteer(hub, "Anna", "!a1b2c3d4")
     silent = household(hub, "Kerkstraat 5", buddy=anna.id)
-    household(hub, "Kerkstraat 7")
+    seven = household(hub, "Kerkstraat 7")
     assert escalation_job(hub, hours=0.001) == []  # normal mode: nothing escalates
     hub.db.writer.run_sync(lambda s: drills.set_mode(s, hub.ctx, "crisis", actor="coord"))
-    hub.db.writer.run_sync(
-        lambda s: residents.create_checkin(s, hub.ctx, CheckInCreate(address="kerkstraat 7", status="ok"))
+    hub.db.writer.run_sync(  # "OK" without the household's code: reported, not verified
+        lambda s: residents.create_checkin(s, hub.ctx, CheckInCreate(address="kerkstraat 5", status="ok"))
+    )
+    hub.db.writer.run_sync(  # the household's own code (from its card): reached
+        lambda s: residents.create_checkin(
+            s, hub.ctx, CheckInCreate(address="kerkstraat 7", status="ok", code=seven.code)
+        )
     )
     assert escalation_job(hub, hours=6) == []  # too early
     created = escalation_job(hub, hours=6, now=utcnow() + timedelta(hours=6, minutes=1))

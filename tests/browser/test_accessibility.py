@@ -129,9 +129,11 @@ ADMIN_PAGES = [
     "/admin/tasks",
     "/admin/households",
     "/admin/announcements",
-    "/admin/announcements?error=title: Field required",  # a form's error state
-    "/admin/tasks?need=&error=address: Field required",
+    "/admin/announcements?error=invalid&field=title",  # a form's error state
+    "/admin/tasks?need=&error=invalid&field=address",
+    "/admin/volunteers?ok=volunteer_added",
     "/admin/export",
+    "/admin/access",
 ]
 
 

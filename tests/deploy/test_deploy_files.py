@@ -240,6 +240,20 @@ def test_nftables_redirects_80_and_forwards_nothing(rendered: dict[str, Path]) -
     assert "elements = { fd00:1::/64 }" in text
 
 
+def test_nftables_limits_connections_per_resident(rendered: dict[str, Path], workdir: Path) -> None:
+    text = rendered["nftables.conf"].read_text()
+    for family in ("ip saddr", "ip6 saddr"):
+        rule = f"{family} ct count over 10 }} counter reject with tcp reset"
+        assert rule in text, text
+    hub_rules = [line for line in text.splitlines() if "dport $HUB_PORT" in line and "$AP_IF" in line]
+    assert hub_rules[-1].strip() == "iifname $AP_IF tcp dport $HUB_PORT accept"  # the limits come first
+    nft = require_tool("nft")
+    fewer = render_templates(workdir / "rendered-limit", {"firewall_hub_connections_per_client": 3})
+    limited = fewer["nftables.conf"]
+    assert "ip saddr ct count over 3 }" in limited.read_text()
+    assert run([nft, "-c", "-f", str(limited)]).returncode == 0
+
+
 def test_nftables_without_admin_networks_is_valid(workdir: Path) -> None:
     nft = require_tool("nft")
     rendered = render_templates(workdir / "rendered-no-admin", {"buurtbaken_admin_networks": []})

@@ -51,6 +51,7 @@ class MeshHub:
         *,
         volunteers: int = 2,
         timings: LinkTimings = FAST,
+        preset: str | None = None,
         **link_kwargs: Any,
     ) -> None:
         self.sim = sim
@@ -59,7 +60,7 @@ class MeshHub:
             self.hub.db,
             self.hub.ctx,
             radio_url=radio_url,
-            preset=sim.preset,
+            preset=preset or sim.preset,
             timings=timings,
             **link_kwargs,
         )

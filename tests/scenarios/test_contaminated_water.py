@@ -78,6 +78,7 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
             name: api.post("/api/v1/admin/volunteers", json={"name": name, "node_id": h.node_id}).json()["id"]
             for name, h in (("Anna", anna), ("Bram", bram))
         }
+        codes = {}  # each household's code, printed on its card
         for address, flags, note, consent in SPECIAL:
             response = api.post(
                 "/api/v1/admin/households",
@@ -89,6 +90,7 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
                 },
             )
             assert response.status_code == 201, response.text
+            codes[address] = response.json()["code"]
 
         # 1. Tuesday 18:40: the safety region's CAP alert arrives over MQTT.
         region = Peer(broker, "veiligheidsregio")
@@ -122,10 +124,15 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
             )
             need_ids.append(need.json()["id"])
 
-        # 3. Eight of the eleven special-attention households check in (some by a neighbour).
+        # 3. Eight of the eleven special-attention households check in (some by a neighbour), with the
+        # code on their card; a passer-by's "OK" for a silent one (no code) does not count.
         for address, *_ in SPECIAL:
             if address not in SILENT:
-                residents.post("/api/v1/checkins", json={"address": address.upper() + " ", "status": "ok"})
+                residents.post(
+                    "/api/v1/checkins",
+                    json={"address": address.upper() + " ", "status": "ok", "code": codes[address].lower()},
+                )
+        residents.post("/api/v1/checkins", json={"address": "Kerkstraat 12", "status": "ok"})
         admin = httpx.Client(base_url=hub.url, timeout=30)
         login_page = admin.get("/admin/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', login_page).group(1)  # type: ignore[union-attr]
@@ -199,7 +206,7 @@ def test_contaminated_drinking_water(tmp_path: Path, radio: Simulator) -> None: 
             ]
         finally:
             store.close()
-        assert sum(1 for t, _ in stored if t == "checkin.created") == 40 + 8 + 1
+        assert sum(1 for t, _ in stored if t == "checkin.created") == 40 + 8 + 1 + 1
         assert {"need.created", "task.done", "task.failed", "offer.created"} <= {t for t, _ in stored}
         everything = json.dumps(stored)
         assert "pregnant" not in everything

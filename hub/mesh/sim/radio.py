@@ -160,6 +160,27 @@ class RadioState:
         preset = self.local_config.lora.modem_preset
         return str(config_pb2.Config.LoRaConfig.ModemPreset.Name(preset))
 
+    def set_lora(
+        self,
+        *,
+        preset: str | None,
+        use_preset: bool | None,
+        bandwidth: int | None,
+        spread_factor: int | None,
+        coding_rate: int | None,
+    ) -> None:
+        lora = self.local_config.lora
+        if preset is not None:
+            lora.modem_preset = config_pb2.Config.LoRaConfig.ModemPreset.Value(preset.upper())
+        if use_preset is not None:
+            lora.use_preset = use_preset
+        if bandwidth is not None:
+            lora.bandwidth = bandwidth
+        if spread_factor is not None:
+            lora.spread_factor = spread_factor
+        if coding_rate is not None:
+            lora.coding_rate = coding_rate
+
     @property
     def hop_limit(self) -> int:
         return int(self.local_config.lora.hop_limit) or 3

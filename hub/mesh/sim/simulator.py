@@ -179,6 +179,26 @@ class Simulator:
     def wait_for_client(self, timeout: float = 10.0) -> bool:
         return self._clients.wait_for_client(timeout)
 
+    def set_lora(
+        self,
+        *,
+        preset: str | None = None,
+        use_preset: bool | None = None,
+        bandwidth: int | None = None,
+        spread_factor: int | None = None,
+        coding_rate: int | None = None,
+    ) -> None:
+        """Change the radio's LoRa config, served from the next handshake on (as the firmware
+        would after ``--set lora.modem_preset``). ``bandwidth`` is in kHz, as in the config."""
+        with self._lock:
+            self._radio.set_lora(
+                preset=preset,
+                use_preset=use_preset,
+                bandwidth=bandwidth,
+                spread_factor=spread_factor,
+                coding_rate=coding_rate,
+            )
+
     # -- drills and faults -----------------------------------------------------------
     def send_text(
         self,

@@ -17,7 +17,7 @@ from hub.runtime import Hub
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
-from hub.web.admin.common import N_, act, back, error_text
+from hub.web.admin.common import act, back, refused
 from hub.web.deps import HubDep
 
 router = APIRouter()
@@ -41,15 +41,15 @@ def _skills(value: str) -> list[str]:
 async def _delete(hub: Hub, confirm: str, job: Callable[[Session], Any], url: str) -> RedirectResponse:
     """Run a deletion only when its confirmation box was ticked."""
     if confirm != "yes":
-        return back(url, error=N_("tick the box to confirm the deletion"))
-    return await act(hub, job, url, N_("deleted"))
+        return back(url, error="confirm_deletion")
+    return await act(hub, job, url, "deleted")
 
 
 @router.post("/mode")
 async def mode(hub: HubDep, user: FormUser, mode: Text, back_to: Text = "/admin") -> RedirectResponse:
     target = back_to if back_to in ("/admin", "/admin/drill") else "/admin"
     return await act(
-        hub, lambda s: drills.set_mode(s, hub.ctx, mode, actor=user.name), target, N_("mode changed")
+        hub, lambda s: drills.set_mode(s, hub.ctx, mode, actor=user.name), target, "mode_changed"
     )
 
 
@@ -83,18 +83,18 @@ async def create_task(
         if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
         else "/admin/tasks"
     )
-    return await act(hub, job, target, N_("task created"))
+    return await act(hub, job, target, "task_created")
 
 
 @router.post("/tasks/{task_id}/assign")
 async def assign(hub: HubDep, user: FormUser, task_id: str, volunteer_id: Text) -> RedirectResponse:
     if not volunteer_id.strip():
-        return back("/admin/tasks", error=N_("choose a volunteer"))
+        return back("/admin/tasks", error="choose_volunteer")
     return await act(
         hub,
         lambda s: tasks.assign(s, hub.ctx, task_id, volunteer_id, actor=user.name),
         "/admin/tasks",
-        N_("assigned"),
+        "assigned",
     )
 
 
@@ -110,7 +110,7 @@ async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Tex
         else:
             raise ValidationError("unknown step", "step")
 
-    return await act(hub, job, "/admin/tasks", N_("task updated"))
+    return await act(hub, job, "/admin/tasks", "task_updated")
 
 
 @router.post("/volunteers")
@@ -123,8 +123,8 @@ async def add_volunteer(
         volunteers.register(session, hub.ctx, name[:80], _opt(node_id), skill_list, actor=user.name)
 
     if not name.strip():
-        return back("/admin/volunteers", error=N_("fill in a name"))
-    return await act(hub, job, "/admin/volunteers", N_("volunteer added"))
+        return back("/admin/volunteers", error="fill_in_name")
+    return await act(hub, job, "/admin/volunteers", "volunteer_added")
 
 
 @router.post("/volunteers/{volunteer_id}")
@@ -149,7 +149,7 @@ async def correct_volunteer(
             available={"yes": True, "no": False}.get(available),
         )
 
-    return await act(hub, job, "/admin/volunteers", N_("saved"))
+    return await act(hub, job, "/admin/volunteers", "saved")
 
 
 @router.post("/volunteers/{volunteer_id}/delete")
@@ -189,12 +189,12 @@ async def add_household(
             buddy_volunteer_id=_opt(buddy_volunteer_id),
         )
     except PydanticError as exc:
-        return back("/admin/households", error=error_text(exc))
+        return refused("/admin/households", exc)
     return await act(
         hub,
         lambda s: coordination.register_household(s, hub.ctx, data, actor=user.name),
         "/admin/households",
-        N_("saved"),
+        "saved",
     )
 
 
@@ -222,7 +222,7 @@ async def correct_household(
         hub,
         lambda s: coordination.correct_household(s, hub.ctx, household_id, actor=user.name, **fields),
         "/admin/households",
-        N_("saved"),
+        "saved",
     )
 
 
@@ -275,12 +275,12 @@ async def announce(
             translations=translations_from(await request.form()),
         )
     except PydanticError as exc:
-        return back("/admin/announcements", error=error_text(exc))
+        return refused("/admin/announcements", exc)
     return await act(
         hub,
         lambda s: coordination.publish_announcement(s, hub.ctx, data, actor=user.name),
         "/admin/announcements",
-        N_("published"),
+        "published",
     )
 
 
@@ -292,6 +292,20 @@ async def message_handled(hub: HubDep, user: FormUser, message_id: str) -> Redir
     )
 
 
+@router.post("/checkins/{checkin_id}/verify")
+async def checkin_verify(
+    hub: HubDep, user: FormUser, checkin_id: str, back_to: Text = "/admin/households"
+) -> RedirectResponse:
+    """A coordinator confirms a resident's unverified check-in (phoned, or saw them)."""
+    target = back_to if back_to in ("/admin", "/admin/households") else "/admin/households"
+    return await act(
+        hub,
+        lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=user.name),
+        target,
+        "checkin_verified",
+    )
+
+
 @router.post("/drill/{what}")
 async def drill(hub: HubDep, user: FormUser, what: str, confirm: Text = "") -> RedirectResponse:
     if what == "start":
@@ -299,22 +313,22 @@ async def drill(hub: HubDep, user: FormUser, what: str, confirm: Text = "") -> R
             hub,
             lambda s: drills.set_mode(s, hub.ctx, "drill", actor=user.name),
             "/admin/drill",
-            N_("drill started"),
+            "drill_started",
         )
     if what == "stop":
         return await act(
             hub,
             lambda s: drills.set_mode(s, hub.ctx, "normal", actor=user.name),
             "/admin/drill",
-            N_("drill ended"),
+            "drill_ended",
         )
     if what == "wipe":
         if confirm != "yes":
-            return back("/admin/drill", error=N_("tick the box to confirm"))
+            return back("/admin/drill", error="confirm")
         return await act(
             hub,
             lambda s: drills.wipe_drill_data(s, hub.ctx, actor=user.name),
             "/admin/drill",
-            N_("drill data wiped"),
+            "drill_wiped",
         )
-    return back("/admin/drill", error=N_("unknown action"))
+    return back("/admin/drill", error="unknown_action")

@@ -105,6 +105,14 @@ def get_task(task_id: str, hub: HubDep, _who: ApiReader) -> TaskOut:
         return TaskOut.model_validate(tasks.get_task(session, task_id))
 
 
+@router.post("/checkins/{checkin_id}/verify", response_model=CheckInOut)
+async def verify_checkin(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckInOut:
+    """A coordinator confirms a resident's unverified check-in: the household counts as reached."""
+    return CheckInOut.model_validate(
+        await hub.db.writer.run(lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=who.name))
+    )
+
+
 @router.post("/volunteers", status_code=201, response_model=VolunteerOut)
 async def post_volunteer(body: VolunteerIn, hub: HubDep, who: ApiWriter) -> VolunteerOut:
     def job(session: Session) -> Volunteer:

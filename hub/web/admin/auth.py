@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import time
 from collections import OrderedDict, deque
+from concurrent.futures import Future
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from hub.errors import StorageUnavailable
+from hub.models.base import utcnow
+from hub.runtime import Hub
+from hub.services import access
 from hub.services.accounts import Principal, session_principal, token_principal
 from hub.web.deps import HubDep, client_ip
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "bb_admin"
 LOGIN_COOKIE = "bb_login"
@@ -44,11 +52,32 @@ def find_principal(request: Request, hub: HubDep) -> Principal | None:
     scheme, _, credentials = header.partition(" ")
     with hub.db.read() as session:
         if scheme.lower() == "bearer" and credentials.strip():
-            return token_principal(session, credentials.strip())
+            principal = token_principal(session, credentials.strip())
+            if principal is not None:
+                _note_token_use(hub, principal)
+            return principal
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             return session_principal(session, cookie)
     return None
+
+
+def _note_token_use(hub: Hub, principal: Principal) -> None:
+    """Write the token's last use (at most once a minute), without holding up the request."""
+    token_id = principal.token_id
+    if token_id is None or not access.token_use_due(principal.token_last_used):
+        return
+    now = utcnow()
+    try:
+        future = hub.db.writer.submit(lambda s: access.mark_token_used(s, token_id, now))
+    except StorageUnavailable:
+        return
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future: Future[None]) -> None:
+    if future.exception() is not None:
+        log.warning("could not note a token's use: %s", future.exception())
 
 
 def api_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
@@ -106,12 +135,20 @@ async def form_writer(
     return principal
 
 
+def page_coordinator(principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
+    """A logged-in coordinator: viewers may not see who else holds access."""
+    if not principal.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only coordinators may see this page.")
+    return principal
+
+
 PageUser = Annotated[Principal, Depends(page_principal)]
 FormUser = Annotated[Principal, Depends(form_writer)]
+CoordinatorPage = Annotated[Principal, Depends(page_coordinator)]
 
 
 class LoginThrottle:
-    """Per client: at most ``max_failures`` wrong logins in ``window`` seconds, then wait."""
+    """Per client: at most ``max_failures`` logins without a success in ``window`` seconds, then wait."""
 
     def __init__(self, max_failures: int = 10, window: float = 900, max_clients: int = 10_000) -> None:
         self.max_failures = max_failures
@@ -125,14 +162,19 @@ class LoginThrottle:
             failures.popleft()
         return failures
 
-    def blocked(self, client: str, now: float | None = None) -> bool:
-        return len(self._recent(client, now or time.monotonic())) >= self.max_failures
+    def attempt(self, client: str, now: float | None = None) -> bool:
+        """Count an attempt before its password is checked; ``False``: too many, wait.
 
-    def failed(self, client: str, now: float | None = None) -> None:
-        self._recent(client, now or time.monotonic()).append(now or time.monotonic())
+        Counted up front so that simultaneous attempts cannot all pass the check."""
+        moment = now or time.monotonic()
+        failures = self._recent(client, moment)
+        if len(failures) >= self.max_failures:
+            return False
+        failures.append(moment)
         self._failures.move_to_end(client)
         while len(self._failures) > self.max_clients:
             self._failures.popitem(last=False)
+        return True
 
     def succeeded(self, client: str) -> None:
         self._failures.pop(client, None)

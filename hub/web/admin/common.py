@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -17,14 +17,10 @@ from hub.errors import HubError
 from hub.models.base import as_utc
 from hub.runtime import Hub
 from hub.services.accounts import Principal
+from hub.web.admin import notices
 from hub.web.templating import env, render
 
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def N_(message: str) -> str:
-    """Mark a notice or error for the catalogs; the page translates it when it shows it."""
-    return message
 
 
 def when(value: datetime | None, with_date: bool = False) -> str:
@@ -62,8 +58,9 @@ def page(
         status_code=status_code,
         user=user,
         csrf=user.csrf_token or "",
-        notice=request.query_params.get("ok", "")[:200],
-        error=request.query_params.get("error", "")[:300],
+        notice=notices.shown(notices.NOTICES, request.query_params.get("ok")),
+        error=notices.shown(notices.ERRORS, request.query_params.get("error")),
+        error_field=notices.shown(notices.FIELDS, request.query_params.get("field")),
         path=request.url.path,
         offered=i18n.ADMIN_LANGUAGES,
         **context,
@@ -72,19 +69,29 @@ def page(
     return response
 
 
-def back(url: str, **params: str) -> RedirectResponse:
-    """303 back to a page, with a short notice or error shown there (escaped on render)."""
-    query = urlencode({k: v for k, v in params.items() if v})
+_TABLES: dict[str, Collection[str]] = {
+    "ok": notices.NOTICES,
+    "error": notices.ERRORS,
+    "field": notices.FIELDS,
+    "failed": notices.LOGIN_FAILURES,
+}
+
+
+def back(url: str, **ids: str) -> RedirectResponse:
+    """303 back to a page, with a notice or error id (``ok=``, ``error=``, ``field=``) shown there.
+
+    Only ids from :mod:`hub.web.admin.notices` travel in the address, never text.
+    """
+    for key, value in ids.items():
+        if value and value not in _TABLES[key]:
+            raise ValueError(f"{key}={value!r} is not a known message id")
+    query = urlencode({k: v for k, v in ids.items() if v})
     return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
 
 
-def error_text(exc: Exception) -> str:
-    if isinstance(exc, PydanticError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return f"{where}: {first['msg']}"
-    field = getattr(exc, "field", None)
-    return f"{field}: {exc}" if field else str(exc)
+def refused(url: str, exc: Exception) -> RedirectResponse:
+    """Back to ``url`` with the id of what went wrong."""
+    return back(url, **notices.failure(exc))
 
 
 async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> RedirectResponse:
@@ -92,5 +99,5 @@ async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> Red
     try:
         await hub.db.writer.run(job)
     except (HubError, PydanticError) as exc:
-        return back(url, error=error_text(exc))
+        return refused(url, exc)
     return back(url, ok=ok)

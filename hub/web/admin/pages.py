@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, SQLModel, col, select
 
 from hub import i18n
+from hub.domain import household_codes
 from hub.models import (
     Announcement,
     AuditEntry,
@@ -30,7 +31,7 @@ from hub.models import (
 from hub.services import accounts, drills, escalation, outbox, worklist
 from hub.services.announcements import is_active
 from hub.services.state import get_mode
-from hub.web.admin import actions, printing, record_actions, views
+from hub.web.admin import access, actions, printing, record_actions, views
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -46,6 +47,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Netwo
 router.include_router(actions.router)
 router.include_router(record_actions.router)
 router.include_router(printing.router)
+router.include_router(access.router)
 LIST_LIMIT = 300
 
 
@@ -73,23 +75,17 @@ async def login(
         return HTMLResponse("This form has expired. Reload the login page.", status_code=403)
     client = client_ip(request)
     throttle = login_throttle(request)
-    if throttle.blocked(client):
+    if not throttle.attempt(client):
         return back("/admin/login", failed="slow")
-
-    def check() -> accounts.LoginCheck:
-        with hub.db.read() as session:
-            return accounts.check_password(session, name.strip(), password)
-
-    result = await asyncio.to_thread(check)  # argon2 is slow on purpose: keep it off the event loop
-    if result.locked:
+    attempt = await hub.db.writer.run(lambda s: accounts.begin_login(s, name.strip()))
+    if attempt.locked:
         return back("/admin/login", failed="locked")
-    if not result.ok or result.user_id is None:
-        throttle.failed(client)
-        user_id = result.user_id
-        locked = await hub.db.writer.run(lambda s: accounts.record_failure(s, user_id, client=client))
-        return back("/admin/login", failed="locked" if locked else "wrong")
+    # argon2 is slow on purpose: keep it off the event loop and out of the writer
+    if not await asyncio.to_thread(attempt.verify, password) or attempt.user_id is None:
+        await hub.db.writer.run(lambda s: accounts.record_failure(s, attempt, client=client))
+        return back("/admin/login", failed="locked" if attempt.locks else "wrong")
     throttle.succeeded(client)
-    user_id = result.user_id
+    user_id = attempt.user_id
     old = request.cookies.get(SESSION_COOKIE)
     new = await hub.db.writer.run(lambda s: accounts.start_session(s, user_id, client=client, replaces=old))
     response = RedirectResponse("/admin", status_code=303)
@@ -219,6 +215,8 @@ def households(request: Request, hub: HubDep, user: PageUser, edit: str = "") ->
             rows=sorted(rows, key=lambda h: views.walking_key(h.address)),
             editing=editing,
             reached=reached,
+            unverified=escalation.unverified_reports(session, escalation.reference_time(session)),
+            shown_code=household_codes.shown,
             volunteers=views.volunteer_rows(session),
             names=views.names(session),
         )

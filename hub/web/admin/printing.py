@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from hub import i18n
+from hub.domain import household_codes
 from hub.domain.escalation import by_street
 from hub.domain.messages import task_dispatch
 from hub.models import Task, Volunteer
 from hub.models.base import utcnow
-from hub.services import exports
+from hub.services import coordination, exports
 from hub.services.audit import record
 from hub.services.tasks import UNFINISHED
 from hub.web.admin import views
@@ -58,7 +59,7 @@ def print_tasks(request: Request, hub: HubDep, user: PageUser, volunteer: str = 
             if volunteer and key != volunteer:
                 continue
             sheets.setdefault(key, []).append(task)
-        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note) for t in rows}
+        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note, drill=t.drill) for t in rows}
         return page(
             request,
             "admin/print_tasks.html",
@@ -101,6 +102,26 @@ def resident_paper(request: Request, hub: HubDep, kind: Literal["flyer", "poster
         url=url,
         wifi_qr=qr_data_uri(wifi_payload(ssid)),
         portal_qr=qr_data_uri(url),
+    )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/print/card/{household_id}", response_class=HTMLResponse)
+def print_card(request: Request, hub: HubDep, user: PageUser, household_id: str) -> HTMLResponse:
+    """The card a special-attention household gets: its address and its own household code."""
+    with hub.db.read() as session:
+        household = coordination.get_household(session, household_id)
+        address, code = household.address, household_codes.shown(household.code or "")
+    response = render(
+        request,
+        "print/card.html",
+        offered=[print_language(request, hub)],
+        remember=False,
+        kind="card",
+        paper_languages=i18n.available_languages(),
+        address=address,
+        code=code,
     )
     response.headers.update(NO_STORE)
     return response

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from hub.services import erasure, record_status, worklist
 from hub.web.admin.auth import FormUser
-from hub.web.admin.common import N_, act, back
+from hub.web.admin.common import act, back
 from hub.web.deps import HubDep
 
 router = APIRouter()
@@ -29,7 +29,7 @@ async def need_status(
             session, hub.ctx, need_id, status.strip(), actor=user.name, duplicate_of=duplicate_of
         )
 
-    return await act(hub, job, "/admin/needs", N_("need updated"))
+    return await act(hub, job, "/admin/needs", "need_updated")
 
 
 @router.post("/offers/{offer_id}/status")
@@ -37,7 +37,7 @@ async def offer_status(hub: HubDep, user: FormUser, offer_id: str, status: Text)
     def job(session: Session) -> None:
         record_status.set_offer_status(session, hub.ctx, offer_id, status.strip(), actor=user.name)
 
-    return await act(hub, job, "/admin/offers", N_("offer updated"))
+    return await act(hub, job, "/admin/offers", "offer_updated")
 
 
 @router.post("/checkins/{checkin_id}/handled")
@@ -46,7 +46,7 @@ async def checkin_handled(hub: HubDep, user: FormUser, checkin_id: str) -> Redir
         hub,
         lambda s: worklist.mark_handled(s, hub.ctx, checkin_id, actor=user.name),
         "/admin/checkins",
-        N_("marked as handled"),
+        "handled",
     )
 
 
@@ -59,7 +59,7 @@ async def checkin_task(
             session, hub.ctx, checkin_id, actor=user.name, volunteer_id=volunteer_id.strip() or None
         )
 
-    return await act(hub, job, "/admin/checkins", N_("task created"))
+    return await act(hub, job, "/admin/checkins", "task_created")
 
 
 @router.post("/{kind}/{record_id}/delete")
@@ -67,10 +67,10 @@ async def delete_record(
     hub: HubDep, user: FormUser, kind: str, record_id: str, confirm: Text = ""
 ) -> RedirectResponse:
     if kind not in erasure.BY_HAND:
-        return back("/admin", error=N_("unknown action"))
+        return back("/admin", error="unknown_action")
     url = f"/admin/{kind}"
     if confirm != "yes":
-        return back(url, error=N_("tick the box to confirm the deletion"))
+        return back(url, error="confirm_deletion")
     return await act(
-        hub, lambda s: erasure.delete_record(s, hub.ctx, kind, record_id, actor=user.name), url, N_("deleted")
+        hub, lambda s: erasure.delete_record(s, hub.ctx, kind, record_id, actor=user.name), url, "deleted"
     )

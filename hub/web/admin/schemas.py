@@ -33,6 +33,8 @@ class CheckInOut(_Out):
     source: str
     volunteer_id: str | None
     household_id: str | None
+    verified: bool  # counts as reaching the household (its code, a handset, a coordinator)
+    verified_by: str | None
     drill: bool
     created_at: datetime
     handled_at: datetime | None = None
@@ -130,6 +132,7 @@ class HouseholdOut(_Out):
     consent_given_by: str
     consent_share_upstream: bool
     buddy_volunteer_id: str | None
+    code: str | None  # for the household's card; coordinators only, never upstream
     drill: bool
     created_at: datetime
 

@@ -38,6 +38,7 @@ class Dashboard:
     reached: int
     door_knock: list[tuple[str, list[AttentionHousehold]]]
     door_knock_count: int
+    unverified: dict[str, CheckIn]  # household id -> "reported, not verified" (still to visit)
     household_tasks: dict[str, Task]
     needs: list[Need]
     matches: dict[str, list[Offer]]
@@ -133,6 +134,7 @@ def dashboard(session: Session, hub: Hub) -> Dashboard:
         reached=len(reached),
         door_knock=by_street(to_visit),
         door_knock_count=len(to_visit),
+        unverified=escalation.unverified_reports(session, since),
         household_tasks=household_tasks(session, since),
         needs=needs,
         matches=offers_for(session, needs),

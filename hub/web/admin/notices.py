@@ -1,0 +1,107 @@
+"""What the next admin page says after a form: ids in the address, text from here.
+
+A redirect after a form carries an id (``?ok=saved``, ``?error=invalid&field=address``),
+never text. The page looks the id up in these fixed lists and shows the translated text; an
+id that is not in them shows nothing. So nothing a link puts in the address bar reaches the
+page: ``/admin?error=<meta http-equiv="refresh" ...>`` is an unknown id, not a message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError as PydanticError
+
+from hub.errors import Conflict, NotFound, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs; the page translates it when it shows it."""
+    return message
+
+
+NOTICES: dict[str, str] = {
+    "assigned": N_("assigned"),
+    "checkin_verified": N_("check-in confirmed"),
+    "deleted": N_("deleted"),
+    "drill_ended": N_("drill ended"),
+    "drill_started": N_("drill started"),
+    "drill_wiped": N_("drill data wiped"),
+    "handled": N_("handled"),
+    "mode_changed": N_("mode changed"),
+    "need_updated": N_("need updated"),
+    "offer_updated": N_("offer updated"),
+    "published": N_("published"),
+    "saved": N_("saved"),
+    "session_revoked": N_("session ended"),
+    "task_created": N_("task created"),
+    "task_updated": N_("task updated"),
+    "token_revoked": N_("token revoked"),
+    "volunteer_added": N_("volunteer added"),
+}
+
+ERRORS: dict[str, str] = {
+    "choose_volunteer": N_("choose a volunteer"),
+    "confirm": N_("tick the box to confirm"),
+    "confirm_deletion": N_("tick the box to confirm the deletion"),
+    "conflict": N_("this clashes with a change made meanwhile: reload the page and check"),
+    "failed": N_("that did not work: nothing was changed"),
+    "fill_in_name": N_("fill in a name"),
+    "invalid": N_("check what you filled in"),
+    "not_found": N_("it is no longer there: reload the page"),
+    "storage": N_("the hub cannot save right now: nothing was stored, try again in a minute"),
+    "unknown_action": N_("unknown action"),
+}
+
+# Form fields an error may name (``&field=``), with the label the form shows for them.
+FIELDS: dict[str, str] = {
+    "address": N_("Address"),
+    "body": N_("Text"),
+    "buddy_volunteer_id": N_("Buddy volunteer"),
+    "consent.given_by": N_("Consent given by"),
+    "contact": N_("Contact"),
+    "duplicate_of": N_("Duplicate of"),
+    "kind": N_("Kind"),
+    "name": N_("Name"),
+    "node_id": N_("Handset node id"),
+    "note": N_("Note"),
+    "people": N_("People"),
+    "priority": N_("Priority"),
+    "skills": N_("Skills"),
+    "special_attention": N_("Special attention"),
+    "status": N_("Status"),
+    "title": N_("Title"),
+    "volunteer_id": N_("Volunteer"),
+}
+
+
+# Why a login failed (``/admin/login?failed=``); the login page has the words for each.
+LOGIN_FAILURES = frozenset({"wrong", "locked", "slow"})
+
+
+def shown(table: dict[str, str], message_id: str | None) -> str:
+    """The message (an English id for the catalogs) for ``message_id``; empty when unknown."""
+    return table.get(message_id or "", "")
+
+
+def failure(exc: Exception) -> dict[str, str]:
+    """The ``error`` (and ``field``) ids for a failed form; the details go to the log only."""
+    log.info("admin form refused: %s", exc)
+    if isinstance(exc, StorageUnavailable):
+        return {"error": "storage"}
+    if isinstance(exc, NotFound):
+        return {"error": "not_found"}
+    if isinstance(exc, Conflict):
+        return {"error": "conflict"}
+    field: str | None
+    if isinstance(exc, PydanticError):
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else None
+    else:
+        field = getattr(exc, "field", None)
+    if field is None:
+        return {"error": "invalid"}
+    if field not in FIELDS:
+        field = field.split(".")[0]
+    return {"error": "invalid", "field": field} if field in FIELDS else {"error": "invalid"}

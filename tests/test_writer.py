@@ -1,0 +1,172 @@
+"""The one write path: a job that fails, in the job or at its commit, fails alone.
+
+Batches are made deterministic with a blocker: a first job that holds the writer thread until
+every job of the batch is queued, so that the writer takes them all at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from hub.config import Settings
+from hub.runtime import Hub
+from hub.schemas import CheckInCreate, Consent, HouseholdCreate
+from hub.services.outbox import append_event
+from hub.services.residents import create_checkin, register_household
+
+
+class Boom(Exception):
+    """A job's own error."""
+
+
+def submit_batch(hub: Hub, jobs: list[Callable[[Session], Any]]) -> list[Future[Any]]:
+    """Queue ``jobs`` while the writer is held, so that it takes them as one batch."""
+    started, release = threading.Event(), threading.Event()
+
+    def blocker(_session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    held = hub.db.writer.submit(blocker)
+    assert started.wait(10)
+    futures = [hub.db.writer.submit(job) for job in jobs]
+    release.set()
+    held.result(10)
+    return futures
+
+
+def checkin_job(hub: Hub, n: int) -> Callable[[Session], str]:
+    def job(session: Session) -> str:
+        data = CheckInCreate(address=f"Kerkstraat {n}", status="ok")
+        return create_checkin(session, hub.ctx, data).id
+
+    return job
+
+
+def raising_job(hub: Hub) -> Callable[[Session], None]:
+    """Writes an event and a row, then raises: none of it may stay."""
+
+    def job(session: Session) -> None:
+        create_checkin(session, hub.ctx, CheckInCreate(address="Raamweg 13", status="help"))
+        append_event(session, hub.ctx, "test.noise", {})
+        raise Boom("this job fails")
+
+    return job
+
+
+def household(buddy: str) -> HouseholdCreate:
+    return HouseholdCreate(
+        address="Dorpsstraat 4",
+        special_attention=["alone_75plus"],
+        consent=Consent(given_by="mevr. J"),
+        buddy_volunteer_id=buddy,
+    )
+
+
+def flush_failing_job(hub: Hub) -> Callable[[Session], None]:
+    """A household whose buddy does not exist: the foreign key fails when the row is written."""
+
+    def job(session: Session) -> None:
+        register_household(session, hub.ctx, household(""))
+
+    return job
+
+
+def commit_failing_job(hub: Hub) -> Callable[[Session], None]:
+    """The same foreign-key failure, deferred by SQLite until the transaction commits."""
+
+    def job(session: Session) -> None:
+        session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        register_household(session, hub.ctx, household("no-such-volunteer"))
+        session.flush()
+
+    return job
+
+
+def stored(settings: Settings) -> tuple[set[str], list[int]]:
+    connection = sqlite3.connect(settings.data_dir / "hub.sqlite3")
+    try:
+        checkins = {row[0] for row in connection.execute("SELECT id FROM checkins")}
+        seqs = [row[0] for row in connection.execute("SELECT seq FROM outbox ORDER BY seq")]
+    finally:
+        connection.close()
+    return checkins, seqs
+
+
+def test_a_job_that_raises_does_not_fail_the_next_one_in_its_batch(hub: Hub, settings: Settings) -> None:
+    first, failing, last = submit_batch(hub, [checkin_job(hub, 1), raising_job(hub), checkin_job(hub, 2)])
+    with pytest.raises(Boom):
+        failing.result(10)
+    ids = {first.result(10), last.result(10)}
+    checkins, seqs = stored(settings)
+    assert checkins == ids
+    assert seqs == [1, 2]
+
+
+def test_a_constraint_error_at_flush_fails_only_its_own_job(hub: Hub, settings: Settings) -> None:
+    jobs = [checkin_job(hub, n) for n in range(30)]
+    jobs.insert(7, flush_failing_job(hub))
+    futures = submit_batch(hub, jobs)
+    with pytest.raises(IntegrityError):
+        futures.pop(7).result(10)
+    ids = {future.result(10) for future in futures}
+    checkins, seqs = stored(settings)
+    assert checkins == ids
+    assert seqs == list(range(1, 31))
+
+
+def test_a_constraint_error_at_commit_fails_only_its_own_job(hub: Hub, settings: Settings) -> None:
+    futures = submit_batch(hub, [checkin_job(hub, 1), commit_failing_job(hub), checkin_job(hub, 2)])
+    with pytest.raises(IntegrityError):
+        futures[1].result(10)
+    ids = {futures[0].result(10), futures[2].result(10)}
+    checkins, seqs = stored(settings)
+    assert checkins == ids
+    assert seqs == [1, 2]
+
+
+KINDS = ("good", "raises", "fails_at_flush", "fails_at_commit")
+
+
+def test_random_batches_fail_exactly_their_failing_jobs(hub: Hub, settings: Settings) -> None:
+    """One hub for every example: the outbox must stay unique and gap-free across all of them."""
+    counter = iter(range(1_000_000))
+    every_id: set[str] = set()
+
+    @hypothesis_settings(
+        max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=16))
+    def run(kinds: list[str]) -> None:
+        makers: dict[str, Callable[[], Callable[[Session], Any]]] = {
+            "good": lambda: checkin_job(hub, next(counter)),
+            "raises": lambda: raising_job(hub),
+            "fails_at_flush": lambda: flush_failing_job(hub),
+            "fails_at_commit": lambda: commit_failing_job(hub),
+        }
+        futures = submit_batch(hub, [makers[kind]() for kind in kinds])
+        for kind, future in zip(kinds, futures, strict=True):
+            error = future.exception(10)
+            if kind == "good":
+                assert error is None, error
+                every_id.add(future.result())
+            elif kind == "raises":
+                assert isinstance(error, Boom)
+            else:
+                assert isinstance(error, IntegrityError), error
+        checkins, seqs = stored(settings)
+        assert checkins == every_id
+        assert seqs == list(range(1, len(every_id) + 1))
+
+    run()
