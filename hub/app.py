@@ -13,9 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 from hub import __version__, i18n, systemd
 from hub.config import Settings
-from hub.errors import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
+from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
-from hub.web import admin, api, captive, ops, portal
+from hub.web import admin, api, captive, ops, portal, problems
+from hub.web.admin.common import refused_form
 from hub.web.code_guesses import CodeGuesses
 from hub.web.security import (
     BodyLimit,
@@ -86,7 +87,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def _invalid(_request: Request, exc: ValidationError) -> Response:
-        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+        return JSONResponse(problems.invalid_from(exc), status_code=422)
 
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> Response:
@@ -94,13 +95,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict) -> Response:
-        return JSONResponse({"detail": str(exc)}, status_code=410 if isinstance(exc, Gone) else 409)
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if (form_page := refused_form(request)) is not None:
+            return form_page
         errors = [
             {
-                "field": ".".join(str(p) for p in error["loc"] if p != "body"),
+                "field": ".".join(str(p) for p in error["loc"][1:] or error["loc"]),
                 "message": error["msg"],
                 "type": error["type"],
             }

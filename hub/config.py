@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     lora_region: Literal["EU_868"] = "EU_868"
     lora_preset: str = "MEDIUM_FAST"
     sync_share: Literal["aggregate", "needs", "full"] = "aggregate"
+    sync_resend_after: float = Field(default=30.0, gt=0)
+    sync_resend_max: float = Field(default=1800.0, gt=0)
     federation_peers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit: int = Field(default=30, ge=0)
     captive: bool = True
@@ -74,6 +76,8 @@ class Settings(BaseSettings):
     mesh_repeat_seconds: float = Field(default=300.0, ge=0, le=86400)
     escalation_hours: float = Field(default=6.0, gt=0)
     task_accept_minutes: float = Field(default=15.0, gt=0)
+    task_max_offers: int = Field(default=3, ge=1, le=20)
+    clock_sync_check: str = "timedatectl"
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
     # Retention (the privacy page promises "deleted after 12 months at the latest": at most 365).
@@ -123,6 +127,15 @@ class Settings(BaseSettings):
         if value in ("none", "sim") or value.startswith(("serial://", "tcp://")):
             return value
         raise ValueError("use none, sim, serial:///dev/ttyACM0 or tcp://host:4403")
+
+    @field_validator("clock_sync_check")
+    @classmethod
+    def _clock_check(cls, value: str) -> str:
+        if value in ("timedatectl", "off") or value.startswith("/"):
+            return value
+        raise ValueError(
+            "use timedatectl, off, or the absolute path of a file that exists when time is synced"
+        )
 
     @field_validator("mqtt_url")
     @classmethod

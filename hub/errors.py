@@ -6,7 +6,6 @@
     │   └── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
-    │   └── Gone             the record it names was deleted (HTTP 410)
     ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
     └── LinkError            the radio or the broker failed (converted at the adapter)
 
@@ -47,10 +46,6 @@ class NotFound(HubError):
 
 class Conflict(HubError):
     """The request clashes with the current state of a record."""
-
-
-class Gone(Conflict):
-    """The record a request names (or a retried submission made) was deleted for good."""
 
 
 class StorageUnavailable(HubError):

@@ -1,7 +1,9 @@
 """Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
 
 - escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
-- re-offer of unaccepted tasks (every minute) after ``HUB_TASK_ACCEPT_MINUTES``;
+- re-offer of unaccepted tasks (every minute; more often for a short accept window) after
+  ``HUB_TASK_ACCEPT_MINUTES``, at most ``HUB_TASK_MAX_OFFERS`` offers, then back to the
+  coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to);
 - a nightly SQLite backup (03:30 local time) with rotation;
@@ -34,14 +36,18 @@ from hub.services.state import get_mode
 log = logging.getLogger(__name__)
 
 
-def escalation_job(hub: Hub, hours: float | None = None, now: datetime | None = None) -> list[Task]:
+def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = None) -> list[Task]:
+    """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.escalation_hours if hours is None else hours
-    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, now))
+    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, mono=mono))
 
 
 def reoffer_job(hub: Hub, minutes: float | None = None, now: datetime | None = None) -> list[Task]:
     limit = hub.settings.task_accept_minutes if minutes is None else minutes
-    return hub.db.writer.run_sync(lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now))
+    offers = hub.settings.task_max_offers
+    return hub.db.writer.run_sync(
+        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now, max_offers=offers)
+    )
 
 
 def summary_text(session: Session) -> str:
@@ -94,6 +100,11 @@ def retention_job(hub: Hub, now: datetime | None = None, batch: int = retention.
     return retention.purge_expired(hub.db.writer.run_sync, hub.ctx, hub.settings, now, batch)
 
 
+def reoffer_every(hub: Hub) -> float:
+    """Seconds between re-offer runs: every minute, or a third of a shorter accept window."""
+    return max(1.0, min(60.0, hub.settings.task_accept_minutes * 20))
+
+
 class Scheduler:
     """The hub link that runs the jobs above on a background thread."""
 
@@ -119,7 +130,9 @@ class Scheduler:
     def start(self) -> None:
         s = self._scheduler
         s.add_job(self._guard("escalation", escalation_job), "interval", minutes=5, id="escalation")
-        s.add_job(self._guard("reoffer", reoffer_job), "interval", minutes=1, id="reoffer")
+        s.add_job(
+            self._guard("reoffer", reoffer_job), "interval", seconds=reoffer_every(self.hub), id="reoffer"
+        )
         s.add_job(self._guard("summary", summary_job), "interval", minutes=60, id="summary")
         s.add_job(self._guard("backup", backup_job), "cron", hour=3, minute=30, id="backup")
         soon = datetime.now().astimezone() + timedelta(minutes=5)  # also when the Pi restarts often

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from hub.clock import ClockWatch
 from hub.config import Settings, secret_key
 from hub.db import Database
 from hub.migrate import upgrade
@@ -47,6 +48,7 @@ class Hub:
                 hub_id=settings.id,
                 share=settings.sync_share,
                 mesh_repeat_seconds=settings.mesh_repeat_seconds,
+                clock=ClockWatch(settings.clock_sync_check),
             ),
             secret=secret_key(settings),
         )

@@ -5,10 +5,19 @@ Table models never leave the hub directly: each public shape lists the fields a 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+)
 
 from hub.domain.addresses import clean_address
 from hub.domain.vocab import (
@@ -24,6 +33,21 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=280)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+# How many people: a JSON integer (``true`` or ``"3"`` are refused, not read as 1 or 3).
+People = Annotated[int, Strict(), Field(ge=1, le=50)]
+# The id of a record this one points to; to point to none, leave it out or send null (never "").
+RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=26)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("a date and time between the years 1 and 9999 (in UTC)") from exc
+
+
+# A moment: with its time zone (``Z`` or ``+01:00``), kept in UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class _Input(BaseModel):
@@ -40,7 +64,7 @@ class _Input(BaseModel):
 class CheckInCreate(_Input):
     address: Address
     status: CheckInStatus
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     note: ShortText | None = None
     # The household's own code from its card: verifies a special-attention household.
     code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
@@ -79,11 +103,11 @@ class HouseholdCreate(_Input):
     address: Address
     special_attention: list[SpecialAttention] = Field(min_length=1, max_length=8)
     consent: Consent
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     note: ShortText | None = None
     registered_by: Annotated[str, StringConstraints(pattern="^(self|neighbour|coordinator)$")] = "self"
-    buddy_volunteer_id: str | None = None
+    buddy_volunteer_id: RecordId | None = None
 
     @field_validator("address")
     @classmethod
@@ -102,7 +126,7 @@ class AnnouncementCreate(_Input):
     priority: AnnouncementPriority = "info"
     send_mesh: bool = False
     send_upstream: bool = True
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 

@@ -112,7 +112,10 @@ def parse_time(value: str, field: str) -> datetime:
         raise ValidationError(f"CAP: <{field}> {value!r} is not a date and time", field=field) from exc
     if moment.tzinfo is None:
         raise ValidationError(f"CAP: <{field}> has no time zone", field=field)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValidationError(f"CAP: <{field}> {value!r} is out of range", field=field) from exc
 
 
 def parse_alert(root: ET.Element) -> CapAlert:

@@ -4,7 +4,8 @@ A special-attention household is *reached* once, since the reference moment (the
 crisis or drill mode), it checked in, was checked in by a volunteer, or a task for it was done.
 The door-knock list is every household not yet reached, grouped by street in walking order.
 
-Escalation: when crisis mode has lasted ``hours`` and a household is still not reached and has no
+Escalation: when crisis mode has lasted ``hours`` (counted on the monotonic clock,
+see ``hub.domain.clock``) and a household is still not reached and has no
 task yet, it gets an automatic door-knock task, preferably for its buddy volunteer.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import groupby
 
 from hub.domain.addresses import walking_order
@@ -51,11 +52,14 @@ def due_for_door_knock(
     households: Iterable[AttentionHousehold],
     reached_ids: set[str],
     with_task_ids: set[str],
-    since: datetime | None,
-    now: datetime,
+    elapsed: timedelta | None,
     hours: float,
 ) -> list[AttentionHousehold]:
-    """Households that get an automatic door-knock task now (empty outside crisis/drill)."""
-    if since is None or now - since < timedelta(hours=hours):
+    """Households that get an automatic door-knock task now.
+
+    ``elapsed`` is the time in crisis or drill mode on the monotonic clock (``None`` in
+    normal mode: nothing is due); a jump of the wall clock does not move it.
+    """
+    if elapsed is None or elapsed < timedelta(hours=hours):
         return []
     return [h for h in door_knock_list(households, reached_ids) if h.id not in with_task_ids]

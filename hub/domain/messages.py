@@ -164,8 +164,18 @@ def need_confirmed(category: str, address: str, urgent: bool = False) -> str:
     return _fit(f"Melding {label} {address} ontvangen.{tail}")
 
 
-def sos_confirmed() -> str:
-    return "SOS ontvangen. Coördinatoren zijn gewaarschuwd. Bel 112 als het kan."
+def sos_received() -> str:
+    """The answer to an SOS: only what happened (Dutch and English, one packet)."""
+    return (
+        "SOS ontvangen door de hub; nog geen coördinator heeft het gezien. Bel 112 als het kan. "
+        "/ Received by the hub; no coordinator has seen it yet."
+    )
+
+
+def sos_seen(by: str) -> str:
+    """To the sender of an SOS once a coordinator acknowledged it (Dutch and English, one packet)."""
+    name = truncate_utf8(" ".join(by.split()), 40, ELLIPSIS) or "?"
+    return _fit(f"Je SOS is gezien door coördinator {name}. / Your SOS was seen by coordinator {name}.")
 
 
 def task_list(tasks: Sequence[TaskLine]) -> str:

@@ -257,6 +257,7 @@ def packet_event(packet: dict[str, Any]) -> RadioEvent | None:
             direct=int(packet.get("to") or 0) != BROADCAST_NUM,
             pki=bool(packet.get("pkiEncrypted", False)),
             rx_snr=_float(packet.get("rxSnr")),
+            rx_time=_float(packet.get("rxTime")) or None,
         )
     if portnum == "ROUTING_APP":
         request_id = decoded.get("requestId")

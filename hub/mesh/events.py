@@ -27,6 +27,7 @@ class TextReceived:
     direct: bool
     pki: bool  # the sender's identity is authenticated only when True
     rx_snr: float | None
+    rx_time: float | None = None  # epoch seconds the hub's radio stamped on it (None: it has no time)
 
 
 @dataclass(frozen=True)

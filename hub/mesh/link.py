@@ -29,6 +29,7 @@ from sqlmodel import Session
 from hub.db import Database
 from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
 from hub.errors import HubError, LinkError
+from hub.logs import one_line
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.events import (
     AckReceived,
@@ -314,15 +315,17 @@ class MeshLink:
                     self._nodes_heard.add(event.node_id)
                 self._db.writer.run_sync(lambda s: mesh_inbound.update_node(s, event))
         except HubError as exc:  # storage trouble: the event is lost, the link lives on
-            log.error("mesh: could not apply %s: %s", type(event).__name__, exc)
+            log.error("mesh: could not apply %s: %s", type(event).__name__, one_line(str(exc)))
 
     def _on_text(self, text: TextReceived) -> None:
         with self._lock:
             self._nodes_heard.add(text.node_id)
             self._last_rx = utcnow()
+        if text.rx_time:  # the radio's time on a handset's packet: a reference for the hub's clock
+            self._ctx.clock.reference(text.rx_time, "radio")
 
         def job(session: Session) -> mesh_inbound.Handled:
             return mesh_inbound.handle_text(session, self._ctx, text, allow_unknown=self.allow_unknown)
 
         handled = self._db.writer.run_sync(job)
-        log.info("mesh: %s from %s: %s", handled.kind, text.node_id, text.text[:60])
+        log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))

@@ -1,6 +1,7 @@
 """SQLModel tables, grouped by who they serve. Import from here."""
 
 from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
+from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
 from hub.models.residents import Announcement, CheckIn, Household, Need, Offer
@@ -9,6 +10,7 @@ from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
     "AdminSession",
+    "Alert",
     "Announcement",
     "ApiToken",
     "AuditEntry",
@@ -26,6 +28,7 @@ __all__ = [
     "Offer",
     "OutboxEvent",
     "Task",
+    "TaskOffer",
     "User",
     "Volunteer",
     "new_id",

@@ -40,6 +40,7 @@ class Task(SQLModel, table=True):
     household_id: str | None = Field(default=None, foreign_key="households.id")
     attempts: int = 0
     flagged: bool = False
+    nobody_accepted: bool = False  # offered until the limit, nobody took it: a coordinator decides
     fail_reason: str | None = Field(default=None, max_length=200)
     automatic: bool = False
     drill: bool = False

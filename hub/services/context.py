@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.clock import ClockWatch
 from hub.domain.vocab import ShareLevel
 
 
@@ -19,3 +20,5 @@ class HubContext:
     # Called after a commit that queued texts for the radio / events for upstream.
     mesh_wakers: list[Callable[[], None]] = field(default_factory=list)
     sync_wakers: list[Callable[[], None]] = field(default_factory=list)
+    # Whether the wall clock was verified since start (network time, radio, a coordinator).
+    clock: ClockWatch = field(default_factory=ClockWatch)

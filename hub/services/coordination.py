@@ -25,7 +25,7 @@ def get_household(session: Session, household_id: str) -> Household:
 
 def _check_buddy(session: Session, buddy_volunteer_id: str | None) -> None:
     if (
-        buddy_volunteer_id
+        buddy_volunteer_id is not None
         and not session.exec(select(Volunteer).where(Volunteer.id == buddy_volunteer_id)).first()
     ):
         raise ValidationError("no such volunteer", "buddy_volunteer_id")

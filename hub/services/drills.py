@@ -8,16 +8,31 @@ drill records only; real records are never touched.
 from __future__ import annotations
 
 import statistics
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select, update
 
+from hub.clock import boot_id
 from hub.domain.addresses import address_key
+from hub.domain.clock import ModeClock
 from hub.domain.vocab import MODES, Mode
 from hub.errors import ValidationError
-from hub.models import Announcement, CheckIn, Drill, Household, MeshMessage, MeshOutbound, Need, Offer, Task
+from hub.models import (
+    Alert,
+    Announcement,
+    CheckIn,
+    Drill,
+    Household,
+    MeshMessage,
+    MeshOutbound,
+    Need,
+    Offer,
+    Task,
+    TaskOffer,
+)
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -25,6 +40,16 @@ from hub.services.outbox import append_event
 from hub.services.state import get_mode, get_state, put_state
 
 TIMELINE_MINUTES = (15, 30, 60, 120, 240, 480, 1440)
+
+
+MODE_CLOCK = "mode_clock"
+
+
+def start_mode_clock(session: Session, mono: float | None = None) -> None:
+    """Start counting time in the new mode on the monotonic clock (see ``escalation.time_in_mode``)."""
+    put_state(
+        session, MODE_CLOCK, ModeClock(boot_id(), time.monotonic() if mono is None else mono).to_state()
+    )
 
 
 def mode_since(session: Session) -> datetime | None:
@@ -46,6 +71,7 @@ def set_mode(session: Session, ctx: HubContext, mode: str, *, actor: str) -> Mod
             drill.report = drill_report(session, drill, now)
             session.add(drill)
     put_state(session, "mode", {"mode": mode, "since": now.isoformat(), "by": actor})
+    start_mode_clock(session)
     if mode == "drill":
         session.add(Drill(started_at=now, started_by=actor))
     record(session, actor, "mode.set", None, mode=mode, previous=current)
@@ -175,6 +201,8 @@ def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[st
     )
     counts: dict[str, int] = {}
     counts["mesh_outbound"] = _delete(session, MeshOutbound, col(MeshOutbound.task_id).in_(drill_tasks))
+    counts["task_offers"] = _delete(session, TaskOffer, col(TaskOffer.task_id).in_(drill_tasks))
+    counts["alerts"] = _delete(session, Alert, col(Alert.drill).is_(True))
     for name, model in (
         ("tasks", Task),
         ("checkins", CheckIn),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from hub.clock import boot_id
 from hub.domain.addresses import address_key
+from hub.domain.clock import ModeClock, carried
 from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock
 from hub.models import CheckIn, Household, Task
 from hub.models.base import as_utc, utcnow
@@ -14,8 +17,8 @@ from hub.services import tasks as task_service
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.drills import mode_since
-from hub.services.state import get_mode
+from hub.services.drills import MODE_CLOCK, mode_since
+from hub.services.state import get_mode, get_state, put_state
 
 
 def attention_households(session: Session) -> list[AttentionHousehold]:
@@ -86,18 +89,41 @@ def current_door_knock_list(session: Session) -> list[AttentionHousehold]:
     return door_knock_list(attention_households(session), set(reached_at(session, reference_time(session))))
 
 
+def time_in_mode(session: Session, mono: float | None = None) -> timedelta | None:
+    """How long the hub has been in crisis or drill mode, on the monotonic clock; saved on.
+
+    ``None`` in normal mode. A hub whose mode started before it counted this way starts from
+    the wall-clock figure once. The figure is saved each time, so that it survives a reboot.
+    """
+    if reference_time(session) is None:
+        return None
+    now_mono = time.monotonic() if mono is None else mono
+    saved = ModeClock.from_state(get_state(session, MODE_CLOCK))
+    if saved is None:
+        since = mode_since(session)
+        start = max((utcnow() - since).total_seconds(), 0.0) if since else 0.0
+        saved = ModeClock(boot_id(), now_mono, start)
+    current = carried(saved, boot_id(), now_mono)
+    put_state(session, MODE_CLOCK, current.to_state())
+    return timedelta(seconds=current.elapsed)
+
+
 def escalate_overdue(
-    session: Session, ctx: HubContext, hours: float, now: datetime | None = None
+    session: Session, ctx: HubContext, hours: float, *, mono: float | None = None
 ) -> list[Task]:
-    """Door-knock tasks for special-attention households silent ``hours`` after crisis started."""
+    """Door-knock tasks for special-attention households silent ``hours`` after crisis started.
+
+    The hours are counted on the monotonic clock (``time_in_mode``): a clock that jumps when
+    network time returns after a power cut does not make every household due at once.
+    """
     since = reference_time(session)
-    moment = now or utcnow()
+    elapsed = time_in_mode(session, mono)
     query = select(Task.household_id).where(col(Task.household_id).is_not(None))
     if since is not None:
         query = query.where(col(Task.created_at) >= since)
     with_task = {hid for hid in session.exec(query).all() if hid}
     due = due_for_door_knock(
-        attention_households(session), set(reached_at(session, since)), with_task, since, moment, hours
+        attention_households(session), set(reached_at(session, since)), with_task, elapsed, hours
     )
     created: list[Task] = []
     for household in due:

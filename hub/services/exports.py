@@ -31,6 +31,7 @@ from hub.domain.cap import to_cap_xml
 from hub.domain.csv_safe import safe_cell
 from hub.domain.vocab import ShareLevel
 from hub.models import (
+    Alert,
     Announcement,
     AuditEntry,
     CheckIn,
@@ -44,6 +45,7 @@ from hub.models import (
     Offer,
     OutboxEvent,
     Task,
+    TaskOffer,
     User,
     Volunteer,
 )
@@ -61,6 +63,8 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "announcements": Announcement,
     "volunteers": Volunteer,
     "tasks": Task,
+    "task_offers": TaskOffer,
+    "alerts": Alert,
     "mesh_messages": MeshMessage,
     "mesh_outbound": MeshOutbound,
     "drills": Drill,

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from hub.errors import Conflict, Gone
+from hub.errors import Conflict
 from hub.models import IdempotencyKey
 
 R = TypeVar("R", bound=SQLModel)
@@ -15,7 +15,9 @@ R = TypeVar("R", bound=SQLModel)
 def replay(session: Session, key: str | None, kind: str, model: type[R]) -> R | None:
     """The record a key already produced, or ``None`` when the key is new (or absent).
 
-    A key whose record was deleted raises ``Gone``: a retry must not bring it back."""
+    A key whose record was deleted since (on request, or a drill wiped) is spent: ``Conflict``,
+    so the retry stores nothing and the caller sends the submission again with a new key.
+    """
     if not key:
         return None
     seen = session.get(IdempotencyKey, key)
@@ -25,7 +27,7 @@ def replay(session: Session, key: str | None, kind: str, model: type[R]) -> R | 
         raise Conflict(f"this key was used for a {seen.kind}, not a {kind}")
     record = session.exec(select(model).where(model.id == seen.record_id)).first()  # type: ignore[attr-defined]
     if record is None:
-        raise Gone(f"the {kind} sent with this key was deleted; it is not stored again")
+        raise Conflict(f"the {kind} made with this key was deleted; send it again with a new key")
     return record
 
 

@@ -3,27 +3,44 @@
 Every function takes a message already validated by ``hub.sync.envelope`` and applies it
 idempotently by its id (``InboundApplied``): a redelivery, a replay or the same alert from
 two senders' retries changes nothing. Mirrored needs and offers of federation peers carry
-``origin_hub`` and are never written to our own outbox (no echo between hubs).
+``origin_hub`` and are never written to our own outbox (no echo between hubs); the peer's
+``need.status`` / ``offer.status`` events close, cancel or mark duplicate their mirrors, and
+its ``need.deleted`` / ``offer.deleted`` events remove them. Per
+peer, the highest contiguous ``seq`` handled is kept in ``hub_state`` (``federation``), so
+that a hub that missed events can ask the peer to replay from there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, select
 
 from hub.domain.addresses import address_key
 from hub.domain.cap import AnnouncementDraft
 from hub.domain.vocab import NEED_CATEGORIES, OFFER_CATEGORIES, URGENCIES
-from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer
+from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer, Task
+from hub.models.base import utcnow
 from hub.schemas import AnnouncementCreate
 from hub.services.announcements import create_announcement
 from hub.services.context import HubContext
+from hub.services.state import get_state, put_state
 
 MIRRORED_KINDS = ("need", "offer")
 # Peers' event types we understand but do not mirror (their residents' private matters).
-KNOWN_KINDS = ("checkin", "household", "announcement", "task", "volunteer", "drill", "mode", "message")
+KNOWN_KINDS = (
+    "checkin",
+    "household",
+    "announcement",
+    "task",
+    "volunteer",
+    "drill",
+    "mode",
+    "message",
+    "alert",
+)
 
 
 def already_applied(session: Session, message_id: str) -> bool:
@@ -98,21 +115,79 @@ def is_known_event(event_type: str) -> bool:
     return event_type.split(".", 1)[0] in (*MIRRORED_KINDS, *KNOWN_KINDS)
 
 
+@dataclass(frozen=True)
+class PeerEvent:
+    """A federation peer's event, its envelope already validated."""
+
+    event_id: str
+    peer: str
+    seq: int
+    event_type: str
+    data: dict[str, Any]
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """``need.status`` / ``offer.status`` data, validated on the wire (``hub.sync.envelope``)."""
+
+    kind: str  # "need" | "offer"
+    record_id: str
+    status: str
+    duplicate_of: str | None = None
+
+
+PeerOutcome = Literal["applied", "ignored", "duplicate", "rejected"]
+FEDERATION_STATE = "federation"
+
+
 def apply_peer_event(
-    session: Session, *, event_id: str, peer: str, event_type: str, data: dict[str, Any], topic: str
-) -> bool:
-    """Mirror a peer's need or offer (read-only, ``origin_hub=peer``); True when something changed."""
-    if already_applied(session, event_id):
-        return False
-    changed = False
-    kind, _, action = event_type.partition(".")
-    if kind in MIRRORED_KINDS and isinstance(data.get("id"), str):
-        if action == "created":
-            changed = _mirror_created(session, kind, peer, data)
-        elif isinstance(data.get("status"), str):
-            changed = _mirror_status(session, kind, peer, data["id"], str(data["status"]))
-    _remember(session, event_id, topic)
-    return changed
+    session: Session, event: PeerEvent, *, status: StatusChange | None = None, problem: str | None = None
+) -> PeerOutcome:
+    """Mirror a peer's need or offer, or its status (read-only copies, ``origin_hub=peer``).
+
+    Applied once by event id. ``problem`` (found on the wire) or a status for a record the peer
+    does not own here parks the event as a dead letter; it still counts as handled, so a
+    replay does not park it again and the peer's ``seq`` moves on.
+    """
+    if already_applied(session, event.event_id):
+        return "duplicate"
+    outcome: PeerOutcome = "ignored"
+    if problem is None and status is not None:
+        problem = _mirror_status(session, event.peer, status)
+        outcome = "applied"
+    elif problem is None:
+        kind, _, action = event.event_type.partition(".")
+        if kind in MIRRORED_KINDS and action == "created" and isinstance(event.data.get("id"), str):
+            outcome = "applied" if _mirror_created(session, kind, event.peer, event.data) else "ignored"
+        elif kind in MIRRORED_KINDS and action == "deleted" and isinstance(event.data.get("id"), str):
+            outcome = "applied" if _mirror_deleted(session, kind, event.peer, event.data["id"]) else "ignored"
+    if problem is not None:
+        park(
+            session,
+            topic=event.topic,
+            reason=f"{event.peer} seq {event.seq}: {problem}",
+            payload=event.payload,
+        )
+        outcome = "rejected"
+    _remember(session, event.event_id, event.topic)
+    return outcome
+
+
+def load_peer_marks(session: Session) -> dict[str, int]:
+    """Per federation peer, the highest ``seq`` up to which every event was handled."""
+    marks = get_state(session, FEDERATION_STATE).get("contiguous", {})
+    return {str(peer): int(seq) for peer, seq in marks.items() if isinstance(seq, int)}
+
+
+def save_peer_mark(session: Session, peer: str, contiguous: int) -> None:
+    state = get_state(session, FEDERATION_STATE)
+    marks = dict(state.get("contiguous", {}))
+    if marks.get(peer) == contiguous:
+        return
+    marks[peer] = contiguous
+    put_state(session, FEDERATION_STATE, {**state, "contiguous": marks})
 
 
 def _text(data: dict[str, Any], *names: str, limit: int) -> str:
@@ -165,14 +240,37 @@ def _mirror_created(session: Session, kind: str, peer: str, data: dict[str, Any]
     return True
 
 
-def _mirror_status(session: Session, kind: str, peer: str, record_id: str, status: str) -> bool:
+def _mirror_deleted(session: Session, kind: str, peer: str, record_id: str) -> bool:
+    """The origin deleted a resident's record: its mirror goes too (never mirrored: nothing)."""
     row: Need | Offer | None
     if kind == "need":
         row = session.exec(select(Need).where(Need.id == record_id)).first()
     else:
         row = session.exec(select(Offer).where(Offer.id == record_id)).first()
-    if row is None or row.origin_hub != peer:  # only a record's own hub may change it
+    if row is None or row.origin_hub != peer:
         return False
-    row.status = status[:12]
-    session.add(row)
+    if isinstance(row, Need):  # a task made here for it keeps its own address and note
+        for task in session.exec(select(Task).where(Task.need_id == row.id)).all():
+            task.need_id = None
+            session.add(task)
+        session.flush()
+    session.delete(row)
     return True
+
+
+def _mirror_status(session: Session, peer: str, change: StatusChange) -> str | None:
+    """Set a mirror's status; the reason it cannot be set, or None."""
+    row: Need | Offer | None
+    if change.kind == "need":
+        row = session.exec(select(Need).where(Need.id == change.record_id)).first()
+    else:
+        row = session.exec(select(Offer).where(Offer.id == change.record_id)).first()
+    if row is None:
+        return f"unknown {change.kind} id {change.record_id!r}"
+    if row.origin_hub != peer:  # only a record's own hub may change it
+        return f"{change.kind} {change.record_id!r} is not {peer}'s"
+    row.status = change.status
+    if isinstance(row, Need):
+        row.resolved_at = None if change.status == "open" else utcnow()
+    session.add(row)
+    return None

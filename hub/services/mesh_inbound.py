@@ -8,11 +8,14 @@ direct message.
 
     kind       what it is
     command    a command, answered
-    sos        a volunteer's SOS (coordinators see it; answered at SOS priority)
+    sos        an SOS, from a volunteer or from an unknown node: an open alert until a
+               coordinator acknowledges it (``services.alerts``); answered at SOS priority
     unknown    one word that is no command ("Onbekend commando ...")
-    free_text  words that are no command: for the coordinators, not answered
+    free_text  words that are no command: for the coordinators, unhandled until marked
     held       from a node that is no registered volunteer: waits for a coordinator
     repeat     a question asked again soon after its answer (stored as a command, not answered)
+
+Only commands are stored as handled: an SOS, free text and held messages wait for a person.
 """
 
 from __future__ import annotations
@@ -29,11 +32,10 @@ from hub.mesh.events import NodeUpdated, TextReceived
 from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import residents, task_flow, tasks
+from hub.services import alerts, residents, task_flow, tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
-from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
@@ -72,13 +74,18 @@ def handle_text(session: Session, ctx: HubContext, text: TextReceived, *, allow_
         if text.rx_snr is not None:
             volunteer.snr = text.rx_snr
         session.add(volunteer)
-    elif not allow_unknown:
+    command = commands.parse_command(text.text)
+    if isinstance(command, commands.Sos):  # from anyone: an SOS is never held back
+        message.kind = "sos"
+        session.flush()
+        alerts.raise_sos(session, ctx, message, volunteer, command.text)
+        return Handled("sos", messages.sos_received())
+    if volunteer is None and not allow_unknown:
         message.kind = "held"
         return Handled("held")
-    command = commands.parse_command(text.text)
     kind, reply, priority = _apply(session, ctx, command, volunteer, text)
     message.kind = kind
-    message.handled = True
+    message.handled = kind in ("command", "unknown")
     if reply is not None:
         question = commands.repeat_key(command)
         if question is not None and answered_recently(
@@ -98,20 +105,6 @@ def _apply(
 ) -> tuple[str, str | None, SendPriority]:
     reply = SendPriority.REPLY
     match command:
-        case commands.Sos(note):
-            append_event(
-                session,
-                ctx,
-                "volunteer.sos",
-                {
-                    "node_id": text.node_id,
-                    "volunteer_id": volunteer.id if volunteer else None,
-                    "name": volunteer.name if volunteer else None,
-                    "text": note,
-                    "verified": text.pki,
-                },
-            )
-            return "sos", messages.sos_confirmed(), SendPriority.SOS
         case commands.Help():
             return "command", messages.help_text(), reply
         case commands.Status():

@@ -23,9 +23,10 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from hub.domain.messages import task_dispatch, task_withdrawn
+from hub.domain.offers import OfferAttempt, back_to_coordinator, not_again
 from hub.domain.vocab import TASK_KINDS
 from hub.errors import Conflict, ValidationError
-from hub.models import Household, MeshOutbound, Need, Task, Volunteer
+from hub.models import Household, MeshOutbound, Need, Task, TaskOffer, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services import record_status
 from hub.services import volunteers as volunteer_service
@@ -92,13 +93,13 @@ def create_task(
     """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
     if kind not in TASK_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(TASK_KINDS)}", "kind")
-    if need_id:
+    if need_id is not None:
         need = session.exec(select(Need).where(Need.id == need_id)).first()
         if need is None:
             raise ValidationError("no such need", "need_id")
         address = address or need.address
         note = note or need.description
-    if household_id:
+    if household_id is not None:
         household = session.exec(select(Household).where(Household.id == household_id)).first()
         if household is None:
             raise ValidationError("no such household", "household_id")
@@ -146,9 +147,12 @@ def assign(
     if volunteer is None:
         raise ValidationError("no such volunteer", "volunteer_id")
     _drop_waiting_dispatches(session, task)
+    close_offer(session, task, "reassigned")
+    session.add(TaskOffer(task_id=task.id, volunteer_id=volunteer.id, volunteer_name=volunteer.name))
     task.volunteer_id = volunteer.id
     task.attempts += 1
     task.flagged = False
+    task.nobody_accepted = False
     task.accepted_at = None
     task.failed_at = None
     task.status = "open"
@@ -167,6 +171,39 @@ def assign(
         record(session, actor, "task.assign", task.id, number=task.number, volunteer=volunteer.name)
     append_event(session, ctx, "task.assigned", task_data(task), shape="task")
     return task
+
+
+def nobody_accepted(session: Session) -> list[Task]:
+    """Tasks that came back to the coordinators: offered until the limit, nobody took them."""
+    return list(
+        session.exec(
+            select(Task)
+            .where(col(Task.nobody_accepted).is_(True), col(Task.status).in_(("open", "sent")))
+            .order_by(col(Task.pk))
+        ).all()
+    )
+
+
+def nobody_accepted_count(session: Session) -> int:
+    return len(nobody_accepted(session))
+
+
+def offers_of(session: Session, task_id: str) -> list[TaskOffer]:
+    """Every offer of the task, oldest first."""
+    return list(
+        session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id).order_by(col(TaskOffer.pk))).all()
+    )
+
+
+def close_offer(session: Session, task: Task, outcome: str) -> None:
+    """End the offer of ``task`` that is still waiting, if any, with ``outcome``."""
+    waiting = session.exec(
+        select(TaskOffer).where(TaskOffer.task_id == task.id, col(TaskOffer.outcome).is_(None))
+    ).all()
+    for offer in waiting:
+        offer.outcome = outcome
+        offer.ended_at = utcnow()
+        session.add(offer)
 
 
 def _drop_waiting_dispatches(session: Session, task: Task) -> None:
@@ -193,6 +230,8 @@ def _transition(
     if task.status not in allowed_from:
         raise Conflict(f"task {task.number} is {task.status}, not {' or '.join(allowed_from)}")
     task.status = to
+    task.nobody_accepted = False
+    close_offer(session, task, "declined" if to == "failed" else "accepted")
     now = utcnow()
     if to == "accepted":
         task.accepted_at = now
@@ -264,13 +303,20 @@ def fail(
 
 
 def reoffer_unaccepted(
-    session: Session, ctx: HubContext, accept_minutes: float, now: datetime | None = None
+    session: Session,
+    ctx: HubContext,
+    accept_minutes: float,
+    now: datetime | None = None,
+    *,
+    max_offers: int = 3,
 ) -> list[Task]:
     """Hand tasks on to the next available volunteer with a handset (the scheduler's job).
 
     A task moves when its dispatch reached the handset (``sent``) ``accept_minutes`` ago or
     longer without a ``JA``, or when it never reached it (``open`` and flagged: the dispatch
-    failed after every retry). With nobody to take it, the task is flagged for the coordinators.
+    failed after every retry). After ``max_offers`` offers, or with nobody left who was not
+    silent on it before, it comes back to the coordinators: ``nobody_accepted`` (see
+    ``hub.domain.offers``). Returns the tasks that moved.
     """
     moment = now or utcnow()
     limit = moment - timedelta(minutes=accept_minutes)
@@ -278,6 +324,7 @@ def reoffer_unaccepted(
     candidates = session.exec(
         select(Task)
         .where(
+            col(Task.nobody_accepted).is_(False),
             or_(
                 col(Task.status) == "sent",
                 and_(
@@ -285,7 +332,7 @@ def reoffer_unaccepted(
                     col(Task.flagged).is_(True),
                     col(Task.volunteer_id).is_not(None),
                 ),
-            )
+            ),
         )
         .order_by(col(Task.pk))
     ).all()
@@ -293,12 +340,14 @@ def reoffer_unaccepted(
         delivered = task.status == "sent"
         if delivered and (task.sent_at is None or as_utc(task.sent_at) > limit):
             continue
+        close_offer(session, task, "no_answer" if delivered else "undeliverable")
+        session.flush()
+        offers = [OfferAttempt(o.volunteer_id, o.outcome) for o in offers_of(session, task.id)]
         previous = task.volunteer_id
-        nxt = volunteer_service.next_available(session, exclude={previous} if previous else set())
-        if nxt is None:
-            if not task.flagged:
-                task.flagged = True
-                session.add(task)
+        skip = not_again(offers) | ({previous} if previous else set())
+        nxt = volunteer_service.next_available(session, exclude=skip)
+        if back_to_coordinator(offers, max_offers, nxt.id if nxt else None) or nxt is None:
+            _nobody_accepted(session, ctx, task, len(offers))
             continue
         old = session.exec(select(Volunteer).where(Volunteer.id == previous)).first() if previous else None
         if delivered and old is not None and old.node_id:  # an undelivered dispatch needs no withdrawal
@@ -309,3 +358,16 @@ def reoffer_unaccepted(
         record(session, "scheduler", "task.reoffer", task.id, number=task.number, to=nxt.name)
         moved.append(task)
     return moved
+
+
+def _nobody_accepted(session: Session, ctx: HubContext, task: Task, offers: int) -> None:
+    """The task stops travelling and waits for a coordinator (flagged on the dashboard).
+
+    It stays with its last volunteer: a late ``JA`` still counts. The coordinator may give it
+    to anyone by hand, also to someone who was silent before.
+    """
+    task.flagged = True
+    task.nobody_accepted = True
+    session.add(task)
+    record(session, "scheduler", "task.nobody_accepted", task.id, number=task.number, offers=offers)
+    append_event(session, ctx, "task.nobody_accepted", {**task_data(task), "offers": offers}, shape="task")

@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticError
 from hub.domain.cap import CapAlert, parse_alert
 from hub.domain.vocab import AnnouncementPriority
 from hub.errors import ValidationError
+from hub.schemas import Moment
 
 MAX_PAYLOAD = 64 * 1024
 EVENT_TYPE = r"^[a-z_]+\.[a-z_]+$"
@@ -72,16 +73,32 @@ class AnnouncementMessage(_Wire):
     body: Annotated[Text, StringConstraints(max_length=2000)]
     priority: AnnouncementPriority = "info"
     send_mesh: bool = False
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     drill: bool = False
 
 
-class StatusChange(_Wire):
-    """``data`` of a ``need.status``/``offer.status`` event (mirrored from peers)."""
+NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
+OfferStatus = Literal["available", "used", "withdrawn"]
 
-    id: str
-    status: Literal["open", "assigned", "resolved", "closed", "cancelled", "withdrawn"]
+
+class _StatusData(BaseModel):
+    # Tolerant of fields added later by the origin; strict on what we use.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    id: Annotated[str, StringConstraints(min_length=1, max_length=26)]
+
+
+class NeedStatusChange(_StatusData):
+    """``data`` of a peer's ``need.status`` event."""
+
+    status: NeedStatus
+    duplicate_of: Annotated[str, StringConstraints(min_length=1, max_length=26)] | None = None
+
+
+class OfferStatusChange(_StatusData):
+    """``data`` of a peer's ``offer.status`` event."""
+
+    status: OfferStatus
 
 
 def encode_event(hub_id: str, seq: int, event_id: str, event_type: str, at: datetime, data: Any) -> bytes:
@@ -110,6 +127,11 @@ def parse_json(payload: bytes, model: type[Model]) -> Model:
         raw = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"not JSON: {exc}") from exc
+    return parse_data(raw, model)
+
+
+def parse_data(raw: object, model: type[Model]) -> Model:
+    """Decoded JSON as ``model``; ``ValidationError`` naming the first problem otherwise."""
     try:
         return model.model_validate(raw)
     except PydanticError as exc:

@@ -7,17 +7,20 @@ Outbound, on the worker thread of :class:`~hub.sync.worker.BrokerWorker`:
 - marks a row *sent* only when the broker's PUBACK for its message id arrives, in batches,
   through the writer;
 - marks rows *confirmed* on the upstream consumer's receipt ``{"upto": n}``;
-- after every (re)connect starts again at the lowest unconfirmed ``seq`` (consumers dedupe by
-  id), and on a replay request ``{"from": n}`` goes back to ``n``, confirmed rows included.
+- hands each event to the broker once per connection: after a (re)connect it starts at the
+  lowest *unsent* ``seq``, on a replay request ``{"from": n}`` it goes back to ``n``, confirmed
+  rows included, and when confirmations stall it sends one probe, with backoff
+  (:mod:`hub.sync.resend`); consumers dedupe by id.
 
-Inbound: receipts, replays, the hub's inbox, official announcements (JSON or CAP 1.2) and
-federation peers' events. Each message is validated, applied once by id, and acknowledged to
-the broker only after its commit; a malformed one becomes a dead letter. Nothing inbound can
-stop the link.
+Inbound: receipts, replays, the local broker's bridge notification, the hub's inbox, official
+announcements (JSON or CAP 1.2) and federation peers' events. Each message is validated, applied
+once by id, and acknowledged to the broker only after its commit; a malformed one becomes a
+dead letter. Nothing inbound can stop the link.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -28,25 +31,22 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from hub.db import Database
-from hub.domain.cap import AnnouncementDraft, to_announcement
 from hub.errors import HubError, ValidationError
 from hub.models import OutboxEvent
 from hub.runtime import Hub
 from hub.services import inbound
 from hub.services.context import HubContext
 from hub.services.outbox import depth
+from hub.sync.apply import InboundApplier
 from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, parse_broker_url
 from hub.sync.envelope import (
-    AnnouncementMessage,
-    Envelope,
-    InboxPayload,
     Receipt,
     Replay,
     encode_event,
-    looks_like_xml,
-    parse_cap,
     parse_json,
 )
+from hub.sync.federation import PeerFollower
+from hub.sync.resend import ResendPolicy
 from hub.sync.topics import Topics
 from hub.sync.worker import Backoff, BrokerWorker
 
@@ -76,6 +76,7 @@ class SyncLink(BrokerWorker):
         connect_timeout: float = 10.0,
         max_backoff: float = 60.0,
         resend_after: float = 30.0,
+        resend_max: float = 1800.0,
     ) -> None:
         super().__init__(client_factory, connect_timeout=connect_timeout, backoff=Backoff(1.0, max_backoff))
         self.db = db
@@ -86,8 +87,9 @@ class SyncLink(BrokerWorker):
         self.languages = list(languages or ["nl", "en"])
         self.window = window
         self.batch = batch
-        self.resend_after = resend_after
-        self._quiet_since = time.monotonic()
+        self.resend = ResendPolicy(resend_after, resend_max)
+        self.follower = PeerFollower([p for p in self.peers if p != ctx.hub_id], resend_after, resend_max)
+        self.applier = InboundApplier(db, ctx, self.follower, self.languages)
         self.in_flight: dict[int, int] = {}
         self.cursor = 1
         self.replay_until = 0
@@ -112,6 +114,8 @@ class SyncLink(BrokerWorker):
             return PahoClient(address, f"hub-{settings.id}", sink, keepalive=keepalive, will=will)
 
         languages = [settings.default_lang, *(lang for lang in ("nl", "en") if lang != settings.default_lang)]
+        options.setdefault("resend_after", settings.sync_resend_after)
+        options.setdefault("resend_max", settings.sync_resend_max)
         return cls(
             hub.db,
             hub.ctx,
@@ -131,6 +135,7 @@ class SyncLink(BrokerWorker):
                 .order_by(col(OutboxEvent.seq).desc())
                 .limit(1)
             ).first()
+            self.follower.load(inbound.load_peer_marks(session))
         self.last_confirmed = int(confirmed or 0)
         super().start()
 
@@ -151,6 +156,9 @@ class SyncLink(BrokerWorker):
             "last_contact": self.last_contact.isoformat() if self.last_contact else None,
             "last_confirmed_seq": self.last_confirmed,
             "in_flight": len(self.in_flight),
+            "upstream_link": {None: "unknown", True: "up", False: "down"}[self.resend.upstream_up],
+            "probes": self.resend.probes,
+            "peers": self.follower.status(),
             "dead_letters": self.dead_letters,
             "last_error": self.last_error,
         }
@@ -158,7 +166,7 @@ class SyncLink(BrokerWorker):
     # --- connection ---
 
     def subscriptions(self) -> list[str]:
-        own = [self.topics.hub(self.ctx.hub_id, channel) for channel in ("inbox", "receipts", "replay")]
+        own = [self.topics.hub(self.ctx.hub_id, c) for c in ("inbox", "receipts", "replay", "bridge")]
         peers = [self.topics.hub(peer, "events") for peer in self.peers if peer != self.ctx.hub_id]
         return [*own, self.topics.announcements, *peers]
 
@@ -166,9 +174,11 @@ class SyncLink(BrokerWorker):
         client.publish(self.topics.hub(self.ctx.hub_id, "status"), ONLINE, qos=1, retain=True)
         client.subscribe(self.subscriptions())
         self.in_flight.clear()
-        self.cursor = self._lowest_unconfirmed()
+        self.cursor = self._lowest_unsent()
         self.replay_until = 0
         self.more = True
+        self.resend.activity()
+        self._ask_replays(client, self.follower.catch_up_all())
 
     def on_lost(self) -> None:
         self._flush_sent(force=True)
@@ -183,20 +193,32 @@ class SyncLink(BrokerWorker):
 
     # --- outbound ---
 
-    def _lowest_unconfirmed(self) -> int:
+    def _lowest_unsent(self) -> int:
+        """Where a new connection starts: what no broker acknowledged yet."""
         with self.db.read() as session:
             row = session.exec(
                 select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_(None))
+                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.sent_at).is_(None))
                 .order_by(col(OutboxEvent.seq))
                 .limit(1)
             ).first()
-            if row is not None:
-                return int(row)
+        return int(row) if row is not None else self._after_last()
+
+    def _after_last(self) -> int:
+        with self.db.read() as session:
             last = session.exec(
                 select(OutboxEvent.seq).order_by(col(OutboxEvent.seq).desc()).limit(1)
             ).first()
-            return int(last or 0) + 1
+        return int(last or 0) + 1
+
+    def _newest_unconfirmed_before(self, cursor: int) -> OutboxEvent | None:
+        with self.db.read() as session:
+            return session.exec(
+                select(OutboxEvent)
+                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.seq) < cursor)
+                .order_by(col(OutboxEvent.seq).desc())
+                .limit(1)
+            ).first()
 
     def _load(self, start: int, limit: int) -> list[OutboxEvent]:
         with self.db.read() as session:
@@ -213,7 +235,8 @@ class SyncLink(BrokerWorker):
 
     def on_idle(self, client: BrokerClient) -> bool:
         self._flush_sent()
-        self._resend_if_unanswered()
+        self._probe_if_stalled(client)
+        self._ask_replays(client, self.follower.due())
         room = self.window - len(self.in_flight)
         if not self.more or room < min(32, self.window):
             return False
@@ -225,27 +248,38 @@ class SyncLink(BrokerWorker):
             self.in_flight[mid] = row.seq
             self.cursor = row.seq + 1
             self.published += 1
+        if rows:
+            self.resend.activity()
         if len(rows) < min(room, self.batch):
             self.more = False
         return self.more and len(self.in_flight) < self.window
 
-    def _resend_if_unanswered(self) -> None:
-        """Unconfirmed events and no receipt for ``resend_after`` s: start again from the lowest.
+    def _ask_replays(self, client: BrokerClient, asks: list[tuple[str, int]]) -> None:
+        """Ask federation peers to send their events again from a seq (they answer on events)."""
+        for peer, start in asks:
+            log.info("sync: asking %s for its events from seq %d", peer, start)
+            client.publish(self.topics.hub(peer, "replay"), json.dumps({"from": start}).encode(), qos=1)
 
-        Covers a consumer that subscribed after we published (it never saw them) and receipts
-        lost with a broker that crashed before saving them.
+    def _probe_if_stalled(self, client: BrokerClient) -> None:
+        """Confirmations stalled with the path upstream up: send the newest unconfirmed event once.
+
+        A consumer that has it all answers with a receipt; one that misses events (a broker lost
+        them, it subscribed late) sees a gap and asks for a replay. Backoff: ``ResendPolicy``.
         """
         if self.more or self.in_flight:
-            self._quiet_since = time.monotonic()
+            self.resend.activity()
             return
-        if time.monotonic() - self._quiet_since < self.resend_after:
+        if not self.resend.probe_due():
             return
-        self._quiet_since = time.monotonic()
-        lowest = self._lowest_unconfirmed()
-        if lowest < self.cursor:
-            log.info("sync: no receipt for events from seq %d; sending them again", lowest)
-            self.cursor = lowest
-            self.more = True
+        row = self._newest_unconfirmed_before(self.cursor)
+        if row is None:
+            self.resend.activity()
+            return
+        log.info("sync: no receipt beyond seq %d; probing with seq %d", self.last_confirmed, row.seq)
+        payload = encode_event(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data)
+        self.in_flight[client.publish(self.topics.hub(self.ctx.hub_id, "events"), payload, qos=1)] = row.seq
+        self.published += 1
+        self.resend.probed()
 
     def on_published(self, mid: int, ok: bool) -> None:
         seq = self.in_flight.pop(mid, None)
@@ -299,12 +333,15 @@ class SyncLink(BrokerWorker):
             self._confirm(parse_json(message.payload, Receipt).upto)
         elif route.channel == "replay" and route.hub_id == self.ctx.hub_id:
             self._replay(parse_json(message.payload, Replay).start)
+        elif route.channel == "bridge" and route.hub_id == self.ctx.hub_id:
+            self._bridge(message.payload)
         elif route.channel == "inbox" and route.hub_id == self.ctx.hub_id:
-            self._inbox(message)
+            self.applier.inbox(message)
         elif route.channel == "announcements":
-            self._announcement(message)
+            self.applier.announcement(message)
         elif route.channel == "events" and route.hub_id in self.peers:
-            self._peer_event(route.hub_id, message)
+            if self.applier.peer_event(route.hub_id, message) == "rejected":
+                self.dead_letters += 1
         else:
             raise ValidationError("no handler for this topic")
 
@@ -312,7 +349,7 @@ class SyncLink(BrokerWorker):
         if upto <= self.last_confirmed:
             return
         self.last_confirmed = upto
-        self._quiet_since = time.monotonic()
+        self.resend.progress()
 
         def confirm(session: Session) -> None:
             now = datetime.now(UTC)
@@ -325,71 +362,26 @@ class SyncLink(BrokerWorker):
         self.db.writer.submit(confirm)
 
     def _replay(self, start: int) -> None:
+        if not self.resend.replay_wanted(start):
+            log.info("sync: replay from seq %d already under way; not sending it twice", start)
+            return
         log.info("sync: replay requested from seq %d", start)
         self.replay_until = max(self.replay_until, self.cursor)
         self.cursor = min(self.cursor, start)
         self.more = True
 
-    def _inbox(self, message: Received) -> None:
-        payload = parse_json(message.payload, InboxPayload)
-
-        def apply(session: Session) -> None:
-            inbound.apply_inbox(
-                session,
-                external_id=payload.id,
-                sender=payload.sender,
-                subject=payload.subject,
-                body=payload.body,
-                sent_at=payload.sent_at,
-                topic=message.topic,
-            )
-
-        self.db.writer.run_sync(apply)
-
-    def _announcement(self, message: Received) -> None:
-        draft: AnnouncementDraft | None
-        if looks_like_xml(message.payload):
-            alert = parse_cap(message.payload)
-            draft = to_announcement(alert, self.languages)
-            if draft is None:  # a test or system alert: nothing for residents
-                return
-        else:
-            announcement = parse_json(message.payload, AnnouncementMessage)
-            draft = AnnouncementDraft(
-                external_id=f"json:{announcement.sender}:{announcement.id}"[:200],
-                title=announcement.title,
-                body=announcement.body,
-                priority=announcement.priority,
-                send_mesh=announcement.send_mesh,
-                expires_at=announcement.expires_at,
-                translations=announcement.translations,
-                drill=announcement.drill,
-            )
-        found = draft
-
-        def apply(session: Session) -> None:
-            inbound.apply_announcement(session, self.ctx, found, topic=message.topic)
-
-        self.db.writer.run_sync(apply)
-
-    def _peer_event(self, peer: str, message: Received) -> None:
-        envelope = parse_json(message.payload, Envelope)
-        if envelope.hub != peer:
-            raise ValidationError(f"event of hub {envelope.hub!r} on the topic of {peer!r}")
-        if not inbound.is_known_event(envelope.type):
-            raise ValidationError(f"unknown event type {envelope.type!r}")
-
-        def apply(session: Session) -> None:
-            inbound.apply_peer_event(
-                session,
-                event_id=envelope.id,
-                peer=peer,
-                event_type=envelope.type,
-                data=envelope.data,
-                topic=message.topic,
-            )
-
-        self.db.writer.run_sync(apply)
+    def _bridge(self, payload: bytes) -> None:
+        """The local broker's notification of its bridge upstream: ``1`` up, ``0`` down."""
+        state = payload.strip()
+        if state not in (b"0", b"1"):
+            raise ValidationError("a bridge notification is 0 or 1")
+        up = state == b"1"
+        was = self.resend.upstream_up
+        if up != was:
+            log.info("sync: the broker's link upstream is %s", "up" if up else "down")
+        self.resend.bridge(up)
+        if up and was is False and self.client is not None:  # back: ask peers what we missed
+            self._ask_replays(self.client, self.follower.catch_up_all())
 
     def _park(self, message: Received, reason: str) -> None:
         log.warning("sync: dead letter from %s: %s", message.topic, reason)

@@ -5,6 +5,7 @@ R/hubs/<hub_id>/status      retained "online"/"offline" (the will sets it offlin
 R/hubs/<hub_id>/inbox       directed messages from upstream coordinators
 R/hubs/<hub_id>/receipts    {"upto": <seq>} from the upstream consumer
 R/hubs/<hub_id>/replay      {"from": <seq>} from the upstream consumer
+R/hubs/<hub_id>/bridge      retained 1/0: the local broker's bridge upstream is up/down (local only)
 R/broadcast/announcements   official announcements (JSON or CAP 1.2 XML)
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HUB_CHANNELS = ("events", "status", "inbox", "receipts", "replay")
+HUB_CHANNELS = ("events", "status", "inbox", "receipts", "replay", "bridge")
 
 
 @dataclass(frozen=True)

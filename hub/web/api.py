@@ -18,10 +18,11 @@ from hub.schemas import (
     OfferCreate,
     OfferPublic,
 )
-from hub.services import announcements, residents
+from hub.services import alerts, announcements, residents
 from hub.services.state import get_mode
 from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
+from hub.web.problems import RESIDENT_WRITE
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -46,7 +47,7 @@ def count_submission(hub: HubDep, kind: str) -> None:
     counts[kind] = counts.get(kind, 0) + 1
 
 
-@router.post("/checkins", status_code=201, response_model=CheckInPublic)
+@router.post("/checkins", status_code=201, response_model=CheckInPublic, responses=RESIDENT_WRITE)
 async def post_checkin(
     body: CheckInCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> CheckInPublic:
@@ -82,7 +83,7 @@ async def post_checkin(
     )
 
 
-@router.post("/needs", status_code=201, response_model=NeedPublic)
+@router.post("/needs", status_code=201, response_model=NeedPublic, responses=RESIDENT_WRITE)
 async def post_need(
     body: NeedCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> NeedPublic:
@@ -104,7 +105,7 @@ async def post_need(
     )
 
 
-@router.post("/offers", status_code=201, response_model=OfferPublic)
+@router.post("/offers", status_code=201, response_model=OfferPublic, responses=RESIDENT_WRITE)
 async def post_offer(
     body: OfferCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> OfferPublic:
@@ -129,6 +130,7 @@ def get_announcements(hub: HubDep) -> list[AnnouncementPublic]:
 def get_status(hub: HubDep) -> dict[str, Any]:
     with hub.db.read() as session:
         mode = get_mode(session)
+        open_alerts = alerts.open_count(session)
     links = {name: link.status() for name, link in hub.links.items()}
     return {
         "hub_id": hub.settings.id,
@@ -136,4 +138,6 @@ def get_status(hub: HubDep) -> dict[str, Any]:
         "mode": mode,
         "mesh": links.get("mesh", {"state": "off"}),
         "sync": links.get("sync", {"state": "off"}),
+        "alerts": {"open": open_alerts},
+        "clock": {"verified": hub.ctx.clock.state().verified},
     }

@@ -7,6 +7,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session
 
 from hub.errors import StorageUnavailable
+from hub.services import alerts, tasks
 from hub.services.outbox import depth
 from hub.services.state import put_state
 from hub.web.deps import HubDep
@@ -44,6 +45,9 @@ async def healthz(hub: HubDep) -> Response:
 def metrics(hub: HubDep) -> Response:
     with hub.db.read() as session:
         backlog = depth(session)
+        open_alerts = alerts.open_count(session)
+        unhandled = alerts.unhandled_messages(session)
+        unaccepted = tasks.nobody_accepted_count(session)
     lines = [
         "# HELP hub_http_requests_total HTTP requests answered, by method and status class.",
         "# TYPE hub_http_requests_total counter",
@@ -71,6 +75,18 @@ def metrics(hub: HubDep) -> Response:
         "# HELP hub_db_storage_failures_total Writes refused by the storage (disk full, I/O error).",
         "# TYPE hub_db_storage_failures_total counter",
         f"hub_db_storage_failures_total {hub.db.writer.storage_failures}",
+        "# HELP hub_alerts_open SOS alerts no coordinator has acknowledged yet.",
+        "# TYPE hub_alerts_open gauge",
+        f"hub_alerts_open {open_alerts}",
+        "# HELP hub_messages_unhandled Handset messages (free text, unknown nodes) not marked as handled.",
+        "# TYPE hub_messages_unhandled gauge",
+        f"hub_messages_unhandled {unhandled}",
+        "# HELP hub_tasks_nobody_accepted Tasks that came back to the coordinator: nobody accepted them.",
+        "# TYPE hub_tasks_nobody_accepted gauge",
+        f"hub_tasks_nobody_accepted {unaccepted}",
+        "# HELP hub_clock_verified 1 when a trusted source confirmed the clock since the hub started.",
+        "# TYPE hub_clock_verified gauge",
+        f"hub_clock_verified {1 if hub.ctx.clock.state().verified else 0}",
     ]
     for name, link in hub.links.items():
         state = link.status()

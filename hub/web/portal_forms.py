@@ -164,11 +164,18 @@ class FormSpec:
     check: Callable[[Fields, FormErrors], None] | None = None
 
 
+def whole_number(text: str | None) -> int | str | None:
+    """A typed number as an ``int`` (ASCII digits only); anything else stays text, for the schema."""
+    if text is not None and re.fullmatch(r"[0-9]{1,6}", text):
+        return int(text)
+    return text
+
+
 def _checkin(fields: Fields) -> dict[str, Any]:
     return {
         "address": fields.text("address"),
         "status": fields.text("status"),
-        "people": fields.optional("people"),
+        "people": whole_number(fields.optional("people")),
         "note": fields.optional("note"),
         "code": fields.optional("code"),
     }
@@ -196,7 +203,7 @@ def _household(fields: Fields) -> dict[str, Any]:
     return {
         "address": fields.text("address"),
         "special_attention": fields.many("special_attention"),
-        "people": fields.optional("people"),
+        "people": whole_number(fields.optional("people")),
         "contact": fields.optional("contact"),
         "registered_by": fields.text("registered_by"),
         "consent": {"given_by": fields.text("given_by"), "share_upstream": fields.ticked("share_upstream")},

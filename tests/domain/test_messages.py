@@ -50,7 +50,10 @@ def test_replies() -> None:
     assert "HULP" in m.checkin_confirmed("Kerkstraat 5", "help")
     assert "OK" in m.checkin_confirmed("Kerkstraat 5", "ok")
     assert m.need_confirmed("food", "Kerkstraat 5") == "Melding eten Kerkstraat 5 ontvangen."
-    assert "112" in m.sos_confirmed()
+    assert "112" in m.sos_received()
+    assert "no coordinator has seen it yet" in m.sos_received()
+    assert utf8_len(m.sos_received()) <= 200
+    assert "Marije" in m.sos_seen("Marije") and utf8_len(m.sos_seen("x" * 300)) <= 200
     assert m.status_summary(30, 2, 5, 1, 7) == "Status: 30 OK, 2 HULP, 5 noden (1 spoed), 7 taken open."
     assert m.invalid_command("CHECKIN", "status ontbreekt").startswith("CHECKIN: status ontbreekt.")
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.config import Settings
 from hub.domain.text import utf8_len
 from hub.mesh.sim import Simulator
-from hub.models import CheckIn, MeshMessage, Need
+from hub.models import Alert, CheckIn, MeshMessage, Need
 from hub.schemas import NeedCreate
 from hub.services import residents
 from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
@@ -125,10 +125,11 @@ def test_commands_reach_the_same_services_as_the_portal(mesh: MeshHub) -> None:
 
 def test_sos_free_text_and_unknown_nodes(mesh: MeshHub) -> None:
     reply = mesh.ask(0, "SOS enkel gebroken bij de molen", lambda t: t.startswith("SOS"))
-    assert "Coördinatoren zijn gewaarschuwd" in reply
-    sos = mesh.events("volunteer.sos")
+    assert "no coordinator has seen it yet" in reply  # it promises only what happened
+    sos = mesh.events("alert.raised")
     assert sos[0].data["text"] == "enkel gebroken bij de molen"
     assert sos[0].data["verified"] is False
+    assert sos[0].data["unknown_node"] is False
     sos_row = next(r for r in mesh.outbound() if r.text.startswith("SOS"))
     assert sos_row.priority == SendPriority.SOS
 
@@ -142,9 +143,18 @@ def test_sos_free_text_and_unknown_nodes(mesh: MeshHub) -> None:
 
     found = wait_until(lambda: (k := kinds()) and {"free_text", "held"} <= set(k) and k, 10, "stored")
     assert found["free_text"].pki is True  # the sender's identity was verified
+    assert found["free_text"].handled is False  # it waits for a coordinator
+    assert found["sos"].handled is False  # until a coordinator acknowledges the alert
     assert found["held"].node_id == stranger
     assert mesh.read(lambda s: s.exec(select(CheckIn)).all()) == []
     assert mesh.sim.received(stranger) == []
+
+    # An SOS from a node that is no volunteer is an SOS all the same: answered, an alert.
+    answer = mesh.ask(2, "SOS hulp bij de kerk", lambda t: t.startswith("SOS"))
+    assert "no coordinator has seen it yet" in answer
+    alerts = mesh.read(lambda s: s.exec(select(Alert).order_by(col(Alert.pk))).all())
+    assert [(a.node_id, a.unknown_node, a.volunteer_name) for a in alerts][-1] == (stranger, True, None)
+    assert all(a.acknowledged_at is None for a in alerts)
 
 
 def test_duplicates_are_applied_once(mesh: MeshHub) -> None:

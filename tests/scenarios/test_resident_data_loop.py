@@ -58,7 +58,7 @@ def test_a_need_resolved_and_deleted_on_the_hub_is_resolved_and_deleted_in_the_r
     site.wait_bridge(False)
     assert admin.delete(f"/api/v1/admin/needs/{need_id}").status_code == 204
     retried = resident.post("/api/v1/needs", json=body, headers=key)
-    assert retried.status_code == 410, retried.text
+    assert retried.status_code == 409, retried.text
     assert admin.get("/api/v1/admin/needs").json()["items"] == []
     assert admin.delete(f"/api/v1/admin/needs/{need_id}").status_code == 404
 

@@ -240,6 +240,12 @@ def test_federated_hub_mirrors_a_peers_open_needs(tmp_path: Path, broker: Mosqui
         assert need.status == "open"
         assert need.category == "water"
         assert need.urgency == "urgent"
+
+        def offer_mirrored() -> Offer | None:
+            with hub_b.db.read() as session:
+                return session.exec(select(Offer).where(Offer.id == offer_id)).first()
+
+        wait_for(offer_mirrored, 15, "the offer mirrored on hub B")  # it comes right after the need
         with hub_b.db.read() as session:
             offer = session.exec(select(Offer).where(Offer.id == offer_id)).one()
             assert offer.origin_hub == "hub-a"

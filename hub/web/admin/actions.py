@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
 from hub.web.admin.common import act, back, refused
+from hub.web.admin.schemas import TaskIn, VolunteerIn
 from hub.web.deps import HubDep
 
 router = APIRouter()
@@ -29,8 +31,17 @@ def _opt(value: str) -> str | None:
     return value.strip() or None
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+def _number(value: str, low: int, high: int) -> int | None:
+    """A typed whole number from ``low`` to ``high``, ``None`` when empty; ``ValueError`` otherwise.
+
+    Digits 0-9 only: ``²`` or ``-1`` are refused, not read as 2 or dropped.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
+        raise ValueError(f"not a number from {low} to {high}: {text!r}")
+    return int(text)
 
 
 def _skills(value: str) -> list[str]:
@@ -65,24 +76,26 @@ async def create_task(
     volunteer_id: Text = "",
     back_to: Text = "/admin/tasks",
 ) -> RedirectResponse:
-    def job(session: Session) -> None:
-        tasks.create_task(
-            session,
-            hub.ctx,
+    target = (
+        back_to
+        if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
+        else "/admin/tasks"
+    )
+    try:  # the API's rules: an address of at least 3 characters, no control characters, ...
+        data = TaskIn(
             kind=kind,
-            actor=user.name,
             address=_opt(address),
             note=_opt(note),
             need_id=_opt(need_id),
             household_id=_opt(household_id),
             volunteer_id=_opt(volunteer_id),
         )
+    except PydanticError as exc:
+        return refused(target, exc)
 
-    target = (
-        back_to
-        if back_to in ("/admin", "/admin/tasks", "/admin/needs", "/admin/households")
-        else "/admin/tasks"
-    )
+    def job(session: Session) -> None:
+        tasks.create_task(session, hub.ctx, actor=user.name, **data.model_dump())
+
     return await act(hub, job, target, "task_created")
 
 
@@ -117,13 +130,16 @@ async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Tex
 async def add_volunteer(
     hub: HubDep, user: FormUser, name: Text, node_id: Text = "", skills: Text = ""
 ) -> RedirectResponse:
-    skill_list = _skills(skills)
-
-    def job(session: Session) -> None:
-        volunteers.register(session, hub.ctx, name[:80], _opt(node_id), skill_list, actor=user.name)
-
     if not name.strip():
         return back("/admin/volunteers", error="fill_in_name")
+    try:  # the API's rules for the name and skills; the service reads "a1b2c3d4" as "!a1b2c3d4"
+        data = VolunteerIn(name=name[:80], skills=_skills(skills))
+    except PydanticError as exc:
+        return refused("/admin/volunteers", exc)
+
+    def job(session: Session) -> None:
+        volunteers.register(session, hub.ctx, data.name, _opt(node_id), data.skills, actor=user.name)
+
     return await act(hub, job, "/admin/volunteers", "volunteer_added")
 
 
@@ -178,11 +194,15 @@ async def add_household(
     buddy_volunteer_id: Text = "",
 ) -> RedirectResponse:
     try:
+        count = _number(people, 1, 50)
+    except ValueError:
+        return back("/admin/households", error="people_wrong")
+    try:
         data = HouseholdCreate(
             address=address,
             special_attention=special_attention,
             consent=Consent(given_by=consent_given_by, share_upstream=share_upstream == "yes"),
-            people=_int(people),
+            people=count,
             contact=_opt(contact),
             note=_opt(note),
             registered_by="coordinator",
@@ -210,10 +230,14 @@ async def correct_household(
     note: Text = "",
     buddy_volunteer_id: Text = "",
 ) -> RedirectResponse:
+    try:
+        count = _number(people, 1, 50)
+    except ValueError:
+        return back("/admin/households", error="people_wrong")
     fields = {
         "address": address,
         "special_attention": special_attention,
-        "people": _int(people),
+        "people": count,
         "contact": _opt(contact),
         "note": _opt(note),
         "buddy_volunteer_id": _opt(buddy_volunteer_id),
@@ -263,7 +287,10 @@ async def announce(
     expires_hours: Text = "",
     channels: Flags = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> RedirectResponse:
-    hours = _int(expires_hours)
+    try:
+        hours = _number(expires_hours, 1, 8760)
+    except ValueError:
+        return back("/admin/announcements", error="hours_wrong")
     try:
         data = AnnouncementCreate(
             title=title,

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
-from hub.models import Announcement, CheckIn, Household, MeshMessage, Need, Offer, Task, Volunteer
+from hub.models import Alert, Announcement, CheckIn, Household, MeshMessage, Need, Offer, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
-from hub.services import coordination, drills, tasks, volunteers
+from hub.services import alerts, coordination, drills, tasks, volunteers
 from hub.services.state import get_mode
+from hub.web import problems
 from hub.web.admin import records_api
 from hub.web.admin.auth import ApiReader, ApiWriter, NetworkCheck
 from hub.web.admin.schemas import (
+    AlertOut,
     AnnouncementOut,
     AssignIn,
     CheckInOut,
@@ -30,6 +32,7 @@ from hub.web.admin.schemas import (
     OfferOut,
     Page,
     TaskIn,
+    TaskOfferOut,
     TaskOut,
     VolunteerIn,
     VolunteerOut,
@@ -37,11 +40,17 @@ from hub.web.admin.schemas import (
 )
 from hub.web.deps import HubDep
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[NetworkCheck])
-router.include_router(records_api.router, prefix="")
+router = APIRouter(
+    prefix="/api/v1/admin", tags=["admin"], dependencies=[NetworkCheck], responses=problems.ADMIN
+)
+router.include_router(records_api.router)
 Out = TypeVar("Out", bound=BaseModel)
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Cursor = Annotated[str | None, Query(max_length=20)]
+# A page's ``next``: a row number (digits, at most 18 of them, so it fits SQLite's integer).
+Cursor = Annotated[
+    str | None,
+    Query(pattern=r"^[0-9]{1,18}$", description="The `next` value of the previous page."),
+]
 
 
 def paginate(
@@ -51,17 +60,6 @@ def paginate(
     pk = col(model.pk)  # type: ignore[attr-defined]
     query = select(model).order_by(pk.desc()).limit(limit + 1)
     if cursor is not None:
-        if not cursor.isdigit():
-            raise HTTPException(
-                422,
-                [
-                    {
-                        "field": "cursor",
-                        "message": "use the 'next' value of the previous page",
-                        "type": "value_error",
-                    }
-                ],
-            )
         query = query.where(pk < int(cursor))
     rows = list(session.exec(query).all())
     more = len(rows) > limit
@@ -89,6 +87,7 @@ for _name, _model, _shape in (
     ("households", Household, HouseholdOut),
     ("messages", MeshMessage, MessageOut),
     ("announcements", Announcement, AnnouncementOut),
+    ("alerts", Alert, AlertOut),
 ):
     router.add_api_route(
         f"/{_name}",
@@ -99,7 +98,7 @@ for _name, _model, _shape in (
     )
 
 
-@router.get("/tasks/{task_id}", response_model=TaskOut)
+@router.get("/tasks/{task_id}", response_model=TaskOut, responses=problems.ADMIN_RECORD)
 def get_task(task_id: str, hub: HubDep, _who: ApiReader) -> TaskOut:
     with hub.db.read() as session:
         return TaskOut.model_validate(tasks.get_task(session, task_id))
@@ -113,7 +112,23 @@ async def verify_checkin(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckI
     )
 
 
-@router.post("/volunteers", status_code=201, response_model=VolunteerOut)
+@router.get("/tasks/{task_id}/offers", response_model=list[TaskOfferOut])
+def get_task_offers(task_id: str, hub: HubDep, _who: ApiReader) -> list[TaskOfferOut]:
+    """Who was offered the task, when, and how each offer ended (oldest first)."""
+    with hub.db.read() as session:
+        task = tasks.get_task(session, task_id)
+        return [TaskOfferOut.model_validate(o) for o in tasks.offers_of(session, task.id)]
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+async def acknowledge_alert(alert_id: str, hub: HubDep, who: ApiWriter) -> AlertOut:
+    """A coordinator has seen the SOS: 404 for an unknown id, 409 when acknowledged before."""
+    return AlertOut.model_validate(
+        await hub.db.writer.run(lambda s: alerts.acknowledge(s, hub.ctx, alert_id, actor=who.name))
+    )
+
+
+@router.post("/volunteers", status_code=201, response_model=VolunteerOut, responses=problems.ADMIN_WRITE)
 async def post_volunteer(body: VolunteerIn, hub: HubDep, who: ApiWriter) -> VolunteerOut:
     def job(session: Session) -> Volunteer:
         return volunteers.register(session, hub.ctx, body.name, body.node_id, body.skills, actor=who.name)
@@ -121,7 +136,9 @@ async def post_volunteer(body: VolunteerIn, hub: HubDep, who: ApiWriter) -> Volu
     return VolunteerOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.patch("/volunteers/{volunteer_id}", response_model=VolunteerOut)
+@router.patch(
+    "/volunteers/{volunteer_id}", response_model=VolunteerOut, responses=problems.ADMIN_RECORD_WRITE
+)
 async def patch_volunteer(
     volunteer_id: str, body: VolunteerPatch, hub: HubDep, who: ApiWriter
 ) -> VolunteerOut:
@@ -140,12 +157,12 @@ async def patch_volunteer(
     return VolunteerOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.delete("/volunteers/{volunteer_id}", status_code=204)
+@router.delete("/volunteers/{volunteer_id}", status_code=204, responses=problems.ADMIN_RECORD_WRITE)
 async def delete_volunteer(volunteer_id: str, hub: HubDep, who: ApiWriter) -> None:
     await hub.db.writer.run(lambda s: volunteers.delete_volunteer(s, hub.ctx, volunteer_id, actor=who.name))
 
 
-@router.post("/households", status_code=201, response_model=HouseholdOut)
+@router.post("/households", status_code=201, response_model=HouseholdOut, responses=problems.ADMIN_WRITE)
 async def post_household(body: HouseholdIn, hub: HubDep, who: ApiWriter) -> HouseholdOut:
     data = HouseholdCreate(**body.model_dump(), registered_by="coordinator")
 
@@ -155,7 +172,9 @@ async def post_household(body: HouseholdIn, hub: HubDep, who: ApiWriter) -> Hous
     return HouseholdOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.patch("/households/{household_id}", response_model=HouseholdOut)
+@router.patch(
+    "/households/{household_id}", response_model=HouseholdOut, responses=problems.ADMIN_RECORD_WRITE
+)
 async def patch_household(
     household_id: str, body: HouseholdPatch, hub: HubDep, who: ApiWriter
 ) -> HouseholdOut:
@@ -167,12 +186,12 @@ async def patch_household(
     return HouseholdOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.delete("/households/{household_id}", status_code=204)
+@router.delete("/households/{household_id}", status_code=204, responses=problems.ADMIN_RECORD_WRITE)
 async def delete_household(household_id: str, hub: HubDep, who: ApiWriter) -> None:
     await hub.db.writer.run(lambda s: coordination.delete_household(s, hub.ctx, household_id, actor=who.name))
 
 
-@router.post("/tasks", status_code=201, response_model=TaskOut)
+@router.post("/tasks", status_code=201, response_model=TaskOut, responses=problems.ADMIN_WRITE)
 async def post_task(body: TaskIn, hub: HubDep, who: ApiWriter) -> TaskOut:
     def job(session: Session) -> Task:
         return tasks.create_task(session, hub.ctx, actor=who.name, **body.model_dump())
@@ -180,7 +199,7 @@ async def post_task(body: TaskIn, hub: HubDep, who: ApiWriter) -> TaskOut:
     return TaskOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.post("/tasks/{task_id}/assign", response_model=TaskOut)
+@router.post("/tasks/{task_id}/assign", response_model=TaskOut, responses=problems.ADMIN_RECORD_WRITE)
 async def assign_task(task_id: str, body: AssignIn, hub: HubDep, who: ApiWriter) -> TaskOut:
     def job(session: Session) -> Task:
         return tasks.assign(session, hub.ctx, task_id, body.volunteer_id, actor=who.name)
@@ -188,21 +207,21 @@ async def assign_task(task_id: str, body: AssignIn, hub: HubDep, who: ApiWriter)
     return TaskOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.post("/tasks/{task_id}/accept", response_model=TaskOut)
+@router.post("/tasks/{task_id}/accept", response_model=TaskOut, responses=problems.ADMIN_RECORD_WRITE)
 async def accept_task(task_id: str, hub: HubDep, who: ApiWriter) -> TaskOut:
     return TaskOut.model_validate(
         await hub.db.writer.run(lambda s: tasks.accept(s, hub.ctx, task_id, actor=who.name))
     )
 
 
-@router.post("/tasks/{task_id}/done", response_model=TaskOut)
+@router.post("/tasks/{task_id}/done", response_model=TaskOut, responses=problems.ADMIN_RECORD_WRITE)
 async def done_task(task_id: str, hub: HubDep, who: ApiWriter) -> TaskOut:
     return TaskOut.model_validate(
         await hub.db.writer.run(lambda s: tasks.done(s, hub.ctx, task_id, actor=who.name))
     )
 
 
-@router.post("/tasks/{task_id}/fail", response_model=TaskOut)
+@router.post("/tasks/{task_id}/fail", response_model=TaskOut, responses=problems.ADMIN_RECORD_WRITE)
 async def fail_task(task_id: str, body: FailIn, hub: HubDep, who: ApiWriter) -> TaskOut:
     def job(session: Session) -> Task:
         return tasks.fail(session, hub.ctx, task_id, actor=who.name, reason=body.reason)
@@ -210,7 +229,9 @@ async def fail_task(task_id: str, body: FailIn, hub: HubDep, who: ApiWriter) -> 
     return TaskOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.post("/announcements", status_code=201, response_model=AnnouncementOut)
+@router.post(
+    "/announcements", status_code=201, response_model=AnnouncementOut, responses=problems.ADMIN_WRITE
+)
 async def post_announcement(body: AnnouncementCreate, hub: HubDep, who: ApiWriter) -> AnnouncementOut:
     def job(session: Session) -> Announcement:
         return coordination.publish_announcement(session, hub.ctx, body, actor=who.name)
@@ -229,7 +250,7 @@ def get_mode_route(hub: HubDep, _who: ApiReader) -> ModeOut:
         return _mode(session)
 
 
-@router.put("/mode", response_model=ModeOut)
+@router.put("/mode", response_model=ModeOut, responses=problems.ADMIN_WRITE)
 async def put_mode(body: ModeIn, hub: HubDep, who: ApiWriter) -> ModeOut:
     def job(session: Session) -> ModeOut:
         drills.set_mode(session, hub.ctx, body.mode, actor=who.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from hub import i18n
 from hub.errors import HubError
 from hub.models.base import as_utc
 from hub.runtime import Hub
+from hub.services import alerts
 from hub.services.accounts import Principal
 from hub.web.admin import notices
 from hub.web.templating import env, render
@@ -49,21 +51,38 @@ env.filters["when"] = when
 env.filters["ago"] = minutes_ago
 
 
+def header_state(hub: Hub) -> dict[str, Any]:
+    """What every admin page's header shows: open SOS alerts and whether the clock is verified."""
+    with hub.db.read() as session:
+        open_alerts = alerts.open_count(session)
+    wall = time.time()
+    return {
+        "header_alerts": open_alerts,
+        "clock": hub.ctx.clock.state(),
+        "clock_epoch": int(wall),
+        "clock_shown": datetime.fromtimestamp(wall).astimezone().strftime("%d-%m-%Y %H:%M"),
+    }
+
+
 def page(
     request: Request, template: str, user: Principal, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
+    shown: dict[str, Any] = {
+        "notice": notices.shown(notices.NOTICES, request.query_params.get("ok")),
+        "error": notices.shown(notices.ERRORS, request.query_params.get("error")),
+        "error_field": notices.shown(notices.FIELDS, request.query_params.get("field")),
+        **header_state(request.app.state.hub),
+        **context,
+    }
     response = render(
         request,
         template,
         status_code=status_code,
         user=user,
         csrf=user.csrf_token or "",
-        notice=notices.shown(notices.NOTICES, request.query_params.get("ok")),
-        error=notices.shown(notices.ERRORS, request.query_params.get("error")),
-        error_field=notices.shown(notices.FIELDS, request.query_params.get("field")),
         path=request.url.path,
         offered=i18n.ADMIN_LANGUAGES,
-        **context,
+        **shown,
     )
     response.headers.update(NO_STORE)
     return response
@@ -94,6 +113,25 @@ def refused(url: str, exc: Exception) -> RedirectResponse:
     return back(url, **notices.failure(exc))
 
 
+# The admin pages a form may return to; any other form (``/admin/mode``) returns to the dashboard.
+FORM_PAGES = frozenset(
+    {"checkins", "needs", "offers", "tasks", "volunteers", "households", "announcements", "messages"}
+    | {"mesh", "sync", "audit", "drill"}
+)
+
+
+def refused_form(request: Request) -> RedirectResponse | None:
+    """A logged-in coordinator's form that FastAPI refused before its route ran (a required
+    field empty, a field too long): back to its page with an error, like any other bad input.
+
+    ``None`` for anything else (the JSON API answers 422; the login form is its own).
+    """
+    parts = request.url.path.split("/")
+    if request.method != "POST" or len(parts) < 3 or parts[1] != "admin" or parts[2] == "login":
+        return None
+    return back(f"/admin/{parts[2]}" if parts[2] in FORM_PAGES else "/admin", error="form_refused")
+
+
 async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> RedirectResponse:
     """Run ``job`` through the writer; back to ``url`` with ``ok`` or the error, nothing half-done."""
     try:
@@ -101,3 +139,8 @@ async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> Red
     except (HubError, PydanticError) as exc:
         return refused(url, exc)
     return back(url, ok=ok)
+
+
+def problem(request: Request, user: Principal, status_code: int, message: str, url: str) -> HTMLResponse:
+    """A clear 4xx page for a form that changed nothing (``message`` is translated on render)."""
+    return page(request, "admin/problem.html", user, status_code=status_code, error=message, back_url=url)

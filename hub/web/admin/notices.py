@@ -23,8 +23,10 @@ def N_(message: str) -> str:
 
 
 NOTICES: dict[str, str] = {
+    "alert_acknowledged": N_("alert acknowledged; the sender is told"),
     "assigned": N_("assigned"),
     "checkin_verified": N_("check-in confirmed"),
+    "clock_confirmed": N_("clock confirmed"),
     "deleted": N_("deleted"),
     "drill_ended": N_("drill ended"),
     "drill_started": N_("drill started"),
@@ -43,14 +45,18 @@ NOTICES: dict[str, str] = {
 }
 
 ERRORS: dict[str, str] = {
+    "clock_off": N_("noted: the hub's clock is off; times on these pages are not reliable"),
     "choose_volunteer": N_("choose a volunteer"),
     "confirm": N_("tick the box to confirm"),
     "confirm_deletion": N_("tick the box to confirm the deletion"),
     "conflict": N_("this clashes with a change made meanwhile: reload the page and check"),
     "failed": N_("that did not work: nothing was changed"),
     "fill_in_name": N_("fill in a name"),
+    "form_refused": N_("Check the form: a field is empty, too long or not one of the choices."),
+    "hours_wrong": N_("Expires after: fill in a number of hours from 1 to 8760, or leave it empty."),
     "invalid": N_("check what you filled in"),
     "not_found": N_("it is no longer there: reload the page"),
+    "people_wrong": N_("People: fill in a number from 1 to 50, or leave it empty."),
     "storage": N_("the hub cannot save right now: nothing was stored, try again in a minute"),
     "unknown_action": N_("unknown action"),
 }

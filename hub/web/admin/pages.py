@@ -31,7 +31,7 @@ from hub.models import (
 from hub.services import accounts, drills, escalation, outbox, worklist
 from hub.services.announcements import is_active
 from hub.services.state import get_mode
-from hub.web.admin import access, actions, printing, record_actions, views
+from hub.web.admin import access, actions, alerts, printing, record_actions, views
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -46,6 +46,7 @@ from hub.web.templating import render
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(actions.router)
 router.include_router(record_actions.router)
+router.include_router(alerts.router)
 router.include_router(printing.router)
 router.include_router(access.router)
 LIST_LIMIT = 300

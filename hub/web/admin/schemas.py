@@ -8,7 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.domain.vocab import NeedStatus, OfferStatus, SpecialAttention, TaskKind
-from hub.schemas import Address, Consent, Name, ShortText, _Input
+from hub.schemas import Address, Consent, Name, People, RecordId, ShortText, _Input
 
 T = TypeVar("T")
 NodeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^![0-9a-fA-F]{8}$")]
@@ -72,7 +72,7 @@ class NeedStatusIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     status: NeedStatus
-    duplicate_of: Annotated[str, StringConstraints(strip_whitespace=True, max_length=26)] | None = None
+    duplicate_of: RecordId | None = None
 
 
 class OfferStatusIn(BaseModel):
@@ -84,7 +84,7 @@ class HelpTaskIn(BaseModel):
     """Turn a ``help`` check-in into a task; to a volunteer at once when one is named."""
 
     model_config = ConfigDict(extra="forbid")
-    volunteer_id: Annotated[str, StringConstraints(max_length=26)] | None = None
+    volunteer_id: RecordId | None = None
 
 
 class TaskOut(_Out):
@@ -99,6 +99,7 @@ class TaskOut(_Out):
     household_id: str | None
     attempts: int
     flagged: bool
+    nobody_accepted: bool = False
     fail_reason: str | None
     automatic: bool
     drill: bool
@@ -180,32 +181,32 @@ class HouseholdIn(_Input):
     address: Address
     special_attention: list[SpecialAttention] = Field(min_length=1, max_length=8)
     consent: Consent
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     note: ShortText | None = None
-    buddy_volunteer_id: str | None = None
+    buddy_volunteer_id: RecordId | None = None
 
 
 class HouseholdPatch(_Input):
     address: Address | None = None
     special_attention: list[SpecialAttention] | None = Field(default=None, min_length=1, max_length=8)
-    people: int | None = Field(default=None, ge=1, le=50)
+    people: People | None = None
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     note: ShortText | None = None
-    buddy_volunteer_id: str | None = None
+    buddy_volunteer_id: RecordId | None = None
 
 
 class TaskIn(_Input):
     kind: TaskKind
     address: Address | None = None
     note: ShortText | None = None
-    volunteer_id: str | None = None
-    need_id: str | None = None
-    household_id: str | None = None
+    volunteer_id: RecordId | None = None
+    need_id: RecordId | None = None
+    household_id: RecordId | None = None
 
 
 class AssignIn(_Input):
-    volunteer_id: Annotated[str, StringConstraints(min_length=1, max_length=26)]
+    volunteer_id: RecordId
 
 
 class FailIn(_Input):
@@ -219,3 +220,26 @@ class ModeIn(_Input):
 class ModeOut(BaseModel):
     mode: str
     since: str | None
+
+
+class AlertOut(_Out):
+    id: str
+    kind: str
+    node_id: str
+    volunteer_id: str | None
+    volunteer_name: str | None
+    text: str
+    unknown_node: bool
+    verified: bool
+    drill: bool
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class TaskOfferOut(_Out):
+    volunteer_id: str
+    volunteer_name: str
+    offered_at: datetime
+    outcome: str | None
+    ended_at: datetime | None

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list
 from hub.domain.matching import match_offers
 from hub.domain.vocab import URGENCY_RANK
-from hub.models import CheckIn, Household, MeshOutbound, Need, Offer, Task, Volunteer
+from hub.models import Alert, CheckIn, Household, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
-from hub.services import escalation, outbox, volunteers
+from hub.services import alerts, escalation, outbox, tasks, volunteers
 from hub.services.drills import mode_since
 from hub.services.state import get_mode
 from hub.services.tasks import UNFINISHED
@@ -49,6 +49,9 @@ class Dashboard:
     links: dict[str, dict[str, Any]]
     backlog: dict[str, int]
     mesh_queue: int
+    alerts: list[Alert] = field(default_factory=list)
+    unhandled_messages: int = 0
+    unaccepted: list[tuple[Task, list[TaskOffer]]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,6 +148,9 @@ def dashboard(session: Session, hub: Hub) -> Dashboard:
         links=link_states(hub),
         backlog=outbox.depth(session),
         mesh_queue=int(queued),
+        alerts=alerts.open_alerts(session),
+        unhandled_messages=alerts.unhandled_messages(session),
+        unaccepted=[(t, tasks.offers_of(session, t.id)) for t in tasks.nobody_accepted(session)],
     )
 
 

@@ -1,7 +1,7 @@
 """loops-data: need status with duplicate_of, offer statuses, the help worklist on check-ins
 
-Revision ID: 0005_loops_data
-Revises: 0004_loops_drill
+Revision ID: 0006_loops_data
+Revises: 0005_loops_alerts
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005_loops_data"
-down_revision = "0004_loops_drill"
+revision = "0006_loops_data"
+down_revision = "0005_loops_alerts"
 branch_labels = None
 depends_on = None
 
