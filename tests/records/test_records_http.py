@@ -22,7 +22,7 @@ def test_need_status_through_the_api(bearer: httpx.Client, live: LiveServer) -> 
     assert bearer.post(url, json={"status": "resolved"}).status_code == 409
     assert "open" in bearer.post(url, json={"status": "cancelled"}).json()["detail"]
     missing = bearer.post(f"/api/v1/admin/needs/{bread.id}/status", json={"status": "duplicate"})
-    assert (missing.status_code, missing.json()["field"]) == (422, "duplicate_of")
+    assert (missing.status_code, missing.json()["detail"][0]["field"]) == (422, "duplicate_of")
     assert bearer.post(url, json={"status": "gone"}).status_code == 422
     assert bearer.post(url, json={"status": "open", "extra": 1}).status_code == 422
     assert (
