@@ -20,6 +20,7 @@ from sqlmodel import Session, col, delete, select, update
 from hub.db import PENDING_OUTBOX
 from hub.errors import NotFound
 from hub.models import (
+    Alert,
     Announcement,
     CheckIn,
     Household,
@@ -29,6 +30,7 @@ from hub.models import (
     Offer,
     OutboxEvent,
     Task,
+    TaskOffer,
 )
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -46,6 +48,7 @@ def _release_household(session: Session, ids: Sequence[str]) -> None:
 
 def _release_task(session: Session, ids: Sequence[str]) -> None:
     session.exec(delete(MeshOutbound).where(col(MeshOutbound.task_id).in_(ids)))
+    session.exec(delete(TaskOffer).where(col(TaskOffer.task_id).in_(ids)))
     session.exec(update(CheckIn).where(col(CheckIn.task_id).in_(ids)).values(task_id=None))
 
 
@@ -71,6 +74,7 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("messages", MeshMessage, None),
         RecordKind("announcements", Announcement, None),
         RecordKind("radio_queue", MeshOutbound, None),
+        RecordKind("alerts", Alert, None, "raised_at"),
     )
 }
 BY_HAND = ("checkins", "needs", "offers")

@@ -3,9 +3,10 @@
 Each kind of record has its own period (``HUB_RETAIN_<KIND>_DAYS``, at most 365: "deleted after
 12 months at the latest"); records made during a drill go sooner (``HUB_RETAIN_DRILL_DAYS``).
 The scheduler deletes in small batches, one writer job each, so that no batch holds the
-single writer for long; every batch sends the ``*.deleted`` events with it. The hub's radio queue
-goes with the handsets' messages; outbox events the region has confirmed go after the longest
-period (the newest event always stays: it carries the ``seq`` the next one follows).
+single writer for long; every batch sends the ``*.deleted`` events with it. The hub's radio
+queue and volunteers' SOS alerts go with the handsets' messages; outbox events the region has
+confirmed go after the longest period (the newest event always stays: it carries the ``seq``
+the next one follows).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hub.services.erasure import KINDS, erase
 
 BATCH = 200
 MAX_BATCHES = 500  # per kind and run: 100,000 records; the rest waits for the next run
-DRILL_KINDS = ("checkins", "needs", "offers", "households", "tasks", "messages", "announcements")
+DRILL_KINDS = ("checkins", "needs", "offers", "households", "tasks", "messages", "announcements", "alerts")
 
 
 def retention_days(settings: Settings) -> dict[str, int]:
@@ -38,6 +39,7 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "tasks": settings.retain_tasks_days,
         "messages": settings.retain_messages_days,
         "radio_queue": settings.retain_messages_days,
+        "alerts": settings.retain_messages_days,
     }
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select, update
 from hub.config import load_settings
 from hub.errors import ConfigError
 from hub.jobs import retention_job
-from hub.models import AuditEntry, CheckIn, Household, MeshOutbound, Need, Offer, OutboxEvent, Task
+from hub.models import Alert, AuditEntry, CheckIn, Household, MeshOutbound, Need, Offer, OutboxEvent, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.schemas import Consent, HouseholdCreate
@@ -72,9 +72,10 @@ def test_confirmed_outbox_events_and_the_radio_queue_go_too_but_never_the_newest
         session.exec(update(OutboxEvent).values(at=old, confirmed_at=old))
         session.exec(update(OutboxEvent).where(col(OutboxEvent.seq) == 2).values(confirmed_at=None))
         session.add(MeshOutbound(dest="^all", text="SPOED Molenweg 2", priority=0, created_at=old))
+        session.add(Alert(node_id="!a1b2c3d4", text="enkel", raised_at=old))
 
     hub.db.writer.run_sync(age_outbox)
-    assert retention_job(hub) == {"radio_queue": 1, "outbox": 2}
+    assert retention_job(hub) == {"radio_queue": 1, "alerts": 1, "outbox": 2}
     with hub.db.read() as session:
         left = session.exec(select(OutboxEvent.seq).order_by(col(OutboxEvent.seq))).all()
         assert session.exec(select(MeshOutbound)).all() == []
