@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from hub.models import AuditEntry
+from hub.models import AuditEntry, Household
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate
 from hub.services import coordination, exports, residents
@@ -64,6 +64,9 @@ def test_the_minimised_export_leaves_out_households_that_did_not_consent(hub: Hu
     (shared,) = document["records"]["households"]
     assert shared["special_attention"] == ["medical_device"] and "note" not in shared
     assert {"users", "audit_log", "outbox", "mesh_messages", "volunteers"}.isdisjoint(document["records"])
+    with hub.db.read() as session:
+        codes = [h.code for h in session.exec(select(Household)).all()]
+    assert all(code and code not in text for code in codes)  # a household's own code never leaves
 
 
 def test_the_needs_share_level_lets_needs_travel_whole_but_still_not_secret_households(hub: Hub) -> None:
