@@ -78,7 +78,7 @@ def flush_failing_job(hub: Hub) -> Callable[[Session], None]:
     """A household whose buddy does not exist: the foreign key fails when the row is written."""
 
     def job(session: Session) -> None:
-        register_household(session, hub.ctx, household(""))
+        register_household(session, hub.ctx, household("no-such-buddy"))
 
     return job
 

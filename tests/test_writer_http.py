@@ -80,7 +80,7 @@ def test_poisoned_requests_fail_alone_under_load(live: LiveServer, settings: Set
 
     assert innocent == {201: RESIDENTS * CHECKINS_EACH}, innocent
     assert sum(guilty.values()) == 6 * CHECKINS_EACH
-    assert not {code for code in guilty if code < 400}, guilty
+    assert set(guilty) <= {409, 422}, guilty  # the key reusers' 409, the empty buddy id's 422
     connection = sqlite3.connect(settings.data_dir / "hub.sqlite3")
     try:
         checkins = connection.execute("SELECT count(*) FROM checkins").fetchone()[0]

@@ -163,12 +163,18 @@ class Site:
             env["HUB_RADIO"] = f"tcp://127.0.0.1:{self.radio.start_tcp('127.0.0.1', 0)}"
         self.hub = HubProcess(root, env)
         self._token: str | None = None
+        # Clients are kept and closed at stop: the hub serves a few connections per address (as
+        # shipped), so a test that opened a client per request would be refused like a flood.
+        self._clients: dict[str, httpx.Client] = {}
 
     def start(self) -> None:
         self.local.start()
         self.hub.start()
 
     def stop(self) -> None:
+        for http in self._clients.values():
+            http.close()
+        self._clients.clear()
         self.hub.stop()
         self.local.stop()
         self.internet.close()
@@ -181,14 +187,16 @@ class Site:
         """An HTTP client for the admin API (bearer token made with ``hub token create``)."""
         if self._token is None:
             self._token = self.hub.cli("token", "create", "topology").strip().splitlines()[-1]
-        return httpx.Client(
-            base_url=self.hub.url, headers={"Authorization": f"Bearer {self._token}"}, timeout=30
+        return self._client(
+            "admin", httpx.Client(base_url=self.hub.url, headers={"Authorization": f"Bearer {self._token}"})
         )
 
     def coordinator(self, name: str = "coordinator", password: str = "lange-wachtzin-42") -> httpx.Client:
         """An HTTP client logged in to the admin pages (the account is made with ``hub user add``)."""
+        if f"coordinator:{name}" in self._clients:
+            return self._clients[f"coordinator:{name}"]
         self.hub.cli("user", "add", name, "--password-stdin", stdin=f"{password}\n")
-        http = httpx.Client(base_url=self.hub.url, timeout=30)
+        http = self._client(f"coordinator:{name}", httpx.Client(base_url=self.hub.url))
         form = http.get("/admin/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form)
         assert csrf, form[:500]
@@ -197,7 +205,16 @@ class Site:
         return http
 
     def residents(self) -> httpx.Client:
-        return httpx.Client(base_url=self.hub.url, timeout=30)
+        """An HTTP client for the resident pages and API (one per site, kept open)."""
+        return self._client("residents", httpx.Client(base_url=self.hub.url))
+
+    def _client(self, role: str, fresh: httpx.Client) -> httpx.Client:
+        """The site's client for ``role``: the first one made is kept (``fresh`` is closed)."""
+        kept = self._clients.setdefault(role, fresh)
+        if kept is not fresh:
+            fresh.close()
+        kept.timeout = httpx.Timeout(30)
+        return kept
 
     def watch_local(self, topics: Iterable[str], client_id: str = "watch-local") -> MqttWatcher:
         return MqttWatcher(self.local.url, f"{client_id}-{self.hub_id}", topics)

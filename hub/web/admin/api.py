@@ -104,7 +104,9 @@ def get_task(task_id: str, hub: HubDep, _who: ApiReader) -> TaskOut:
         return TaskOut.model_validate(tasks.get_task(session, task_id))
 
 
-@router.post("/checkins/{checkin_id}/verify", response_model=CheckInOut)
+@router.post(
+    "/checkins/{checkin_id}/verify", response_model=CheckInOut, responses=problems.ADMIN_RECORD_WRITE
+)
 async def verify_checkin(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckInOut:
     """A coordinator confirms a resident's unverified check-in: the household counts as reached."""
     return CheckInOut.model_validate(
@@ -112,7 +114,7 @@ async def verify_checkin(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckI
     )
 
 
-@router.get("/tasks/{task_id}/offers", response_model=list[TaskOfferOut])
+@router.get("/tasks/{task_id}/offers", response_model=list[TaskOfferOut], responses=problems.ADMIN_RECORD)
 def get_task_offers(task_id: str, hub: HubDep, _who: ApiReader) -> list[TaskOfferOut]:
     """Who was offered the task, when, and how each offer ended (oldest first)."""
     with hub.db.read() as session:
@@ -120,7 +122,7 @@ def get_task_offers(task_id: str, hub: HubDep, _who: ApiReader) -> list[TaskOffe
         return [TaskOfferOut.model_validate(o) for o in tasks.offers_of(session, task.id)]
 
 
-@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=problems.ADMIN_RECORD_WRITE)
 async def acknowledge_alert(alert_id: str, hub: HubDep, who: ApiWriter) -> AlertOut:
     """A coordinator has seen the SOS: 404 for an unknown id, 409 when acknowledged before."""
     return AlertOut.model_validate(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from hub.models import CheckIn, Need, Offer, Task
 from hub.services import erasure, record_status, worklist
+from hub.web import problems
 from hub.web.admin.auth import ApiReader, ApiWriter
 from hub.web.admin.schemas import (
     CheckInOut,
@@ -25,7 +26,7 @@ from hub.web.deps import HubDep
 router = APIRouter(tags=["admin"])
 
 
-@router.post("/needs/{need_id}/status", response_model=NeedOut)
+@router.post("/needs/{need_id}/status", response_model=NeedOut, responses=problems.ADMIN_RECORD_WRITE)
 async def need_status(need_id: str, body: NeedStatusIn, hub: HubDep, who: ApiWriter) -> NeedOut:
     """Close (``resolved``), ``cancelled``, ``duplicate`` (with ``duplicate_of``) or ``open`` again."""
 
@@ -37,7 +38,7 @@ async def need_status(need_id: str, body: NeedStatusIn, hub: HubDep, who: ApiWri
     return NeedOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.post("/offers/{offer_id}/status", response_model=OfferOut)
+@router.post("/offers/{offer_id}/status", response_model=OfferOut, responses=problems.ADMIN_RECORD_WRITE)
 async def offer_status(offer_id: str, body: OfferStatusIn, hub: HubDep, who: ApiWriter) -> OfferOut:
     def job(session: Session) -> Offer:
         return record_status.set_offer_status(session, hub.ctx, offer_id, body.status, actor=who.name)
@@ -53,7 +54,9 @@ def help_worklist(hub: HubDep, _who: ApiReader) -> Page[CheckInOut]:
         return Page[CheckInOut](items=[CheckInOut.model_validate(row) for row in rows], next=None)
 
 
-@router.post("/checkins/{checkin_id}/handled", response_model=CheckInOut)
+@router.post(
+    "/checkins/{checkin_id}/handled", response_model=CheckInOut, responses=problems.ADMIN_RECORD_WRITE
+)
 async def checkin_handled(checkin_id: str, hub: HubDep, who: ApiWriter) -> CheckInOut:
     def job(session: Session) -> CheckIn:
         return worklist.mark_handled(session, hub.ctx, checkin_id, actor=who.name)
@@ -61,7 +64,12 @@ async def checkin_handled(checkin_id: str, hub: HubDep, who: ApiWriter) -> Check
     return CheckInOut.model_validate(await hub.db.writer.run(job))
 
 
-@router.post("/checkins/{checkin_id}/task", status_code=201, response_model=TaskOut)
+@router.post(
+    "/checkins/{checkin_id}/task",
+    status_code=201,
+    response_model=TaskOut,
+    responses=problems.ADMIN_RECORD_WRITE,
+)
 async def checkin_task(checkin_id: str, body: HelpTaskIn, hub: HubDep, who: ApiWriter) -> TaskOut:
     def job(session: Session) -> Task:
         return worklist.make_task(
@@ -85,5 +93,6 @@ for _kind in erasure.BY_HAND:
         _deleter(_kind),
         methods=["DELETE"],
         status_code=204,
+        responses=problems.ADMIN_RECORD_WRITE,
         name=f"admin_delete_{_kind}",
     )
