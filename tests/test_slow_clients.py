@@ -92,6 +92,7 @@ def test_a_thousand_slow_connections_do_not_lock_a_resident_out(guarded: HubServ
         assert len(still_open) <= LIMIT
         refused = [client for client in slow if client.closed]
         assert all(b"429 Too Many Requests" in client.answer for client in refused[:50])
+        assert all(b"x-content-type-options: nosniff" in client.answer for client in refused[:50])
 
         deadline = opened + TIMEOUT + 10
         while still_open and time.monotonic() < deadline:
@@ -143,4 +144,5 @@ def test_a_kept_alive_connection_that_trickles_its_next_request_is_closed(guarde
                     break
         took = time.monotonic() - started
     assert b"408 Request Timeout" in answer
+    assert b"content-security-policy: " in answer  # the security headers, on the raw answer too
     assert took < TIMEOUT + 1.5

@@ -25,11 +25,13 @@ from typing import ClassVar
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from hub.config import Settings
+from hub.web.security import SECURITY_HEADERS
 
 
 def _plain_answer(status: str, text: str, *headers: str) -> bytes:
     body = text.encode()
     head = [f"HTTP/1.1 {status}", "content-type: text/plain; charset=utf-8", *headers]
+    head += [f"{name.decode()}: {value.decode()}" for name, value in SECURITY_HEADERS]
     head += [f"content-length: {len(body)}", "connection: close"]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
