@@ -77,10 +77,12 @@ async def confirm_clock(
     if verdict == "right":
         reference = now
     elif verdict == "correct":
-        right = right_time(actual, shown_at)
+        # The page shows minutes only: the coordinator's time is compared with the minute shown.
+        shown_minute = shown_at.replace(second=0, microsecond=0)
+        right = right_time(actual, shown_minute)
         if right is None:
             return problem(request, user, 422, N_("Enter the right time as HH:MM."), target)
-        reference = now + (right - shown_at).total_seconds()
+        reference = now + (right - shown_minute).total_seconds()
     else:
         return problem(request, user, 422, N_("Unknown answer."), target)
     verified = hub.ctx.clock.reference(reference, "coordinator", by=user.name)
