@@ -40,11 +40,12 @@ def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = No
     return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, mono=mono))
 
 
-def reoffer_job(hub: Hub, minutes: float | None = None, now: datetime | None = None) -> list[Task]:
+def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = None) -> list[Task]:
+    """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.task_accept_minutes if minutes is None else minutes
     offers = hub.settings.task_max_offers
     return hub.db.writer.run_sync(
-        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now, max_offers=offers)
+        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, mono, max_offers=offers)
     )
 
 
