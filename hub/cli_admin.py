@@ -14,6 +14,7 @@ from hub.config import load_settings
 from hub.errors import ValidationError
 from hub.runtime import Hub
 from hub.services import accounts, backup, exports
+from hub.services.audit import record
 
 
 def _hub() -> Hub:
@@ -62,14 +63,22 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     hub = _hub()
+    scope = "full" if args.full else "minimised"
+    share = hub.settings.sync_share
     try:
+        hub.db.writer.run_sync(
+            lambda s: record(s, "cli", "export.download", None, format=args.format, scope=scope)
+        )
         with hub.db.read() as session:
-            content, _media, _name = exports.export(session, args.format, hub.settings.id, hub.settings.name)
+            content, _media, _name = exports.export(
+                session, args.format, hub.settings.id, hub.settings.name, scope=scope, share=share
+            )
     finally:
         hub.db.close()
+    print(exports.scope_note(scope, share), file=sys.stderr)
     if args.out:
         Path(args.out).write_bytes(content)
-        print(f"{args.format} export written to {args.out}", file=sys.stderr)
+        print(f"{args.format} export ({scope}) written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
@@ -107,6 +116,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export = commands.add_parser("export", help="export records (json, csv zip, cap zip)")
     export.add_argument("--format", choices=exports.FORMATS, required=True)
     export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument(
+        "--full",
+        action="store_true",
+        help="FULL export with every field (personal data, for coordinators); "
+        "default: minimised by HUB_SYNC_SHARE, without households that did not consent",
+    )
     export.set_defaults(handler=cmd_export)
 
     backup_cmd = commands.add_parser("backup", help="copy the database with SQLite's online backup")

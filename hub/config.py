@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     clock_sync_check: str = "timedatectl"
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
+    # Retention (the privacy page promises "deleted after 12 months at the latest": at most 365).
+    retain_checkins_days: int = Field(default=365, ge=1, le=365)
+    retain_needs_days: int = Field(default=365, ge=1, le=365)
+    retain_offers_days: int = Field(default=365, ge=1, le=365)
+    retain_households_days: int = Field(default=365, ge=1, le=365)
+    retain_tasks_days: int = Field(default=365, ge=1, le=365)
+    retain_messages_days: int = Field(default=365, ge=1, le=365)
+    retain_drill_days: int = Field(default=30, ge=1, le=365)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     header_timeout: float = Field(default=5.0, gt=0, le=300)
     body_timeout: float = Field(default=10.0, gt=0, le=300)

@@ -6,7 +6,9 @@
   coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to);
-- a nightly SQLite backup (03:30 local time) with rotation.
+- a nightly SQLite backup (03:30 local time) with rotation;
+- retention (hourly): records past their ``HUB_RETAIN_*_DAYS`` are deleted in small batches,
+  each a writer job of its own, with their ``*.deleted`` events.
 
 Announcement expiry needs no job: every read filters on ``expires_at``.
 Each job is a plain function of the hub, so tests call them directly. Jobs hand their writes to
@@ -16,7 +18,7 @@ the writer like everybody else.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
@@ -27,7 +29,7 @@ from hub.domain.messages import status_broadcast
 from hub.models import CheckIn, MeshOutbound, Need, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
-from hub.services import backup, escalation, tasks
+from hub.services import backup, escalation, retention, tasks
 from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
 from hub.services.state import get_mode
 
@@ -95,6 +97,10 @@ def backup_job(hub: Hub) -> None:
         log.exception("nightly backup failed")
 
 
+def retention_job(hub: Hub, now: datetime | None = None, batch: int = retention.BATCH) -> dict[str, int]:
+    return retention.purge_expired(hub.db.writer.run_sync, hub.ctx, hub.settings, now, batch)
+
+
 def reoffer_every(hub: Hub) -> float:
     """Seconds between re-offer runs: every minute, or a third of a shorter accept window."""
     return max(1.0, min(60.0, hub.settings.task_accept_minutes * 20))
@@ -130,6 +136,10 @@ class Scheduler:
         )
         s.add_job(self._guard("summary", summary_job), "interval", minutes=60, id="summary")
         s.add_job(self._guard("backup", backup_job), "cron", hour=3, minute=30, id="backup")
+        soon = datetime.now().astimezone() + timedelta(minutes=5)  # also when the Pi restarts often
+        s.add_job(
+            self._guard("retention", retention_job), "interval", hours=1, id="retention", next_run_time=soon
+        )
         s.start()
 
     def stop(self) -> None:

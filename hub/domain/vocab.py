@@ -28,6 +28,8 @@ AnnouncementPriority = Literal["info", "warning", "urgent"]
 TaskKind = Literal["door_knock", "delivery", "transport", "check"]
 Mode = Literal["normal", "crisis", "drill"]
 ShareLevel = Literal["aggregate", "needs", "full"]
+NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
+OfferStatus = Literal["available", "used", "withdrawn"]
 
 NEED_CATEGORIES: tuple[str, ...] = get_args(NeedCategory)
 OFFER_CATEGORIES: tuple[str, ...] = get_args(OfferCategory)
@@ -38,5 +40,7 @@ ANNOUNCEMENT_PRIORITIES: tuple[str, ...] = get_args(AnnouncementPriority)
 TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
 TASK_STATUSES = ("open", "sent", "accepted", "done", "failed")
 MODES: tuple[str, ...] = get_args(Mode)
+NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
+OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
 
 URGENCY_RANK = {"life": 0, "urgent": 1, "normal": 2}

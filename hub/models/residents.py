@@ -52,6 +52,10 @@ class CheckIn(SQLModel, table=True):
     verified_by: str | None = Field(default=None, max_length=80)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # A ``help`` check-in is on the coordinators' worklist until handled (or made a task).
+    handled_at: datetime | None = None
+    handled_by: str | None = Field(default=None, max_length=80)
+    task_id: str | None = Field(default=None, max_length=26)
 
 
 class Need(SQLModel, table=True):
@@ -68,7 +72,8 @@ class Need(SQLModel, table=True):
     origin_hub: str | None = Field(default=None, max_length=40)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
-    resolved_at: datetime | None = None
+    resolved_at: datetime | None = None  # when it was closed: resolved, cancelled or duplicate
+    duplicate_of: str | None = Field(default=None, max_length=26)
 
 
 class Offer(SQLModel, table=True):
@@ -79,7 +84,7 @@ class Offer(SQLModel, table=True):
     description: str = Field(max_length=500)
     address: str | None = Field(default=None, max_length=120)
     contact: str | None = Field(default=None, max_length=80)
-    status: str = Field(default="open", index=True, max_length=12)
+    status: str = Field(default="available", index=True, max_length=12)
     origin_hub: str | None = Field(default=None, max_length=40)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,7 +1,13 @@
 """Exports for the municipality and for the hub's own records.
 
-- ``json``: one document, ``{"hub": ..., "exported_at": ..., "records": {<type>: [...]}}`` with
-  every record type (accounts without their password hashes; no session or token secrets).
+Two scopes. ``minimised`` (the default, for the municipality) holds residents' records shaped by
+the sync's share rules and leaves out households that did not consent (``export_scope``);
+``full`` holds every record type with every field, for coordinators, and says so in the
+document (``"scope": "full"``), in the file name and in the CSV archive's ``SCOPE.txt``.
+
+- ``json``: one document, ``{"hub": ..., "exported_at": ..., "scope": ..., "share": ...,
+  "records": {<type>: [...]}}``; in full, every record type (accounts without their password
+  hashes; no session or token secrets).
 - ``csv``: a ZIP archive with one ``<type>.csv`` per record type (UTF-8, header row); every cell
   that a spreadsheet could run as a formula is neutralised (see ``hub.domain.csv_safe``).
 - ``cap``: a ZIP archive with one CAP 1.2 ``<alert>`` XML file per announcement; drill
@@ -23,6 +29,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from hub.domain.cap import to_cap_xml
 from hub.domain.csv_safe import safe_cell
+from hub.domain.vocab import ShareLevel
 from hub.models import (
     Alert,
     Announcement,
@@ -43,6 +50,9 @@ from hub.models import (
     Volunteer,
 )
 from hub.models.base import utcnow
+from hub.services.export_scope import SCOPES, collect_minimised
+
+__all__ = ["FORMATS", "RECORD_TYPES", "SCOPES", "export"]
 
 FORMATS = ("json", "csv", "cap")
 RECORD_TYPES: dict[str, type[SQLModel]] = {
@@ -88,8 +98,32 @@ def collect(session: Session) -> dict[str, list[dict[str, Any]]]:
     return records
 
 
-def export_json(session: Session, hub_id: str) -> bytes:
-    document = {"hub": hub_id, "exported_at": utcnow().isoformat(), "records": collect(session)}
+def collect_scope(session: Session, scope: str, share: ShareLevel) -> dict[str, list[dict[str, Any]]]:
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    return collect(session) if scope == "full" else collect_minimised(session, share)
+
+
+def scope_note(scope: str, share: ShareLevel) -> str:
+    if scope == "full":
+        return "FULL export: every record with every field. Personal data: for coordinators only."
+    return (
+        f"Minimised export (share level {share}): residents' records as the sync shares them; "
+        "households that did not consent are left out."
+    )
+
+
+def export_json(
+    session: Session, hub_id: str, scope: str = "minimised", share: ShareLevel = "aggregate"
+) -> bytes:
+    document = {
+        "hub": hub_id,
+        "exported_at": utcnow().isoformat(),
+        "scope": scope,
+        "share": share,
+        "note": scope_note(scope, share),
+        "records": collect_scope(session, scope, share),
+    }
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
@@ -109,10 +143,11 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def export_csv(session: Session) -> bytes:
+def export_csv(session: Session, scope: str = "minimised", share: ShareLevel = "aggregate") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, rows in collect(session).items():
+        archive.writestr("SCOPE.txt", scope_note(scope, share) + "\n")
+        for name, rows in collect_scope(session, scope, share).items():
             archive.writestr(f"{name}.csv", csv_text(rows))
     return buffer.getvalue()
 
@@ -134,13 +169,21 @@ def export_cap(session: Session, hub_id: str, hub_name: str) -> bytes:
     return buffer.getvalue()
 
 
-def export(session: Session, fmt: str, hub_id: str, hub_name: str) -> tuple[bytes, str, str]:
-    """(content, media type, suggested file name)."""
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+def export(
+    session: Session,
+    fmt: str,
+    hub_id: str,
+    hub_name: str,
+    *,
+    scope: str = "minimised",
+    share: ShareLevel = "aggregate",
+) -> tuple[bytes, str, str]:
+    """(content, media type, suggested file name); a full export's name says ``full``."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M") + ("-full" if scope == "full" else "")
     if fmt == "json":
-        return export_json(session, hub_id), "application/json", f"{hub_id}-{stamp}.json"
+        return export_json(session, hub_id, scope, share), "application/json", f"{hub_id}-{stamp}.json"
     if fmt == "csv":
-        return export_csv(session), "application/zip", f"{hub_id}-{stamp}-csv.zip"
+        return export_csv(session, scope, share), "application/zip", f"{hub_id}-{stamp}-csv.zip"
     if fmt == "cap":
         return export_cap(session, hub_id, hub_name), "application/zip", f"{hub_id}-{stamp}-cap.zip"
     raise ValueError(f"unknown format {fmt!r}")

@@ -117,11 +117,11 @@ def create_checkin(
         _INSERT_CHECKIN, {"address_key": addr_key, "volunteer_id": volunteer_id, **vars(saved)}
     )
     idempotency.remember(session, key, "checkin", saved.id)
-    append_event(session, ctx, "checkin.created", _checkin_data(saved), shape="checkin")
+    append_event(session, ctx, "checkin.created", checkin_data(saved), shape="checkin")
     return saved
 
 
-def _checkin_data(checkin: SavedCheckIn) -> dict[str, Any]:
+def checkin_data(checkin: SavedCheckIn) -> dict[str, Any]:
     return {
         "id": checkin.id,
         "address": checkin.address,
@@ -187,21 +187,19 @@ def create_offer(session: Session, ctx: HubContext, data: OfferCreate, *, key: s
     )
     session.add(offer)
     idempotency.remember(session, key, "offer", offer.id)
-    append_event(
-        session,
-        ctx,
-        "offer.created",
-        {
-            "id": offer.id,
-            "category": offer.category,
-            "description": offer.description,
-            "address": offer.address,
-            "contact": offer.contact,
-            "drill": offer.drill,
-        },
-        shape="offer",
-    )
+    append_event(session, ctx, "offer.created", offer_data(offer), shape="offer")
     return offer
+
+
+def offer_data(offer: Offer) -> dict[str, Any]:
+    return {
+        "id": offer.id,
+        "category": offer.category,
+        "description": offer.description,
+        "address": offer.address,
+        "contact": offer.contact,
+        "drill": offer.drill,
+    }
 
 
 def register_household(

@@ -27,7 +27,7 @@ from hub.domain.vocab import TASK_KINDS
 from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
-from hub.services import run_clock
+from hub.services import record_status, run_clock
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -236,12 +236,6 @@ def _transition(
         task.accepted_at = now
     elif to == "done":
         task.done_at = now
-        if task.need_id:
-            need = session.exec(select(Need).where(Need.id == task.need_id)).first()
-            if need is not None and need.status == "open":
-                need.status = "resolved"
-                need.resolved_at = now
-                session.add(need)
     elif to == "failed":
         task.failed_at = now
         task.fail_reason = (str(detail.get("reason") or "").strip()[:200]) or None
@@ -252,6 +246,10 @@ def _transition(
     if volunteer is not None:
         data["reported_by"] = volunteer.id
     append_event(session, ctx, f"task.{to}", data, shape="task")
+    if to == "done" and task.need_id:  # the delivery was made: its need is resolved
+        need = session.exec(select(Need).where(Need.id == task.need_id)).first()
+        if need is not None and need.status == "open":
+            record_status.close_need(session, ctx, need, "resolved")
     return task
 
 

@@ -314,6 +314,9 @@ def test_household_correction_and_deletion(admin: Admin, live: LiveServer, clien
         actions = [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.pk))).all()]
     assert {e.type for e in deleted} == {"household.deleted", "checkin.deleted"}
     assert all(list(e.data) == ["id"] for e in deleted)
+    with live.hub.db.read() as session:
+        kept = session.exec(select(OutboxEvent).where(col(OutboxEvent.type) == "household.registered")).one()
+    assert kept.data == {"id": kept.data["id"], "erased": True}  # the hub's own copy is emptied too
     assert [a for a in actions if a.startswith("household.")] == [
         "household.register",
         "household.correct",
@@ -408,7 +411,7 @@ def test_export_downloads_are_audited(live: LiveServer, admin: Admin) -> None:
     assert download.headers["cache-control"] == "no-store"
     with live.hub.db.read() as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "export.download")).all()
-    assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv"})]
+    assert [(e.actor, e.detail) for e in entries] == [("coord", {"format": "csv", "scope": "minimised"})]
 
 
 def test_a_coordinator_marks_a_handset_message_handled(live: LiveServer, admin: Admin) -> None:

@@ -144,12 +144,16 @@ def _seed(hub: Hub) -> None:
 def test_exports_have_every_record_type_and_safe_csv(hub: Hub) -> None:
     _seed(hub)
     with hub.db.read() as session:
-        document = json.loads(exports.export_json(session, "buurtbaken-1"))
-        archive = zipfile.ZipFile(io.BytesIO(exports.export_csv(session)))
+        document = json.loads(exports.export_json(session, "buurtbaken-1", "full"))
+        archive = zipfile.ZipFile(io.BytesIO(exports.export_csv(session, "full")))
+    assert document["scope"] == "full"
     assert set(document["records"]) == set(exports.RECORD_TYPES)
     assert "password_hash" not in json.dumps(document)
     assert document["records"]["checkins"][0]["note"] == "=1+2"
-    assert sorted(archive.namelist()) == sorted(f"{name}.csv" for name in exports.RECORD_TYPES)
+    assert sorted(archive.namelist()) == sorted(
+        ["SCOPE.txt", *(f"{name}.csv" for name in exports.RECORD_TYPES)]
+    )
+    assert archive.read("SCOPE.txt").startswith(b"FULL export")
     checkins = list(csv.DictReader(io.StringIO(archive.read("checkins.csv").decode())))
     offers = list(csv.DictReader(io.StringIO(archive.read("offers.csv").decode())))
     people = list(csv.DictReader(io.StringIO(archive.read("volunteers.csv").decode())))
@@ -210,9 +214,22 @@ def test_cli_user_token_export_and_backup(settings: Settings, tmp_path: Path) ->
             assert download.status_code == 303  # the pages want a person's session, not a token
 
     out = tmp_path / "export.json"
-    exported = _cli(settings, "export", "--format", "json", "--out", str(out))
+    exported = _cli(settings, "export", "--format", "json", "--full", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
+    assert "FULL export" in exported.stderr
     assert json.loads(out.read_text())["records"]["users"][0]["name"] == "marie"
+    minimised = _cli(settings, "export", "--format", "json", "--out", str(out))
+    assert minimised.returncode == 0, minimised.stderr
+    assert "Minimised export" in minimised.stderr
+    assert "users" not in json.loads(out.read_text())["records"]
+    with sqlite3.connect(settings.data_dir / "hub.sqlite3") as db:
+        audited = db.execute(
+            "select actor, detail from audit_log where action = 'export.download' order by pk"
+        ).fetchall()
+    assert [(actor, json.loads(detail)["scope"]) for actor, detail in audited] == [
+        ("cli", "full"),
+        ("cli", "minimised"),
+    ]
     as_csv = _cli(settings, "export", "--format", "cap", "--out", str(tmp_path / "cap.zip"))
     assert as_csv.returncode == 0
     to = tmp_path / "backups"

@@ -72,7 +72,7 @@ def test_the_export_for_coordinators_holds_alerts_and_offers(hub: Hub) -> None:
     sos(hub, "!a1b2c3d4", "SOS enkel")
     new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
     with hub.db.read() as session:
-        records = json.loads(exports.export_json(session, "buurtbaken-1"))["records"]
+        records = json.loads(exports.export_json(session, "buurtbaken-1", "full"))["records"]
     assert [a["text"] for a in records["alerts"]] == ["enkel"]
     assert [o["volunteer_name"] for o in records["task_offers"]] == ["Anna"]
 

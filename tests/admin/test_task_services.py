@@ -74,7 +74,7 @@ def test_transitions_write_outbox_events_and_audit_only_for_people(hub: Hub) -> 
         resolved = session.exec(select(Need)).one()
     assert done.accepted_at is not None
     assert done.done_at is not None
-    assert events[-4:] == ["task.created", "task.assigned", "task.accepted", "task.done"]
+    assert events[-5:] == ["task.created", "task.assigned", "task.accepted", "task.done", "need.status"]
     assert audit == ["volunteer.register", "task.create", "task.assign"]
     assert resolved.status == "resolved"
 

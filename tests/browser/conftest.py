@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_pla
 
 from hub.config import load_settings
 from hub.demo import seed_if_empty
-from hub.schemas import AnnouncementCreate
-from hub.services import announcements, drills
+from hub.schemas import AnnouncementCreate, CheckInCreate
+from hub.services import announcements, drills, residents
 from tests.admin.conftest import make_user
 from tests.conftest import LiveServer
 
@@ -101,6 +101,8 @@ def hub_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
         def news(session: Any) -> None:
             drills.set_mode(session, live.hub.ctx, "crisis", actor="test")
+            help_call = CheckInCreate(address="Dorpsstraat 21", status="help", note="accu bijna leeg")
+            residents.create_checkin(session, live.hub.ctx, help_call)  # on the coordinators' worklist
             announcements.create_announcement(
                 session,
                 live.hub.ctx,

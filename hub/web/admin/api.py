@@ -14,6 +14,7 @@ from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import alerts, coordination, drills, tasks, volunteers
 from hub.services.state import get_mode
 from hub.web import problems
+from hub.web.admin import records_api
 from hub.web.admin.auth import ApiReader, ApiWriter, NetworkCheck
 from hub.web.admin.schemas import (
     AlertOut,
@@ -42,6 +43,7 @@ from hub.web.deps import HubDep
 router = APIRouter(
     prefix="/api/v1/admin", tags=["admin"], dependencies=[NetworkCheck], responses=problems.ADMIN
 )
+router.include_router(records_api.router)
 Out = TypeVar("Out", bound=BaseModel)
 Limit = Annotated[int, Query(ge=1, le=1000)]
 # A page's ``next``: a row number (digits, at most 18 of them, so it fits SQLite's integer).

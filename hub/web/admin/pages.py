@@ -28,10 +28,10 @@ from hub.models import (
     Task,
     Volunteer,
 )
-from hub.services import accounts, drills, escalation, outbox
+from hub.services import accounts, drills, escalation, outbox, worklist
 from hub.services.announcements import is_active
 from hub.services.state import get_mode
-from hub.web.admin import access, actions, alerts, printing, views
+from hub.web.admin import access, actions, alerts, printing, record_actions, views
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -45,6 +45,7 @@ from hub.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(actions.router)
+router.include_router(record_actions.router)
 router.include_router(alerts.router)
 router.include_router(printing.router)
 router.include_router(access.router)
@@ -122,6 +123,7 @@ async def logout(request: Request, hub: HubDep, user: PageUser) -> Response:
 def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         data = views.dashboard(session, hub)
+        data.extra["help_waiting"] = worklist.waiting_count(session)
         # Refreshing by itself is the coordinator's choice (WCAG 2.2.1): off until switched on.
         refresh = 30 if request.query_params.get("refresh") == "on" else 0
         return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
@@ -139,7 +141,13 @@ def _recent(session: Session, model: type[M], limit: int = LIST_LIMIT) -> list[M
 def checkins(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     with hub.db.read() as session:
         return page(
-            request, "admin/checkins.html", user, rows=_recent(session, CheckIn), names=views.names(session)
+            request,
+            "admin/checkins.html",
+            user,
+            rows=_recent(session, CheckIn),
+            names=views.names(session),
+            worklist=worklist.help_worklist(session),
+            volunteers=views.volunteer_rows(session),
         )
 
 

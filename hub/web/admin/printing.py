@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import segno
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
@@ -140,11 +140,24 @@ def print_flyer(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 
 @router.get("/export/{fmt}")
-def download(hub: HubDep, user: PageUser, fmt: Literal["json", "csv", "cap"]) -> Response:
-    """A download of residents' data: who took it, and when, goes into the audit log first."""
-    hub.db.writer.run_sync(lambda session: record(session, user.name, "export.download", None, format=fmt))
+def download(
+    hub: HubDep,
+    user: PageUser,
+    fmt: Literal["json", "csv", "cap"],
+    scope: Literal["minimised", "full"] = "minimised",
+) -> Response:
+    """A download of residents' data: who took it, and when, goes into the audit log first.
+
+    The minimised export is for the municipality; the full one only for coordinators."""
+    if scope == "full" and not user.can_write:
+        raise HTTPException(403, "Only coordinators can take the full export.")
+    hub.db.writer.run_sync(
+        lambda session: record(session, user.name, "export.download", None, format=fmt, scope=scope)
+    )
     with hub.db.read() as session:
-        content, media_type, filename = exports.export(session, fmt, hub.settings.id, hub.settings.name)
+        content, media_type, filename = exports.export(
+            session, fmt, hub.settings.id, hub.settings.name, scope=scope, share=hub.settings.sync_share
+        )
     return Response(
         content,
         media_type=media_type,

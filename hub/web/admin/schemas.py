@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.domain.vocab import SpecialAttention, TaskKind
+from hub.domain.vocab import NeedStatus, OfferStatus, SpecialAttention, TaskKind
 from hub.schemas import Address, Consent, Name, People, RecordId, ShortText, _Input
 
 T = TypeVar("T")
@@ -37,6 +37,9 @@ class CheckInOut(_Out):
     verified_by: str | None
     drill: bool
     created_at: datetime
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+    task_id: str | None = None
 
 
 class NeedOut(_Out):
@@ -50,6 +53,7 @@ class NeedOut(_Out):
     drill: bool
     created_at: datetime
     resolved_at: datetime | None
+    duplicate_of: str | None = None
 
 
 class OfferOut(_Out):
@@ -61,6 +65,26 @@ class OfferOut(_Out):
     status: str
     drill: bool
     created_at: datetime
+
+
+class NeedStatusIn(BaseModel):
+    """A coordinator closes, cancels, reopens or marks a need as a duplicate of another."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: NeedStatus
+    duplicate_of: RecordId | None = None
+
+
+class OfferStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: OfferStatus
+
+
+class HelpTaskIn(BaseModel):
+    """Turn a ``help`` check-in into a task; to a volunteer at once when one is named."""
+
+    model_config = ConfigDict(extra="forbid")
+    volunteer_id: RecordId | None = None
 
 
 class TaskOut(_Out):

@@ -63,7 +63,9 @@ def open_needs(session: Session, limit: int = 200) -> list[Need]:
 
 
 def offers_for(session: Session, needs: list[Need]) -> dict[str, list[Offer]]:
-    offers = session.exec(select(Offer).where(Offer.status == "open").order_by(col(Offer.pk))).all()
+    offers = session.exec(
+        select(Offer).where(col(Offer.status).in_(("available", "open"))).order_by(col(Offer.pk))
+    ).all()
     by_id = {o.id: o for o in offers}
     matched = match_offers([(n.id, n.category) for n in needs], [(o.id, o.category) for o in offers])
     return {need_id: [by_id[i] for i in ids] for need_id, ids in matched.items() if ids}
