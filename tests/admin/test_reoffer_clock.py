@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
-from hub.jobs import reoffer_job
+from hub.config import Settings
+from hub.jobs import escalation_every, reoffer_job
 from hub.models import Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
@@ -62,3 +64,11 @@ def test_the_wait_goes_on_across_a_mode_switch_and_a_reboot(hub: Hub) -> None:
     )
     assert reoffer_job(hub, minutes=15, mono=4 * 60) == []  # 10 + 4 minutes since boot: 14
     assert len(reoffer_job(hub, minutes=15, mono=6 * 60)) == 1  # 10 + 6: 16, handed on
+
+
+def test_the_jobs_run_often_enough_for_their_waits(settings: Settings) -> None:
+    """Every 5 minutes for a 6-hour escalation, every second for a drill-short one."""
+    assert escalation_every(Hub.from_settings(settings)) == 300.0
+    short = settings.model_copy(update={"escalation_hours": 0.003})
+    assert escalation_every(Hub.from_settings(short)) == pytest.approx(1.0)
+    assert escalation_every(Hub.from_settings(settings.model_copy(update={"escalation_hours": 0.5}))) == 150.0
