@@ -3,14 +3,14 @@
 ``hub serve`` with the simulated radio (three handsets over the real meshtastic library) →
 the Pi's Mosquitto rendered from ``deploy/`` → a cuttable internet link → the region's
 Mosquitto ← ``hub upstream``. Power, phones and internet go down: the coordinator switches to
-crisis mode and announces;
-residents check in (a special-attention household reported OK without its code stays on the
-door-knock list); a life-threatening need goes out at once; the internet is cut; the
-municipality publishes a message during the outage; overdue special-attention households
-become door-knock tasks on a volunteer's handset; one task nobody accepts comes back to the
-coordinator; a volunteer's SOS stays open until a coordinator acknowledges it; a coordinator
-deletes a resident's record; the internet returns: the municipality's message arrives (once)
-and the backlog drains to the region once, in seq order, confirmed, without a flood.
+crisis mode and announces; residents check in (a special-attention household reported OK
+without its code stays on the door-knock list); a life-threatening need goes out at once; the
+internet is cut; the municipality publishes a message during the outage; overdue
+special-attention households become door-knock tasks on a volunteer's handset; one task nobody
+accepts comes back to the coordinator; a volunteer's SOS stays open until a coordinator
+acknowledges it; a coordinator deletes a resident's record; the internet returns: the
+municipality's message arrives (once) and the backlog drains to the region once, in seq order,
+confirmed, without a flood.
 
 Time runs fast: escalation after 0.003 h (11 s) of crisis, a task offer waits 6 s, two offers.
 The Pi's power cuts (steps 1 and 5 of the scenario) are walked in ``test_power_cut.py`` and
@@ -25,7 +25,9 @@ It fails when a loop of issue 10 is broken again. Checked by breaking, one at a 
   ``ansible/roles/broker/defaults/main.yml``, rendered into the shipped configuration): fails in
   ``internet_returns``, waiting for the municipality's message;
 - loop 5, no limit on offers (``back_to_coordinator`` always False in ``hub/domain/offers.py``):
-  fails in ``nobody_accepts_molenweg``.
+  fails in ``nobody_accepts_molenweg``;
+- loop 6, an unverified check-in counted as reached (``reached_at`` in
+  ``hub/services/escalation.py`` without ``verified``): fails in ``residents_check_in``.
 """
 
 from __future__ import annotations
