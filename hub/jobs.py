@@ -1,6 +1,7 @@
 """Scheduled jobs, run by APScheduler as the hub link named ``scheduler``.
 
-- escalation of overdue check-ins (every 5 minutes): door-knock tasks for silent households;
+- escalation of overdue check-ins (every 5 minutes; more often for a wait under an hour): door-knock
+  tasks for silent households;
 - re-offer of unaccepted tasks (every minute; more often for a short accept window) after
   ``HUB_TASK_ACCEPT_MINUTES``, at most ``HUB_TASK_MAX_OFFERS`` offers, then back to the
   coordinator ("nobody accepted");
@@ -42,11 +43,12 @@ def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = No
     return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, mono=mono))
 
 
-def reoffer_job(hub: Hub, minutes: float | None = None, now: datetime | None = None) -> list[Task]:
+def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = None) -> list[Task]:
+    """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.task_accept_minutes if minutes is None else minutes
     offers = hub.settings.task_max_offers
     return hub.db.writer.run_sync(
-        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, now, max_offers=offers)
+        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, mono, max_offers=offers)
     )
 
 
@@ -100,6 +102,11 @@ def retention_job(hub: Hub, now: datetime | None = None, batch: int = retention.
     return retention.purge_expired(hub.db.writer.run_sync, hub.ctx, hub.settings, now, batch)
 
 
+def escalation_every(hub: Hub) -> float:
+    """Seconds between escalation runs: every 5 minutes, or a twelfth of a shorter wait (drills, tests)."""
+    return max(1.0, min(300.0, hub.settings.escalation_hours * 300))
+
+
 def reoffer_every(hub: Hub) -> float:
     """Seconds between re-offer runs: every minute, or a third of a shorter accept window."""
     return max(1.0, min(60.0, hub.settings.task_accept_minutes * 20))
@@ -129,7 +136,12 @@ class Scheduler:
 
     def start(self) -> None:
         s = self._scheduler
-        s.add_job(self._guard("escalation", escalation_job), "interval", minutes=5, id="escalation")
+        s.add_job(
+            self._guard("escalation", escalation_job),
+            "interval",
+            seconds=escalation_every(self.hub),
+            id="escalation",
+        )
         s.add_job(
             self._guard("reoffer", reoffer_job), "interval", seconds=reoffer_every(self.hub), id="reoffer"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -438,3 +439,29 @@ def test_forms_are_not_cached(client: httpx.Client) -> None:
         response = client.get(path)
         assert response.headers["cache-control"] == "no-store"
         assert token_of(response.text) != token_of(client.get(path).text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "honest"),
+    [
+        (
+            "checkin",
+            "nl",
+            "Het staat op de lijst van de coördinatoren. Nog geen coördinator heeft het gezien.",
+        ),
+        ("need", "nl", "Het staat op de lijst van de coördinatoren. Nog geen coördinator heeft het gezien."),
+        ("checkin", "en", "It is on the coordinators' list. No coordinator has seen it yet."),
+        ("need", "en", "It is on the coordinators' list. No coordinator has seen it yet."),
+    ],
+)
+def test_the_confirmation_promises_only_what_happened(
+    client: httpx.Client, kind: str, lang: str, honest: str
+) -> None:
+    """Saved, on the list; nobody has seen it yet: no "the coordinators know", no "someone will come"."""
+    path, _model, data = FORMS[kind]
+    token = fresh_token(client, path)
+    location = client.post(path, data={**data, "token": token}).headers["location"]
+    page = html.unescape(client.get(f"{location}&lang={lang}").text)
+    assert honest in page
+    for promise in ("weten nu", "Iemand komt langs", "now know", "Someone will come"):
+        assert promise not in page

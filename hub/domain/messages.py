@@ -152,16 +152,25 @@ def available_confirmed() -> str:
     return "Dank je, je staat op beschikbaar."
 
 
+NOT_SEEN_YET = "nog geen coördinator heeft het gezien. / Received by the hub; no coordinator has seen it yet."
+_ADDRESS_ROOM = 60  # bytes: what an address may take in a reply that must stay honest
+
+
 def checkin_confirmed(address: str, status: str) -> str:
+    """The answer to ``CHECKIN``; a ``HULP`` one promises only what happened (it is stored)."""
     if status == "help":
-        return _fit(f"Check-in {address}: HULP genoteerd, coördinator is gewaarschuwd.")
+        shown = truncate_utf8(address, _ADDRESS_ROOM, ELLIPSIS)
+        return _fit(f"Check-in {shown}: HULP ontvangen door de hub; {NOT_SEEN_YET}")
     return _fit(f"Check-in {address}: OK genoteerd. Dank je!")
 
 
 def need_confirmed(category: str, address: str, urgent: bool = False) -> str:
+    """The answer to ``NODIG``: received; an urgent one says nobody has seen it yet."""
     label = CATEGORY_LABELS.get(category, category)
-    tail = " Spoed: coördinator is gewaarschuwd." if urgent else ""
-    return _fit(f"Melding {label} {address} ontvangen.{tail}")
+    if urgent:
+        shown = truncate_utf8(address, _ADDRESS_ROOM, ELLIPSIS)
+        return _fit(f"Spoedmelding {label} {shown} ontvangen door de hub; {NOT_SEEN_YET}")
+    return _fit(f"Melding {label} {address} ontvangen.")
 
 
 def sos_received() -> str:

@@ -24,7 +24,7 @@ from hub.domain import messages
 from hub.errors import Conflict
 from hub.models import MeshOutbound, Task, Volunteer
 from hub.models.base import utcnow
-from hub.services import tasks
+from hub.services import run_clock, tasks
 from hub.services.context import HubContext
 
 # Which statuses wait for which step, and what a volunteer has on hand (``TAKEN``). With an
@@ -50,6 +50,7 @@ def mark_delivered(
     task.sent_at = at or utcnow()
     task.flagged = False  # a late ACK: it arrived after all
     session.add(task)
+    run_clock.started(session, task.id)  # the wait for its JA, on the monotonic clock
 
 
 def flag_undeliverable(

@@ -17,7 +17,6 @@ number no unfinished task holds. A ``done`` task keeps its number for the record
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select
@@ -27,8 +26,8 @@ from hub.domain.offers import OfferAttempt, back_to_coordinator, not_again
 from hub.domain.vocab import TASK_KINDS
 from hub.errors import Conflict, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, TaskOffer, Volunteer
-from hub.models.base import as_utc, utcnow
-from hub.services import record_status
+from hub.models.base import utcnow
+from hub.services import record_status, run_clock
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -306,7 +305,7 @@ def reoffer_unaccepted(
     session: Session,
     ctx: HubContext,
     accept_minutes: float,
-    now: datetime | None = None,
+    mono: float | None = None,
     *,
     max_offers: int = 3,
 ) -> list[Task]:
@@ -317,9 +316,12 @@ def reoffer_unaccepted(
     failed after every retry). After ``max_offers`` offers, or with nobody left who was not
     silent on it before, it comes back to the coordinators: ``nobody_accepted`` (see
     ``hub.domain.offers``). Returns the tasks that moved.
+
+    The wait is counted on the hub's running clock (``run_clock``, monotonic like the time in
+    a mode): a wall clock that jumps when network time returns moves no task on. ``mono`` is
+    the monotonic clock's reading to use (tests move it).
     """
-    moment = now or utcnow()
-    limit = moment - timedelta(minutes=accept_minutes)
+    limit = accept_minutes * 60
     moved: list[Task] = []
     candidates = session.exec(
         select(Task)
@@ -336,10 +338,12 @@ def reoffer_unaccepted(
         )
         .order_by(col(Task.pk))
     ).all()
+    run_clock.keep_only(session, [task.id for task in candidates if task.status == "sent"])
     for task in candidates:
         delivered = task.status == "sent"
-        if delivered and (task.sent_at is None or as_utc(task.sent_at) > limit):
+        if delivered and run_clock.waited(session, task.id, mono) < limit:
             continue
+        run_clock.forget(session, [task.id])
         close_offer(session, task, "no_answer" if delivered else "undeliverable")
         session.flush()
         offers = [OfferAttempt(o.volunteer_id, o.outcome) for o in offers_of(session, task.id)]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
 from hub.jobs import escalation_job, reoffer_job, summary_job
 from hub.models import AuditEntry, Household, MeshOutbound, Need, OutboxEvent, Task, Volunteer
-from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate, NeedCreate
 from hub.services import coordination, drills, mesh_queue, residents, task_flow, tasks, volunteers
@@ -86,11 +84,12 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
     bram = volunteer(hub, "Bram", "!b2c3d4e5")
     volunteer(hub, "Dirk", None)  # paper only: never chosen by the radio re-offer
     task = new_task(hub, "Kerkstraat 9", volunteer_id=anna.id)
-    later = utcnow() + timedelta(minutes=16)
-    assert reoffer_job(hub, minutes=15, now=later) == []  # still queued: nobody could answer yet
+    start = time.monotonic()
+    assert reoffer_job(hub, minutes=15, mono=start + 16 * 60) == []  # still queued: nobody could answer
     hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id))  # the handset's ACK
     assert reoffer_job(hub, minutes=15) == []
-    moved = reoffer_job(hub, minutes=15, now=later)
+    later = start + 2 * 16 * 60
+    moved = reoffer_job(hub, minutes=15, mono=later)
     assert [t.id for t in moved] == [task.id]
     with hub.db.read() as session:
         again = session.exec(select(Task)).one()
@@ -102,7 +101,7 @@ def test_unaccepted_task_goes_to_the_next_available_volunteer(hub: Hub) -> None:
     assert texts[2][0] == "!b2c3d4e5"
     hub.db.writer.run_sync(lambda s: volunteers.set_availability(s, hub.ctx, anna.id, False, actor="coord"))
     hub.db.writer.run_sync(lambda s: task_flow.mark_delivered(s, task.id))
-    reoffer_job(hub, minutes=15, now=later + timedelta(minutes=20))
+    reoffer_job(hub, minutes=15, mono=later + 20 * 60)
     with hub.db.read() as session:
         flagged = session.exec(select(Task)).one()
     assert flagged.flagged is True

@@ -1,5 +1,6 @@
 """Hub -> handset texts: Dutch, short, always within one packet."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ def test_replies() -> None:
     assert m.which_task("KLAAR", [1, 2, 3]) == "Welke taak? KLAAR 1, KLAAR 2 of KLAAR 3"
     assert "JA" in m.no_task("JA")
     assert "HULP" in m.checkin_confirmed("Kerkstraat 5", "help")
+    assert "no coordinator has seen it yet" in m.checkin_confirmed("Kerkstraat 5", "help")
     assert "OK" in m.checkin_confirmed("Kerkstraat 5", "ok")
     assert m.need_confirmed("food", "Kerkstraat 5") == "Melding eten Kerkstraat 5 ontvangen."
     assert "112" in m.sos_received()
@@ -96,3 +98,20 @@ def test_announcement_is_split_when_long() -> None:
     parts = m.announcement("Let op", "woord " * 80)
     assert len(parts) > 1
     assert all(utf8_len(p) <= 200 for p in parts)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        m.checkin_confirmed("Kerkstraat 5", "help"),
+        m.checkin_confirmed("Lange Laan " + "é" * 150, "help"),
+        m.need_confirmed("medical_device", "Kerkstraat 5", urgent=True),
+        m.need_confirmed("water", "x" * 300, urgent=True),
+    ],
+)
+def test_a_call_for_help_is_answered_only_with_what_happened(reply: str) -> None:
+    """Nobody has been alerted when the hub replies: it says so, in Dutch and English, in one packet."""
+    assert "gewaarschuwd" not in reply and "alerted" not in reply
+    assert "nog geen coördinator heeft het gezien" in reply
+    assert reply.endswith("Received by the hub; no coordinator has seen it yet.")
+    assert utf8_len(reply) <= 200
