@@ -272,5 +272,6 @@ def _mirror_status(session: Session, peer: str, change: StatusChange) -> str | N
     row.status = change.status
     if isinstance(row, Need):
         row.resolved_at = None if change.status == "open" else utcnow()
+        row.duplicate_of = change.duplicate_of if change.status == "duplicate" else None
     session.add(row)
     return None
