@@ -17,8 +17,8 @@ from hub.services import tasks as task_service
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.drills import MODE_CLOCK, mode_since
-from hub.services.state import get_mode, get_state, put_state
+from hub.services.drills import MODE_CLOCK
+from hub.services.state import get_mode, get_state, mode_since, put_state
 
 
 def attention_households(session: Session) -> list[AttentionHousehold]:
