@@ -18,7 +18,7 @@ from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.drills import MODE_CLOCK
-from hub.services.state import get_mode, get_state, mode_since, put_state
+from hub.services.state import get_mode, get_state, is_drill, mode_since, put_state
 
 
 def attention_households(session: Session) -> list[AttentionHousehold]:
@@ -48,14 +48,17 @@ def reached_at(session: Session, since: datetime | None) -> dict[str, datetime]:
         if hid not in first or moment < first[hid]:
             first[hid] = moment
 
+    drill = is_drill(session)  # a drill's check-ins never reach a household for real, nor the reverse
     query = select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at).where(
-        col(CheckIn.verified).is_(True)
+        col(CheckIn.verified).is_(True), col(CheckIn.drill) == drill
     )
     if since is not None:
         query = query.where(col(CheckIn.created_at) >= since)
     for household_id, key, created_at in session.exec(query).all():
         seen(household_id or by_key.get(key), created_at)
-    done = select(Task.household_id, Task.address, Task.done_at).where(Task.status == "done")
+    done = select(Task.household_id, Task.address, Task.done_at).where(
+        Task.status == "done", col(Task.drill) == drill
+    )
     if since is not None:
         done = done.where(col(Task.done_at) >= since)
     for household_id, address, done_at in session.exec(done).all():
@@ -69,7 +72,11 @@ def unverified_reports(session: Session, since: datetime | None) -> dict[str, Ch
     not verified"): coordinators see it; the household stays on the door-knock list."""
     households = session.exec(select(Household.id, Household.address_key)).all()
     by_key = {key: hid for hid, key in households}
-    query = select(CheckIn).where(col(CheckIn.verified).is_(False)).order_by(col(CheckIn.pk))
+    query = (
+        select(CheckIn)
+        .where(col(CheckIn.verified).is_(False), col(CheckIn.drill) == is_drill(session))
+        .order_by(col(CheckIn.pk))
+    )
     if since is not None:
         query = query.where(col(CheckIn.created_at) >= since)
     latest: dict[str, CheckIn] = {}
