@@ -157,7 +157,7 @@ def status_reply(session: Session) -> str:
     """The ``STATUS`` reply: the neighbourhood's figures (``hub.services.figures``) in one packet."""
     f = current_figures(session)
     return messages.status_summary(
-        f.households_ok, f.households_help, f.open_needs, f.urgent_needs, f.tasks_open
+        f.households_ok, f.households_help, f.open_needs, f.urgent_needs, f.tasks_open, drill=f.drill
     )
 
 

@@ -200,6 +200,20 @@ def test_drill_mode_shows_the_drills_figures(hub: Hub) -> None:
     assert figures.drill is True
     assert (figures.households_ok, figures.households_help) == (0, 1)  # only the drill's, since it began
     assert figures.open_needs == 1 and figures.tasks_open == 1
+    text = TextReceived(
+        from_num=0x0000000A,
+        node_id="!0000000a",
+        packet_id=78,
+        text="STATUS",
+        channel=0,
+        direct=True,
+        pki=True,
+        rx_snr=None,
+    )
+    handled = hub.db.writer.run_sync(
+        lambda s: mesh_inbound.handle_text(s, hub.ctx, text, allow_unknown=False)
+    )
+    assert handled.reply == "OEFENING Status: 0 OK, 1 HULP, 1 noden (0 spoed), 1 taken open."
 
 
 def _number(html: str, label: str) -> str:
