@@ -65,6 +65,11 @@ def neighbourhood_figures(
     )
 
 
+def reached_households(session: Session, since: datetime | None, *, drill: bool) -> set[str]:
+    """Ids of the special-attention households reached since ``since`` (the door-knock list's rule)."""
+    return set(session.exec(select(Household.id).where(_reached(session, since, drill))).all())
+
+
 def _households(session: Session, since: datetime | None, drill: bool) -> tuple[int, int]:
     """Addresses whose latest check-in since ``since`` says OK, and those whose latest says help."""
     latest = select(func.max(CheckIn.pk).label("pk")).where(col(CheckIn.drill) == drill)

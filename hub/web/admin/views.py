@@ -107,14 +107,14 @@ def household_tasks(session: Session, since: datetime | None) -> dict[str, Task]
 def door_knock(session: Session) -> tuple[list[AttentionHousehold], datetime | None]:
     since = escalation.reference_time(session)
     households = escalation.attention_households(session)
-    return door_knock_list(households, set(escalation.reached_at(session, since))), since
+    return door_knock_list(households, escalation.reached_ids(session, since)), since
 
 
 def dashboard(session: Session, hub: Hub) -> Dashboard:
     mode = get_mode(session)
     since = escalation.reference_time(session)
     households = escalation.attention_households(session)
-    to_visit = door_knock_list(households, set(escalation.reached_at(session, since)))
+    to_visit = door_knock_list(households, escalation.reached_ids(session, since))
     needs = open_needs(session)
     queued = session.exec(
         select(func.count()).select_from(MeshOutbound).where(col(MeshOutbound.status) == "queued")
