@@ -6,7 +6,8 @@
   ``HUB_TASK_ACCEPT_MINUTES``, at most ``HUB_TASK_MAX_OFFERS`` offers, then back to the
   coordinator ("nobody accepted");
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
-  priority; a summary still waiting in the queue is replaced, not added to);
+  priority; a summary still waiting in the queue is replaced, not added to), and the same
+  figures upstream as a ``figures.summary`` event;
 - a nightly SQLite backup (03:30 local time) with rotation;
 - retention (hourly): records past their ``HUB_RETAIN_*_DAYS`` are deleted in small batches,
   each a writer job of its own, with their ``*.deleted`` events.
@@ -23,15 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from hub.domain.figures import Figures
 from hub.domain.messages import status_broadcast
-from hub.models import CheckIn, MeshOutbound, Need, Task
+from hub.models import MeshOutbound, Task
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.services import backup, escalation, retention, tasks
+from hub.services.figures import FIGURES_EVENT, current_figures
 from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
+from hub.services.outbox import append_event
 from hub.services.state import get_mode
 
 log = logging.getLogger(__name__)
@@ -52,21 +55,16 @@ def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = Non
     )
 
 
-def summary_text(session: Session) -> str:
-    since = escalation.reference_time(session)
-    checkins = select(func.count(func.distinct(CheckIn.address_key)))
-    helps = checkins.where(CheckIn.status == "help")
-    if since is not None:
-        checkins = checkins.where(col(CheckIn.created_at) >= since)
-        helps = helps.where(col(CheckIn.created_at) >= since)
-    needs = select(func.count()).select_from(Need).where(Need.status == "open")
+def summary_text(session: Session, figures: Figures | None = None) -> str:
+    """The hourly summary on the channel: the neighbourhood's figures (``hub.services.figures``)."""
+    f = figures or current_figures(session)
     return status_broadcast(
         datetime.now().astimezone().strftime("%H:%M"),
-        int(session.exec(checkins).one()),
-        int(session.exec(helps).one()),
-        int(session.exec(needs).one()),
-        len(escalation.current_door_knock_list(session)),
-        drill=get_mode(session) == "drill",
+        f.households_checked_in,
+        f.households_help,
+        f.open_needs,
+        f.special_attention_not_reached,
+        drill=f.drill,
     )
 
 
@@ -74,7 +72,9 @@ def summary_job(hub: Hub) -> MeshOutbound | None:
     def job(session: Session) -> MeshOutbound | None:
         if get_mode(session) == "normal":
             return None
-        text = summary_text(session)
+        figures = current_figures(session)
+        text = summary_text(session, figures)
+        append_event(session, hub.ctx, FIGURES_EVENT, figures.summary())  # the same figures upstream
         waiting = session.exec(
             select(MeshOutbound).where(
                 MeshOutbound.priority == int(SendPriority.SUMMARY), MeshOutbound.status == "queued"

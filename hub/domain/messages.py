@@ -206,9 +206,12 @@ def status_summary(
     open_needs: int,
     urgent_needs: int,
     open_tasks: int,
+    *,
+    drill: bool = False,
 ) -> str:
+    """The ``STATUS`` reply; in a drill the figures are the drill's, marked ``OEFENING``."""
     return (
-        f"Status: {checkins_ok} OK, {checkins_help} HULP, {open_needs} noden "
+        f"{_drill_head(drill)}Status: {checkins_ok} OK, {checkins_help} HULP, {open_needs} noden "
         f"({urgent_needs} spoed), {open_tasks} taken open."
     )
 

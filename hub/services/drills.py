@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select, update
 
 from hub.clock import boot_id
-from hub.domain.addresses import address_key
 from hub.domain.clock import ModeClock
 from hub.domain.vocab import MODES, Mode
 from hub.errors import ValidationError
@@ -36,8 +35,9 @@ from hub.models import (
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.figures import neighbourhood_figures
 from hub.services.outbox import append_event
-from hub.services.state import get_mode, get_state, put_state
+from hub.services.state import get_mode, put_state
 
 TIMELINE_MINUTES = (15, 30, 60, 120, 240, 480, 1440)
 
@@ -50,11 +50,6 @@ def start_mode_clock(session: Session, mono: float | None = None) -> None:
     put_state(
         session, MODE_CLOCK, ModeClock(boot_id(), time.monotonic() if mono is None else mono).to_state()
     )
-
-
-def mode_since(session: Session) -> datetime | None:
-    since = get_state(session, "mode").get("since")
-    return as_utc(datetime.fromisoformat(since)) if since else None
 
 
 def set_mode(session: Session, ctx: HubContext, mode: str, *, actor: str) -> Mode:
@@ -130,8 +125,12 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
             hid = task.household_id
             if hid is not None and (hid not in first_household or moment < first_household[hid]):
                 first_household[hid] = moment
-            first_address.setdefault(address_key(task.address), moment)
 
+    # The headline figures are the neighbourhood's figures of the drill (``hub.services.figures``);
+    # the timeline above shows how they grew.
+    figures = neighbourhood_figures(session, start, drill=True, now=end)
+    reached = figures.special_attention_reached
+    registered = figures.special_attention_registered
     known_addresses = set(first_address) | {h.address_key for h in households}
     duration = (end - start).total_seconds() / 60
     marks = [float(m) for m in TIMELINE_MINUTES if m < duration] + [round(duration, 2)]
@@ -169,13 +168,13 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         "minutes_to_first_checkin": _minutes(start, first_checkin),
         "checkins": len(checkins),
         "households_known": len(known_addresses),
-        "households_reached": len(first_address),
-        "households_share": round(len(first_address) / len(known_addresses), 3) if known_addresses else None,
-        "special_attention_registered": len(household_ids),
-        "special_attention_reached": len(first_household),
-        "special_attention_share": round(len(first_household) / len(household_ids), 3)
-        if household_ids
+        "households_reached": figures.households_checked_in,
+        "households_share": round(figures.households_checked_in / len(known_addresses), 3)
+        if known_addresses
         else None,
+        "special_attention_registered": registered,
+        "special_attention_reached": reached,
+        "special_attention_share": round(reached / registered, 3) if registered else None,
         "minutes_to_last_special_attention": _minutes(start, max(first_household.values()))
         if all_reached
         else None,
@@ -187,6 +186,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         "messages_received": int(messages_in),
         "messages_sent": int(outbound[0]),
         "airtime_seconds": round(float(outbound[1]), 3),
+        "figures": figures.summary(),
     }
 
 

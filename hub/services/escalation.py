@@ -8,17 +8,17 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from hub.clock import boot_id
-from hub.domain.addresses import address_key
 from hub.domain.clock import ModeClock, carried
 from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock
 from hub.models import CheckIn, Household, Task
-from hub.models.base import as_utc, utcnow
+from hub.models.base import utcnow
 from hub.services import tasks as task_service
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
-from hub.services.drills import MODE_CLOCK, mode_since
-from hub.services.state import get_mode, get_state, put_state
+from hub.services.drills import MODE_CLOCK
+from hub.services.figures import reached_households
+from hub.services.state import get_mode, get_state, is_drill, mode_since, put_state
 
 
 def attention_households(session: Session) -> list[AttentionHousehold]:
@@ -34,34 +34,10 @@ def attention_households(session: Session) -> list[AttentionHousehold]:
     ]
 
 
-def reached_at(session: Session, since: datetime | None) -> dict[str, datetime]:
-    """Household id → the first moment since ``since`` it was reached: a *verified* check-in (its
-    code, a volunteer's handset, a coordinator) or a task at its address done."""
-    households = session.exec(select(Household.id, Household.address_key)).all()
-    by_key = {key: hid for hid, key in households}
-    first: dict[str, datetime] = {}
-
-    def seen(hid: str | None, moment: datetime) -> None:
-        if hid is None:
-            return
-        moment = as_utc(moment)
-        if hid not in first or moment < first[hid]:
-            first[hid] = moment
-
-    query = select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at).where(
-        col(CheckIn.verified).is_(True)
-    )
-    if since is not None:
-        query = query.where(col(CheckIn.created_at) >= since)
-    for household_id, key, created_at in session.exec(query).all():
-        seen(household_id or by_key.get(key), created_at)
-    done = select(Task.household_id, Task.address, Task.done_at).where(Task.status == "done")
-    if since is not None:
-        done = done.where(col(Task.done_at) >= since)
-    for household_id, address, done_at in session.exec(done).all():
-        if done_at is not None:  # a volunteer's KLAAR at the door
-            seen(household_id or by_key.get(address_key(address)), done_at)
-    return first
+def reached_ids(session: Session, since: datetime | None) -> set[str]:
+    """Ids of the households reached since ``since`` (the rule of ``hub.domain.figures``: a
+    *verified* check-in at its address or a task for it done; a drill's records only in a drill)."""
+    return reached_households(session, since, drill=is_drill(session))
 
 
 def unverified_reports(session: Session, since: datetime | None) -> dict[str, CheckIn]:
@@ -69,7 +45,11 @@ def unverified_reports(session: Session, since: datetime | None) -> dict[str, Ch
     not verified"): coordinators see it; the household stays on the door-knock list."""
     households = session.exec(select(Household.id, Household.address_key)).all()
     by_key = {key: hid for hid, key in households}
-    query = select(CheckIn).where(col(CheckIn.verified).is_(False)).order_by(col(CheckIn.pk))
+    query = (
+        select(CheckIn)
+        .where(col(CheckIn.verified).is_(False), col(CheckIn.drill) == is_drill(session))
+        .order_by(col(CheckIn.pk))
+    )
     if since is not None:
         query = query.where(col(CheckIn.created_at) >= since)
     latest: dict[str, CheckIn] = {}
@@ -86,7 +66,7 @@ def reference_time(session: Session) -> datetime | None:
 
 
 def current_door_knock_list(session: Session) -> list[AttentionHousehold]:
-    return door_knock_list(attention_households(session), set(reached_at(session, reference_time(session))))
+    return door_knock_list(attention_households(session), reached_ids(session, reference_time(session)))
 
 
 def time_in_mode(session: Session, mono: float | None = None) -> timedelta | None:
@@ -123,7 +103,7 @@ def escalate_overdue(
         query = query.where(col(Task.created_at) >= since)
     with_task = {hid for hid in session.exec(query).all() if hid}
     due = due_for_door_knock(
-        attention_households(session), set(reached_at(session, since)), with_task, elapsed, hours
+        attention_households(session), reached_ids(session, since), with_task, elapsed, hours
     )
     created: list[Task] = []
     for household in due:

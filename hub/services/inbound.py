@@ -40,6 +40,7 @@ KNOWN_KINDS = (
     "mode",
     "message",
     "alert",
+    "figures",
 )
 
 

@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from hub.domain import commands, messages
 from hub.mesh.events import NodeUpdated, TextReceived
-from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
+from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import alerts, residents, task_flow, tasks
+from hub.services import alerts, residents, task_flow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.figures import current_figures
 from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
@@ -108,7 +108,7 @@ def _apply(
         case commands.Help():
             return "command", messages.help_text(), reply
         case commands.Status():
-            return "command", _status(session), reply
+            return "command", status_reply(session), reply
         case commands.CheckIn(address, status, note):
             try:
                 data = CheckInCreate(address=address, status=status, note=note or None)
@@ -153,20 +153,12 @@ def _apply(
     return "unknown", messages.unknown_command(), reply  # pragma: no cover - every command matched
 
 
-def _status(session: Session) -> str:
-    def count(statement: object) -> int:
-        return int(session.exec(statement).one())  # type: ignore[call-overload]
-
-    ok = count(select(func.count()).select_from(CheckIn).where(CheckIn.status == "ok"))
-    helps = count(select(func.count()).select_from(CheckIn).where(CheckIn.status == "help"))
-    open_needs = count(select(func.count()).select_from(Need).where(Need.status == "open"))
-    urgent = count(
-        select(func.count())
-        .select_from(Need)
-        .where(Need.status == "open", col(Need.urgency).in_(("urgent", "life")))
+def status_reply(session: Session) -> str:
+    """The ``STATUS`` reply: the neighbourhood's figures (``hub.services.figures``) in one packet."""
+    f = current_figures(session)
+    return messages.status_summary(
+        f.households_ok, f.households_help, f.open_needs, f.urgent_needs, f.tasks_open, drill=f.drill
     )
-    open_tasks = count(select(func.count()).select_from(Task).where(col(Task.status).in_(tasks.UNFINISHED)))
-    return messages.status_summary(ok, helps, open_needs, urgent, open_tasks)
 
 
 def update_node(session: Session, node: NodeUpdated) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from hub.domain.vocab import Mode
 from hub.models import HubState
+from hub.models.base import as_utc
 
 
 def get_state(session: Session, key: str) -> dict[str, Any]:
@@ -40,3 +42,9 @@ def get_mode(session: Session) -> Mode:
 
 def is_drill(session: Session) -> bool:
     return get_mode(session) == "drill"
+
+
+def mode_since(session: Session) -> datetime | None:
+    """When the current mode began (``None``: the hub never changed mode)."""
+    since = get_state(session, "mode").get("since")
+    return as_utc(datetime.fromisoformat(since)) if since else None

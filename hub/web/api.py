@@ -19,6 +19,7 @@ from hub.schemas import (
     OfferPublic,
 )
 from hub.services import alerts, announcements, residents
+from hub.services.figures import current_figures
 from hub.services.state import get_mode
 from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
@@ -131,6 +132,7 @@ def get_status(hub: HubDep) -> dict[str, Any]:
     with hub.db.read() as session:
         mode = get_mode(session)
         open_alerts = alerts.open_count(session)
+        figures = current_figures(session)
     links = {name: link.status() for name, link in hub.links.items()}
     return {
         "hub_id": hub.settings.id,
@@ -140,4 +142,5 @@ def get_status(hub: HubDep) -> dict[str, Any]:
         "sync": links.get("sync", {"state": "off"}),
         "alerts": {"open": open_alerts},
         "clock": {"verified": hub.ctx.clock.state().verified},
+        "figures": figures.public(),
     }

@@ -29,7 +29,7 @@ from hub.models.base import as_utc
 from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
 from hub.services import announcements, residents
 from hub.services.context import HubContext
-from hub.services.neighbourhood import status_board
+from hub.services.figures import current_figures
 from hub.services.state import get_mode
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
@@ -122,7 +122,7 @@ def home(request: Request, hub: HubDep) -> HTMLResponse:
     lang = request_language(request)
     with hub.db.read() as session:
         active = announcements.active_announcements(session, limit=5)
-        board = status_board(session)
+        board = current_figures(session)
     return page(
         request,
         hub,

@@ -53,5 +53,13 @@ def test_drill_packets_always_fit_and_are_marked(text: str) -> None:
     assert all(p.startswith("OEFENING ") and utf8_len(p) <= DEFAULT_LIMIT for p in parts)
 
 
+def test_drill_status_reply_is_marked() -> None:
+    assert (
+        m.status_summary(1, 0, 0, 0, 1, drill=True)
+        == "OEFENING Status: 1 OK, 0 HULP, 0 noden (0 spoed), 1 taken open."
+    )
+    assert m.status_summary(1, 0, 0, 0, 1).startswith("Status: ")
+
+
 def test_drill_status_summary_is_marked() -> None:
     assert m.status_broadcast("10:00", 1, 0, 0, 2, drill=True).startswith("OEFENING STATUS 10:00")

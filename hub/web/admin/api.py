@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 from hub.models import Alert, Announcement, CheckIn, Household, MeshMessage, Need, Offer, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import alerts, coordination, drills, tasks, volunteers
-from hub.services.state import get_mode
+from hub.services.state import get_mode, mode_since
 from hub.web import problems
 from hub.web.admin import records_api
 from hub.web.admin.auth import ApiReader, ApiWriter, NetworkCheck
@@ -242,7 +242,7 @@ async def post_announcement(body: AnnouncementCreate, hub: HubDep, who: ApiWrite
 
 
 def _mode(session: Session) -> ModeOut:
-    since = drills.mode_since(session)
+    since = mode_since(session)
     return ModeOut(mode=get_mode(session), since=since.isoformat() if since else None)
 
 

@@ -224,7 +224,7 @@ def households(request: Request, hub: HubDep, user: PageUser, edit: str = "") ->
 
 
 def drills_reached(session: Session) -> set[str]:
-    return set(escalation.reached_at(session, escalation.reference_time(session)))
+    return escalation.reached_ids(session, escalation.reference_time(session))
 
 
 @router.get("/announcements", response_class=HTMLResponse)

@@ -10,14 +10,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list
+from hub.domain.figures import Figures
 from hub.domain.matching import match_offers
 from hub.domain.vocab import URGENCY_RANK
 from hub.models import Alert, CheckIn, Household, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.services import alerts, escalation, outbox, tasks, volunteers
-from hub.services.drills import mode_since
-from hub.services.state import get_mode
+from hub.services.figures import current_figures
+from hub.services.state import get_mode, mode_since
 from hub.services.tasks import UNFINISHED
 
 
@@ -32,12 +33,8 @@ class VolunteerRow:
 class Dashboard:
     mode: str
     since: datetime | None
-    households_checked_in: int
-    help_count: int
-    registered: int
-    reached: int
+    figures: Figures
     door_knock: list[tuple[str, list[AttentionHousehold]]]
-    door_knock_count: int
     unverified: dict[str, CheckIn]  # household id -> "reported, not verified" (still to visit)
     household_tasks: dict[str, Task]
     needs: list[Need]
@@ -110,20 +107,14 @@ def household_tasks(session: Session, since: datetime | None) -> dict[str, Task]
 def door_knock(session: Session) -> tuple[list[AttentionHousehold], datetime | None]:
     since = escalation.reference_time(session)
     households = escalation.attention_households(session)
-    return door_knock_list(households, set(escalation.reached_at(session, since))), since
+    return door_knock_list(households, escalation.reached_ids(session, since)), since
 
 
 def dashboard(session: Session, hub: Hub) -> Dashboard:
     mode = get_mode(session)
     since = escalation.reference_time(session)
     households = escalation.attention_households(session)
-    reached = escalation.reached_at(session, since)
-    to_visit = door_knock_list(households, set(reached))
-    checkin_query = select(func.count(func.distinct(CheckIn.address_key)))
-    help_query = select(func.count(func.distinct(CheckIn.address_key))).where(CheckIn.status == "help")
-    if since is not None:
-        checkin_query = checkin_query.where(col(CheckIn.created_at) >= since)
-        help_query = help_query.where(col(CheckIn.created_at) >= since)
+    to_visit = door_knock_list(households, escalation.reached_ids(session, since))
     needs = open_needs(session)
     queued = session.exec(
         select(func.count()).select_from(MeshOutbound).where(col(MeshOutbound.status) == "queued")
@@ -131,12 +122,8 @@ def dashboard(session: Session, hub: Hub) -> Dashboard:
     return Dashboard(
         mode=mode,
         since=mode_since(session) if mode != "normal" else None,
-        households_checked_in=int(session.exec(checkin_query).one()),
-        help_count=int(session.exec(help_query).one()),
-        registered=len(households),
-        reached=len(reached),
+        figures=current_figures(session),
         door_knock=by_street(to_visit),
-        door_knock_count=len(to_visit),
         unverified=escalation.unverified_reports(session, since),
         household_tasks=household_tasks(session, since),
         needs=needs,

@@ -1,0 +1,126 @@
+"""The one read of the neighbourhood's figures (definitions in ``hub.domain.figures``).
+
+Every count is an aggregate in SQL (``COUNT``, ``GROUP BY``, ``EXISTS``): no view loads the
+check-ins into Python to count them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlmodel import Session, col, select
+
+from hub.domain.addresses import address_key
+from hub.domain.figures import Figures
+from hub.models import CheckIn, Household, Need, Task, Volunteer
+from hub.models.base import utcnow
+from hub.services.state import is_drill, mode_since
+from hub.services.tasks import UNFINISHED
+from hub.services.volunteers import ACTIVE, UNHEARD_AFTER
+
+# The upstream event that carries ``Figures.summary()`` (hourly, with the mesh summary).
+FIGURES_EVENT = "figures.summary"
+
+
+def current_figures(session: Session, now: datetime | None = None) -> Figures:
+    """The figures every view shows: since the current mode began, drill or real as the mode is."""
+    return neighbourhood_figures(session, mode_since(session), drill=is_drill(session), now=now)
+
+
+def neighbourhood_figures(
+    session: Session, since: datetime | None, *, drill: bool, now: datetime | None = None
+) -> Figures:
+    """The figures of the drill's records (``drill=True``) or the real ones, since ``since``."""
+    ok, helps = _households(session, since, drill)
+    by_urgency: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for urgency, category, n in session.exec(
+        select(Need.urgency, Need.category, func.count())
+        .where(col(Need.status) == "open", col(Need.drill) == drill)
+        .group_by(col(Need.urgency), col(Need.category))
+    ).all():
+        by_urgency[urgency] = by_urgency.get(urgency, 0) + int(n)
+        by_category[category] = by_category.get(category, 0) + int(n)
+    registered = select(func.count()).select_from(Household)
+    if not drill:  # a drill practises on the real register too; drill households never count as real
+        registered = registered.where(col(Household.drill).is_(False))
+    reached = registered.where(_reached(session, since, drill))
+    tasks_open = (
+        select(func.count())
+        .select_from(Task)
+        .where(col(Task.status).in_(UNFINISHED), col(Task.drill) == drill)
+    )
+    return Figures(
+        since=since,
+        drill=drill,
+        households_ok=ok,
+        households_help=helps,
+        open_needs_by_urgency=by_urgency,
+        open_needs_by_category=by_category,
+        special_attention_registered=int(session.exec(registered).one()),
+        special_attention_reached=int(session.exec(reached).one()),
+        volunteers_available=_volunteers_available(session, now or utcnow()),
+        tasks_open=int(session.exec(tasks_open).one()),
+    )
+
+
+def reached_households(session: Session, since: datetime | None, *, drill: bool) -> set[str]:
+    """Ids of the special-attention households reached since ``since`` (the door-knock list's rule)."""
+    return set(session.exec(select(Household.id).where(_reached(session, since, drill))).all())
+
+
+def _households(session: Session, since: datetime | None, drill: bool) -> tuple[int, int]:
+    """Addresses whose latest check-in since ``since`` says OK, and those whose latest says help."""
+    latest = select(func.max(CheckIn.pk).label("pk")).where(col(CheckIn.drill) == drill)
+    if since is not None:
+        latest = latest.where(col(CheckIn.created_at) >= since)
+    last = latest.group_by(col(CheckIn.address_key)).subquery()
+    counts = dict(
+        session.exec(
+            select(CheckIn.status, func.count())
+            .join(last, col(CheckIn.pk) == last.c.pk)
+            .group_by(col(CheckIn.status))
+        ).all()
+    )
+    return int(counts.get("ok", 0)), int(counts.get("help", 0))
+
+
+def _reached(session: Session, since: datetime | None, drill: bool) -> ColumnElement[bool]:
+    """The condition on a household: reached since ``since`` (a verified check-in at its address,
+    or a task for it done)."""
+    verified = [
+        col(CheckIn.verified).is_(True),
+        col(CheckIn.drill) == drill,
+        or_(
+            col(CheckIn.household_id) == col(Household.id),
+            col(CheckIn.address_key) == col(Household.address_key),
+        ),
+    ]
+    done = [col(Task.status) == "done", col(Task.drill) == drill, col(Task.done_at).is_not(None)]
+    if since is not None:
+        verified.append(col(CheckIn.created_at) >= since)
+        done.append(col(Task.done_at) >= since)
+    # A done task at a free address reaches the household living there: few rows, keyed here.
+    free = select(Task.address).where(*done, col(Task.household_id).is_(None)).distinct()
+    keys = {address_key(address) for address in session.exec(free).all()}
+    return or_(
+        exists().where(and_(*verified)),
+        exists().where(and_(*done, col(Task.household_id) == col(Household.id))),
+        col(Household.address_key).in_(keys),
+    )
+
+
+def _volunteers_available(session: Session, now: datetime) -> int:
+    """Willing, heard lately when they carry a handset, and no task in hand."""
+    in_hand = exists().where(col(Task.volunteer_id) == col(Volunteer.id), col(Task.status).in_(ACTIVE))
+    query = (
+        select(func.count())
+        .select_from(Volunteer)
+        .where(
+            col(Volunteer.available).is_(True),
+            or_(col(Volunteer.node_id).is_(None), col(Volunteer.last_heard_at) >= now - UNHEARD_AFTER),
+            ~in_hand,
+        )
+    )
+    return int(session.exec(query).one())
