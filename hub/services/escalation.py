@@ -43,12 +43,19 @@ def attention_households(session: Session, ids: Collection[str] | None = None) -
 
 
 def _per_household(
-    session: Session, value: Any, *, verified: bool, since: datetime | None, ids: Collection[str] | None
+    session: Session,
+    value: Any,
+    *,
+    verified: bool,
+    since: datetime | None,
+    ids: Collection[str] | None,
 ) -> list[tuple[str, Any, Any]]:
     """``(household id, value by its id, value by its address)`` over the household's check-ins.
 
-    One indexed look-up per household and way of linking (``ix_checkins_household_reached``,
-    ``ix_checkins_address_reached``), so the cost follows the households, not the check-ins.
+    One search per household and way of linking, inside a covering index
+    (``ix_checkins_household_reached``, ``ix_checkins_address_reached``; they replace the
+    one-column indexes that SQLite would otherwise pick and then read every row of the
+    household's), so the cost follows the households, not all check-ins.
     A check-in that names a household counts for that one; one without, for its address.
     """
 
@@ -60,7 +67,8 @@ def _per_household(
 
     by_id = linked(col(CheckIn.household_id) == col(Household.id))
     by_address = linked(
-        col(CheckIn.address_key) == col(Household.address_key), col(CheckIn.household_id).is_(None)
+        col(CheckIn.address_key) == col(Household.address_key),
+        col(CheckIn.household_id).is_(None),
     )
     query = select(Household.id, by_id, by_address)
     if ids is not None:
@@ -178,7 +186,8 @@ def plan_escalation(session: Session, hours: float, *, mono: float | None = None
     if since is None:
         return None
     clock = _mode_clock(session, mono)
-    due = _overdue(session, since, timedelta(seconds=clock.elapsed), hours, None)
+    elapsed = timedelta(seconds=clock.elapsed)
+    due = _overdue(session, since, elapsed, hours, None) if elapsed >= timedelta(hours=hours) else []
     return EscalationPlan(since, clock, hours, tuple(h.id for h in due))
 
 
