@@ -3,6 +3,7 @@ the crisis (admin lists, the help worklist, "today", the door-knock list) are in
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -17,9 +18,11 @@ from hub.runtime import Hub
 from hub.schemas import CheckInCreate
 from hub.services import coordination, drills, escalation, neighbourhood, residents, worklist
 from hub.web.admin.api import paginate
-from hub.web.admin.pages import _recent
+from hub.web.admin.pages import LIST_LIMIT, _recent
 from hub.web.admin.schemas import CheckInOut
+from tests.admin.conftest import Admin
 from tests.admin.test_task_services import household, volunteer
+from tests.conftest import LiveServer
 
 LATER = 6 * 3600 + 60  # seconds on the monotonic clock: past the 6 hours of escalation
 
@@ -166,3 +169,24 @@ def test_admin_lists_today_and_door_knock_reads_use_indexes(hub: Hub) -> None:
     for index in ("ix_checkins_drill_created_at", "ix_checkins_worklist", "ix_checkins_household_reached"):
         assert any(index in d for d in details), (index, details)
     assert any("USING INTEGER PRIMARY KEY (rowid<?)" in d for d in details)  # the keyset page
+
+
+def test_admin_check_in_list_pages_by_key(admin: Admin, live: LiveServer) -> None:
+    def many(session: Session) -> None:
+        for n in range(LIST_LIMIT + 5):
+            residents.create_checkin(
+                session, live.hub.ctx, CheckInCreate(address=f"Laan {n + 1}", status="ok")
+            )
+
+    live.hub.db.writer.run_sync(many)
+    first = admin.http.get("/admin/checkins")
+    assert first.status_code == 200
+    older = re.search(r'href="\?before=(\d+)"', first.text)
+    assert older, "no link to the older check-ins"
+    assert "Laan 305<" in first.text and "Laan 5<" not in first.text
+    second = admin.http.get(f"/admin/checkins?before={older[1]}")
+    assert second.status_code == 200
+    assert "Laan 5<" in second.text and "Laan 1<" in second.text and "Laan 6<" not in second.text
+    assert 'href="?before=' not in second.text  # the last page
+    for bad in ("abc", "0", "-1", "9" * 30):
+        assert admin.http.get(f"/admin/checkins?before={bad}").status_code == 422
