@@ -2,7 +2,7 @@
 
 Check-ins over 72 simulated hours at 5,000 addresses (250 of them registered households), the
 hub in crisis mode since the first of them; seeded straight into the SQLite file with
-``executemany``. Each view is asked over real HTTP (uvicorn in a thread), median of
+``executemany``. Each view is asked over real HTTP (uvicorn in a thread), the best of
 ``REPEAT`` requests after a warm-up. The escalation job's two halves are timed as well (with the
 escalation hours passed): the read beside the writer and the write inside it; the first write
 makes the door-knock tasks, the timed ones find nothing left to do.
@@ -39,6 +39,7 @@ ADDRESSES = 5_000
 HOUSEHOLD_EVERY = 20  # every 20th address is a registered special-attention household
 HOURS = 72
 REPEAT = 15
+MEDIANS: list[float] = []
 OPEN_CALLS = 20
 VIEWS = {
     "portal home /": "/",
@@ -114,7 +115,9 @@ def seed(hub: Hub, count: int) -> None:
         connection.executemany(f"INSERT INTO checkins ({COLUMNS}) VALUES ({', '.join('?' * 16)})", rows)
 
 
-def median_ms(call: Callable[[], object]) -> float:
+def best_ms(call: Callable[[], object]) -> float:
+    """The fastest of ``REPEAT`` calls after a warm-up: the least disturbed by other work on the
+    machine (the median is in growth.json as well)."""
     for _ in range(3):
         call()
     times = []
@@ -122,7 +125,8 @@ def median_ms(call: Callable[[], object]) -> float:
         begin = time.perf_counter()
         call()
         times.append((time.perf_counter() - begin) * 1000)
-    return statistics.median(times)
+    MEDIANS.append(statistics.median(times))
+    return min(times)
 
 
 def measure(tmp_path: Path, count: int) -> dict[str, float]:
@@ -133,6 +137,7 @@ def measure(tmp_path: Path, count: int) -> dict[str, float]:
     )
     hub = Hub.from_settings(settings)
     result: dict[str, float] = {}
+    MEDIANS.clear()
     with LiveServer(settings, hub) as live:
         seed(hub, count)
         make_user(hub, "coord")
@@ -144,7 +149,7 @@ def measure(tmp_path: Path, count: int) -> dict[str, float]:
                     response = http.get(p)
                     assert response.status_code == 200, (p, response.status_code)
 
-                result[name] = median_ms(get)
+                result[name] = best_ms(get)
 
         late = time.monotonic() + (hub.settings.escalation_hours + 1) * 3600  # every household due
 
@@ -152,21 +157,22 @@ def measure(tmp_path: Path, count: int) -> dict[str, float]:
             with hub.db.read() as session:
                 return escalation.plan_escalation(session, hub.settings.escalation_hours, mono=late)
 
-        result["escalation: read (beside the writer)"] = median_ms(plan)
+        result["escalation: read (beside the writer)"] = best_ms(plan)
         made = plan()
         assert made is not None
-        result["escalation: write (in the writer)"] = median_ms(
+        result["escalation: write (in the writer)"] = best_ms(
             lambda: hub.db.writer.run_sync(lambda s: escalation.apply_escalation(s, hub.ctx, made))
         )
+    result.update({f"{name} (median)": m for name, m in zip(list(result), MEDIANS, strict=True)})
     return result
 
 
 @pytest.mark.bench
 def test_views_stay_flat_as_check_ins_grow(tmp_path: Path) -> None:
     by_size = {count: measure(tmp_path, count) for count in SIZES}
-    names = list(by_size[SIZES[0]])
+    names = [name for name in by_size[SIZES[0]] if not name.endswith("(median)")]
     lines = [
-        "| view (median ms) | " + " | ".join(f"{c // 1000}k" for c in SIZES) + " | 100k / 1k |",
+        f"| view (ms, best of {REPEAT}) | " + " | ".join(f"{c // 1000}k" for c in SIZES) + " | 100k / 1k |",
         "|---|" + "---:|" * (len(SIZES) + 1),
     ]
     for name in names:
