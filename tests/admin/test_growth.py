@@ -4,15 +4,19 @@ the crisis (admin lists, the help worklist, "today", the door-knock list) are in
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import event
 from sqlmodel import Session, select
 
 from hub.jobs import escalation_job
+from hub.migrate import alembic_config, upgrade
 from hub.models import CheckIn, Task
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate
@@ -190,3 +194,21 @@ def test_admin_check_in_list_pages_by_key(admin: Admin, live: LiveServer) -> Non
     assert 'href="?before=' not in second.text  # the last page
     for bad in ("abc", "0", "-1", "9" * 30):
         assert admin.http.get(f"/admin/checkins?before={bad}").status_code == 422
+
+
+def test_growth_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+
+    def indexes() -> set[str]:
+        with sqlite3.connect(tmp_path / "hub.sqlite3") as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        return {name for (name,) in rows}
+
+    upgrade(url)
+    assert {"ix_checkins_drill_created_at", "ix_checkins_address_reached"} <= indexes()
+    assert "ix_checkins_address_key" not in indexes()  # the composite index starts with it
+    command.downgrade(alembic_config(url), "0006_loops_data")
+    assert "ix_checkins_drill_created_at" not in indexes()
+    assert "ix_checkins_address_key" in indexes()
+    upgrade(url)
+    assert "ix_checkins_worklist" in indexes()
