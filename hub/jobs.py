@@ -43,7 +43,12 @@ log = logging.getLogger(__name__)
 def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = None) -> list[Task]:
     """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.escalation_hours if hours is None else hours
-    return hub.db.writer.run_sync(lambda s: escalation.escalate_overdue(s, hub.ctx, limit, mono=mono))
+    # Which households are overdue is read beside the writer; in normal mode that is the end.
+    with hub.db.read() as session:
+        plan = escalation.plan_escalation(session, limit, mono=mono)
+    if plan is None:
+        return []
+    return hub.db.writer.run_sync(lambda s: escalation.apply_escalation(s, hub.ctx, plan))
 
 
 def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = None) -> list[Task]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import id_field, json_field, pk_field, utcnow
@@ -28,6 +28,8 @@ class Task(SQLModel, table=True):
     """A door knock, delivery, transport or check; ``number`` is what volunteers type."""
 
     __tablename__ = "tasks"
+    # a household's tasks since crisis started (door-knock list, escalation); migration 0007_growth
+    __table_args__ = (Index("ix_tasks_household_created_at", "household_id", "created_at"),)
     pk: int | None = pk_field()
     id: str = id_field()
     number: int = Field(index=True)  # unique among unfinished tasks (see services.tasks)
@@ -55,7 +57,10 @@ class MeshMessage(SQLModel, table=True):
     """A text heard from a handset; ``(from_node, packet_id)`` applies it once."""
 
     __tablename__ = "mesh_messages"
-    __table_args__ = (UniqueConstraint("from_node", "packet_id"),)
+    __table_args__ = (
+        UniqueConstraint("from_node", "packet_id"),
+        Index("ix_mesh_messages_unhandled", "handled", "kind"),  # the dashboard's count (0007_growth)
+    )
     pk: int | None = pk_field()
     id: str = id_field()
     from_node: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import id_field, json_field, pk_field, utcnow
@@ -36,16 +37,29 @@ class Household(SQLModel, table=True):
 
 class CheckIn(SQLModel, table=True):
     __tablename__ = "checkins"
+    # Each read that grows with the crisis has an index that bounds it (migration 0007_growth).
+    __table_args__ = (
+        # check-ins since a moment: the figures, the portal's "today" (covering: no row is read)
+        Index("ix_checkins_created_at", "created_at", "address_key", "status"),
+        Index("ix_checkins_drill_created_at", "drill", "created_at", "address_key"),
+        # a household's first verified / latest unverified check-in (the door-knock list)
+        Index("ix_checkins_household_reached", "household_id", "verified", "created_at"),
+        Index("ix_checkins_address_reached", "address_key", "household_id", "verified", "created_at"),
+        # the help worklist and its count
+        Index("ix_checkins_worklist", "status", "handled_at"),
+    )
     pk: int | None = pk_field()
     id: str = id_field()
     address: str = Field(max_length=120)
-    address_key: str = Field(index=True, max_length=120)
+    address_key: str = Field(max_length=120)  # indexed first in ix_checkins_address_reached
     status: str = Field(max_length=8)
     people: int | None = None
     note: str | None = Field(default=None, max_length=280)
     source: str = Field(default="portal", max_length=16)
     volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id")
-    household_id: str | None = Field(default=None, foreign_key="households.id", index=True)
+    household_id: str | None = Field(
+        default=None, foreign_key="households.id"
+    )  # ix_checkins_household_reached
     # Counts as reaching a special-attention household: the household's code, a volunteer's
     # handset or a coordinator. ``verified_by``: "code", "volunteer" or the coordinator's name.
     verified: bool = False
@@ -60,6 +74,8 @@ class CheckIn(SQLModel, table=True):
 
 class Need(SQLModel, table=True):
     __tablename__ = "needs"
+    # open needs by category on the portal's board (0007_growth)
+    __table_args__ = (Index("ix_needs_board", "status", "drill", "category"),)
     pk: int | None = pk_field()
     id: str = id_field()
     address: str = Field(max_length=120)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.clock import boot_id
@@ -21,7 +25,11 @@ from hub.services.figures import reached_households
 from hub.services.state import get_mode, get_state, is_drill, mode_since, put_state
 
 
-def attention_households(session: Session) -> list[AttentionHousehold]:
+def attention_households(session: Session, ids: Collection[str] | None = None) -> list[AttentionHousehold]:
+    """Every registered household (only ``ids`` when given), in registration order."""
+    query = select(Household).order_by(col(Household.pk))
+    if ids is not None:
+        query = query.where(col(Household.id).in_(list(ids)))
     return [
         AttentionHousehold(
             id=h.id,
@@ -30,7 +38,7 @@ def attention_households(session: Session) -> list[AttentionHousehold]:
             buddy_volunteer_id=h.buddy_volunteer_id,
             note=h.note,
         )
-        for h in session.exec(select(Household).order_by(col(Household.pk))).all()
+        for h in session.exec(query).all()
     ]
 
 
@@ -40,24 +48,59 @@ def reached_ids(session: Session, since: datetime | None) -> set[str]:
     return reached_households(session, since, drill=is_drill(session))
 
 
+def _per_household(
+    session: Session,
+    value: Any,
+    *,
+    verified: bool,
+    drill: bool,
+    since: datetime | None,
+    ids: Collection[str] | None,
+) -> list[tuple[str, Any, Any]]:
+    """``(household id, value by its id, value by its address)`` over the household's check-ins.
+
+    One search per household and way of linking, inside a covering index
+    (``ix_checkins_household_reached``, ``ix_checkins_address_reached``; they replace the
+    one-column indexes that SQLite would otherwise pick and then read every row of the
+    household's), so the cost follows the households, not all check-ins.
+    A check-in that names a household counts for that one; one without, for its address.
+    Only the drill's check-ins in a drill, only real ones otherwise.
+    """
+
+    def linked(*where: Any) -> Any:
+        query = select(value).where(
+            col(CheckIn.verified).is_(verified), col(CheckIn.drill).is_(drill), *where
+        )
+        if since is not None:
+            query = query.where(col(CheckIn.created_at) >= since)
+        return query.scalar_subquery()
+
+    by_id = linked(col(CheckIn.household_id) == col(Household.id))
+    by_address = linked(
+        col(CheckIn.address_key) == col(Household.address_key),
+        col(CheckIn.household_id).is_(None),
+    )
+    query = select(Household.id, by_id, by_address)
+    if ids is not None:
+        query = query.where(col(Household.id).in_(list(ids)))
+    return [(hid, a, b) for hid, a, b in session.exec(query).all()]
+
+
 def unverified_reports(session: Session, since: datetime | None) -> dict[str, CheckIn]:
     """Household id → its latest check-in since ``since`` that nobody verified ("reported OK,
     not verified"): coordinators see it; the household stays on the door-knock list."""
-    households = session.exec(select(Household.id, Household.address_key)).all()
-    by_key = {key: hid for hid, key in households}
-    query = (
-        select(CheckIn)
-        .where(col(CheckIn.verified).is_(False), col(CheckIn.drill) == is_drill(session))
-        .order_by(col(CheckIn.pk))
-    )
-    if since is not None:
-        query = query.where(col(CheckIn.created_at) >= since)
-    latest: dict[str, CheckIn] = {}
-    for checkin in session.exec(query).all():
-        hid = checkin.household_id or by_key.get(checkin.address_key)
-        if hid is not None:
-            latest[hid] = checkin
-    return latest
+    latest_pk = {
+        hid: max(pk for pk in (by_id, by_address) if pk is not None)
+        for hid, by_id, by_address in _per_household(
+            session, func.max(CheckIn.pk), verified=False, drill=is_drill(session), since=since, ids=None
+        )
+        if by_id is not None or by_address is not None
+    }
+    if not latest_pk:
+        return {}
+    rows = session.exec(select(CheckIn).where(col(CheckIn.pk).in_(list(latest_pk.values())))).all()
+    by_pk = {row.pk: row for row in rows}
+    return {hid: by_pk[pk] for hid, pk in latest_pk.items() if pk in by_pk}
 
 
 def reference_time(session: Session) -> datetime | None:
@@ -69,6 +112,17 @@ def current_door_knock_list(session: Session) -> list[AttentionHousehold]:
     return door_knock_list(attention_households(session), reached_ids(session, reference_time(session)))
 
 
+def _mode_clock(session: Session, mono: float | None) -> ModeClock:
+    """The time in the current mode as of now (``mono``), carried over reboots; not saved."""
+    now_mono = time.monotonic() if mono is None else mono
+    saved = ModeClock.from_state(get_state(session, MODE_CLOCK))
+    if saved is None:
+        since = mode_since(session)
+        start = max((utcnow() - since).total_seconds(), 0.0) if since else 0.0
+        saved = ModeClock(boot_id(), now_mono, start)
+    return carried(saved, boot_id(), now_mono)
+
+
 def time_in_mode(session: Session, mono: float | None = None) -> timedelta | None:
     """How long the hub has been in crisis or drill mode, on the monotonic clock; saved on.
 
@@ -77,36 +131,57 @@ def time_in_mode(session: Session, mono: float | None = None) -> timedelta | Non
     """
     if reference_time(session) is None:
         return None
-    now_mono = time.monotonic() if mono is None else mono
-    saved = ModeClock.from_state(get_state(session, MODE_CLOCK))
-    if saved is None:
-        since = mode_since(session)
-        start = max((utcnow() - since).total_seconds(), 0.0) if since else 0.0
-        saved = ModeClock(boot_id(), now_mono, start)
-    current = carried(saved, boot_id(), now_mono)
+    current = _mode_clock(session, mono)
     put_state(session, MODE_CLOCK, current.to_state())
     return timedelta(seconds=current.elapsed)
 
 
-def escalate_overdue(
-    session: Session, ctx: HubContext, hours: float, *, mono: float | None = None
-) -> list[Task]:
-    """Door-knock tasks for special-attention households silent ``hours`` after crisis started.
+@dataclass(frozen=True)
+class EscalationPlan:
+    """What a read found: the households due for a door knock, and the mode clock to save."""
 
-    The hours are counted on the monotonic clock (``time_in_mode``): a clock that jumps when
-    network time returns after a power cut does not make every household due at once.
-    """
-    since = reference_time(session)
-    elapsed = time_in_mode(session, mono)
+    since: datetime | None
+    clock: ModeClock
+    hours: float
+    due: tuple[str, ...]
+
+
+def _overdue(
+    session: Session, since: datetime | None, elapsed: timedelta, hours: float, ids: Collection[str] | None
+) -> list[AttentionHousehold]:
     query = select(Task.household_id).where(col(Task.household_id).is_not(None))
+    if ids is not None:
+        query = query.where(col(Task.household_id).in_(list(ids)))
     if since is not None:
         query = query.where(col(Task.created_at) >= since)
     with_task = {hid for hid in session.exec(query).all() if hid}
-    due = due_for_door_knock(
-        attention_households(session), reached_ids(session, since), with_task, elapsed, hours
-    )
+    households = attention_households(session, ids)
+    return due_for_door_knock(households, reached_ids(session, since), with_task, elapsed, hours)
+
+
+def plan_escalation(session: Session, hours: float, *, mono: float | None = None) -> EscalationPlan | None:
+    """The read half of escalation, on a read session: ``None`` in normal mode (nothing can be due)."""
+    since = reference_time(session)
+    if since is None:
+        return None
+    clock = _mode_clock(session, mono)
+    elapsed = timedelta(seconds=clock.elapsed)
+    due = _overdue(session, since, elapsed, hours, None) if elapsed >= timedelta(hours=hours) else []
+    return EscalationPlan(since, clock, hours, tuple(h.id for h in due))
+
+
+def apply_escalation(session: Session, ctx: HubContext, plan: EscalationPlan) -> list[Task]:
+    """The write half, in the writer: saves the mode clock and creates the door-knock tasks of
+    ``plan`` for the households that are still due now (the read may be a moment old)."""
+    if reference_time(session) != plan.since:  # the mode changed since the read: a new count
+        return []
+    put_state(session, MODE_CLOCK, plan.clock.to_state())
+    if not plan.due:
+        return []
+    elapsed = timedelta(seconds=plan.clock.elapsed)
+    still_due = _overdue(session, plan.since, elapsed, plan.hours, plan.due)
     created: list[Task] = []
-    for household in due:
+    for household in still_due:
         volunteer_id = household.buddy_volunteer_id
         if volunteer_id is None:
             candidate = volunteer_service.next_available(session, exclude=set())
@@ -123,3 +198,17 @@ def escalate_overdue(
         record(session, "scheduler", "task.escalate", task.id, number=task.number, household=household.id)
         created.append(task)
     return created
+
+
+def escalate_overdue(
+    session: Session, ctx: HubContext, hours: float, *, mono: float | None = None
+) -> list[Task]:
+    """Door-knock tasks for special-attention households silent ``hours`` after crisis started,
+    read and written in one session (the scheduler splits the two: ``plan_escalation`` on a read
+    session, ``apply_escalation`` in the writer).
+
+    The hours are counted on the monotonic clock (``time_in_mode``): a clock that jumps when
+    network time returns after a power cut does not make every household due at once.
+    """
+    plan = plan_escalation(session, hours, mono=mono)
+    return [] if plan is None else apply_escalation(session, ctx, plan)

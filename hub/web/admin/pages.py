@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, SQLModel, col, select
 
@@ -132,19 +132,35 @@ def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 M = TypeVar("M", bound=SQLModel)
 
 
-def _recent(session: Session, model: type[M], limit: int = LIST_LIMIT) -> list[M]:
+# Keyset paging for the long lists: ``?before=<pk>`` shows the rows older than that one.
+Before = Annotated[int | None, Query(ge=1, le=10**18, description="The first row not to show")]
+
+
+def _recent(session: Session, model: type[M], limit: int = LIST_LIMIT, before: int | None = None) -> list[M]:
+    """Newest first, ``limit`` rows older than ``before``: a search on the primary key."""
     pk = col(model.pk)  # type: ignore[attr-defined]
-    return list(session.exec(select(model).order_by(pk.desc()).limit(limit)).all())
+    query = select(model).order_by(pk.desc()).limit(limit)
+    if before is not None:
+        query = query.where(pk < before)
+    return list(session.exec(query).all())
+
+
+def _older(rows: list[Any], limit: int = LIST_LIMIT) -> int | None:
+    """The ``before`` of the next page; ``None`` when this one is the last."""
+    return rows[-1].pk if len(rows) == limit and rows else None
 
 
 @router.get("/checkins", response_class=HTMLResponse)
-def checkins(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def checkins(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
     with hub.db.read() as session:
+        rows = _recent(session, CheckIn, before=before)
         return page(
             request,
             "admin/checkins.html",
             user,
-            rows=_recent(session, CheckIn),
+            rows=rows,
+            older=_older(rows),
+            paged=before is not None,
             names=views.names(session),
             worklist=worklist.help_worklist(session),
             volunteers=views.volunteer_rows(session),
@@ -168,9 +184,12 @@ def needs(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 
 @router.get("/offers", response_class=HTMLResponse)
-def offers(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def offers(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
     with hub.db.read() as session:
-        return page(request, "admin/offers.html", user, rows=_recent(session, Offer))
+        rows = _recent(session, Offer, before=before)
+        return page(
+            request, "admin/offers.html", user, rows=rows, older=_older(rows), paged=before is not None
+        )
 
 
 @router.get("/tasks", response_class=HTMLResponse)
@@ -242,11 +261,19 @@ def announcements_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRes
 
 
 @router.get("/messages", response_class=HTMLResponse)
-def messages(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def messages(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
     with hub.db.read() as session:
-        rows = _recent(session, MeshMessage)
+        rows = _recent(session, MeshMessage, before=before)
         by_node = {v.node_id: v.name for v in session.exec(select(Volunteer)).all() if v.node_id}
-        return page(request, "admin/messages.html", user, rows=rows, by_node=by_node)
+        return page(
+            request,
+            "admin/messages.html",
+            user,
+            rows=rows,
+            by_node=by_node,
+            older=_older(rows),
+            paged=before is not None,
+        )
 
 
 @router.get("/mesh", response_class=HTMLResponse)
@@ -283,9 +310,12 @@ def sync(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def audit(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
     with hub.db.read() as session:
-        return page(request, "admin/audit.html", user, rows=_recent(session, AuditEntry, 500))
+        rows = _recent(session, AuditEntry, 500, before)
+        return page(
+            request, "admin/audit.html", user, rows=rows, older=_older(rows, 500), paged=before is not None
+        )
 
 
 @router.get("/drill", response_class=HTMLResponse)
