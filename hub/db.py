@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -32,10 +32,30 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Session], T]
 MAX_BATCH = 256
-# Session.info key under which the outbox keeps the next seq within one transaction.
-SEQ_CACHE = "outbox_next_seq"
-# Session.info key of outbox rows waiting to be inserted in one statement before the commit.
-PENDING_OUTBOX = "outbox_pending"
+
+
+class CommitHook(Protocol):
+    """Transaction-local work another module adds to every batch of the writer (the outbox's
+    rows): state it keeps in ``Session.info``, given back when a job's savepoint rolls back,
+    and written just before the commit."""
+
+    def mark(self, session: Session) -> Any:
+        """Where the hook's state stands before a job runs in its own savepoint."""
+
+    def undo(self, session: Session, mark: Any) -> None:
+        """The job's savepoint rolled back: go back to ``mark``."""
+
+    def before_commit(self, session: Session) -> None:
+        """Write what the batch's jobs collected, in the batch's transaction."""
+
+
+_COMMIT_HOOKS: list[CommitHook] = []
+
+
+def register_commit_hook(hook: CommitHook) -> None:
+    """Run ``hook`` in every batch of every writer (registered once, at import of its module)."""
+    if hook not in _COMMIT_HOOKS:
+        _COMMIT_HOOKS.append(hook)
 
 
 def make_engine(url: str, *, writer: bool) -> Engine:
@@ -182,6 +202,7 @@ class Writer:
 
     def _run_batch(self, batch: list[_Pending], *, isolate: bool) -> list[tuple[_Pending, Any]]:
         results: list[tuple[_Pending, Any]] = []
+        hooks = tuple(_COMMIT_HOOKS)
         with Session(self._engine, expire_on_commit=False) as session:
             for pending in batch:
                 if pending.future.done():  # failed in the isolated pass already
@@ -195,10 +216,9 @@ class Writer:
                     pending.callbacks = session.info["after_commit"]
                     results.append((pending, value))
                     continue
-                # The outbox rows of earlier jobs are not in the table yet: a rolled back job
-                # gives its seqs back, and the next job goes on from the earlier jobs' rows.
-                seq_mark = session.info.get(SEQ_CACHE)
-                outbox_mark = len(session.info.get(PENDING_OUTBOX, []))
+                # What the hooks collected for earlier jobs is not written yet: a rolled back
+                # job gives its part back, and the next job goes on from the earlier jobs'.
+                marks = [hook.mark(session) for hook in hooks]
                 savepoint = session.begin_nested()
                 try:
                     value = pending.job(session)
@@ -206,16 +226,14 @@ class Writer:
                     savepoint.commit()
                 except Exception as exc:  # the job's own error: only its savepoint goes
                     savepoint.rollback()
-                    if seq_mark is None:
-                        session.info.pop(SEQ_CACHE, None)
-                    else:
-                        session.info[SEQ_CACHE] = seq_mark
-                    del session.info.get(PENDING_OUTBOX, [])[outbox_mark:]
+                    for hook, mark in zip(hooks, marks, strict=True):
+                        hook.undo(session, mark)
                     pending.future.set_exception(self._convert(exc))
                     continue
                 pending.callbacks = session.info["after_commit"]
                 results.append((pending, value))
-            _insert_outbox(session)
+            for hook in hooks:
+                hook.before_commit(session)
             _commit(session)
         return results
 
@@ -254,15 +272,6 @@ def _commit(session: Session) -> None:
         if raw is not None:
             raw.rollback()
         raise
-
-
-def _insert_outbox(session: Session) -> None:
-    rows = session.info.pop(PENDING_OUTBOX, None)
-    if rows:
-        from hub.models import OutboxEvent
-
-        session.flush()
-        session.connection().execute(insert(OutboxEvent.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _convert(exc: Exception) -> Exception:

@@ -12,7 +12,7 @@ from hub.domain.vocab import SPECIAL_ATTENTION
 from hub.errors import ValidationError
 from hub.models import Announcement, CheckIn, Household, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
-from hub.services import announcements, erasure, residents
+from hub.services import announcements, outbox, residents
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
@@ -88,7 +88,7 @@ def delete_household(session: Session, ctx: HubContext, household_id: str, *, ac
     ).all()
     session.exec(update(Task).where(col(Task.household_id) == household.id).values(household_id=None))
     session.exec(delete(CheckIn).where(col(CheckIn.id).in_(checkin_ids)))
-    erasure.scrub_outbox(session, [household.id, *checkin_ids])  # the hub's own copies of its events
+    outbox.scrub(session, [household.id, *checkin_ids])  # the hub's own copies of its events
     session.delete(household)
     record(session, actor, "household.delete", household.id, checkins=len(checkin_ids))
     append_event(session, ctx, "household.deleted", {"id": household.id})

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
-from hub.db import PENDING_OUTBOX
 from hub.errors import NotFound
 from hub.models import (
     Alert,
@@ -28,10 +27,10 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
-    OutboxEvent,
     Task,
     TaskOffer,
 )
+from hub.services import outbox
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
@@ -89,26 +88,12 @@ def erase(
     if kind.release is not None:
         kind.release(session, ids)
     if scrub:
-        scrub_outbox(session, ids)
+        outbox.scrub(session, ids)
     result = session.exec(delete(kind.model).where(col(kind.model.id).in_(ids)))
     if kind.event:
         for record_id in ids:
             append_event(session, ctx, kind.event, {"id": record_id})
     return int(result.rowcount or 0)
-
-
-def scrub_outbox(session: Session, ids: Sequence[str]) -> None:
-    """The outbox keeps events until the region confirms them and for replays: keep only the id.
-
-    One scan of the outbox; for a coordinator's deletion, not for the retention job's batches."""
-    about = col(OutboxEvent.data)["id"].as_string().in_(ids)
-    for event in session.exec(select(OutboxEvent).where(about)).all():
-        event.data = {"id": event.data["id"], "erased": True}
-        session.add(event)
-    wanted = set(ids)
-    for row in session.info.get(PENDING_OUTBOX, []):  # events of this very commit, not yet written
-        if row["data"].get("id") in wanted:
-            row["data"] = {"id": row["data"]["id"], "erased": True}
 
 
 def delete_record(session: Session, ctx: HubContext, kind_name: str, record_id: str, *, actor: str) -> None:

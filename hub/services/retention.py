@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from hub.config import Settings
-from hub.models import OutboxEvent
 from hub.models.base import utcnow
+from hub.services import outbox
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.erasure import KINDS, erase
@@ -61,27 +60,6 @@ def purge_batch(
     return erase(session, ctx, kind, ids)
 
 
-def prune_outbox(session: Session, cutoff: datetime, limit: int = BATCH) -> int:
-    """Delete up to ``limit`` confirmed outbox events from before ``cutoff``, never the newest."""
-    newest = session.exec(select(func.max(OutboxEvent.seq))).one()
-    if newest is None:
-        return 0
-    seqs = session.exec(
-        select(OutboxEvent.seq)
-        .where(
-            col(OutboxEvent.confirmed_at).is_not(None),
-            col(OutboxEvent.at) < cutoff,
-            col(OutboxEvent.seq) < newest,
-        )
-        .order_by(col(OutboxEvent.seq))
-        .limit(limit)
-    ).all()
-    if not seqs:
-        return 0
-    result = session.exec(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
-    return int(result.rowcount or 0)
-
-
 Run = Callable[[Callable[[Session], int]], int]
 
 
@@ -105,7 +83,7 @@ def purge_expired(
 
         _in_batches(run, job, label, counts, batch)
     outbox_cutoff = moment - timedelta(days=max(retention_days(settings).values()))
-    _in_batches(run, lambda s: prune_outbox(s, outbox_cutoff, batch), "outbox", counts, batch)
+    _in_batches(run, lambda s: outbox.prune(s, outbox_cutoff, batch), "outbox", counts, batch)
     if counts:
         run(lambda s: _audit(s, counts))
     return counts

@@ -24,19 +24,16 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
 
 from hub.db import Database
 from hub.errors import HubError, ValidationError
-from hub.models import OutboxEvent
 from hub.runtime import Hub
 from hub.services import inbound
 from hub.services.context import HubContext
-from hub.services.outbox import depth
+from hub.services.outbox import Outbox
 from hub.sync.apply import InboundApplier
 from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, parse_broker_url
 from hub.sync.envelope import (
@@ -80,6 +77,7 @@ class SyncLink(BrokerWorker):
     ) -> None:
         super().__init__(client_factory, connect_timeout=connect_timeout, backoff=Backoff(1.0, max_backoff))
         self.db = db
+        self.outbox = Outbox(db)
         self.ctx = ctx
         self.topics = topics
         self.broker = broker
@@ -128,23 +126,16 @@ class SyncLink(BrokerWorker):
         )
 
     def start(self) -> None:
+        self.last_confirmed = self.outbox.last_confirmed()
         with self.db.read() as session:
-            confirmed = session.exec(
-                select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_not(None))
-                .order_by(col(OutboxEvent.seq).desc())
-                .limit(1)
-            ).first()
             self.follower.load(inbound.load_peer_marks(session))
-        self.last_confirmed = int(confirmed or 0)
         super().start()
 
     # --- what the hub shows ---
 
     def status(self) -> dict[str, Any]:
         try:
-            with self.db.read() as session:
-                backlog = depth(session)
+            backlog = self.outbox.backlog()
         except HubError:
             backlog = {"unsent": -1, "unconfirmed": -1}
         return {
@@ -174,7 +165,7 @@ class SyncLink(BrokerWorker):
         client.publish(self.topics.hub(self.ctx.hub_id, "status"), ONLINE, qos=1, retain=True)
         client.subscribe(self.subscriptions())
         self.in_flight.clear()
-        self.cursor = self._lowest_unsent()
+        self.cursor = self.outbox.lowest_unsent()
         self.replay_until = 0
         self.more = True
         self.resend.activity()
@@ -193,46 +184,6 @@ class SyncLink(BrokerWorker):
 
     # --- outbound ---
 
-    def _lowest_unsent(self) -> int:
-        """Where a new connection starts: what no broker acknowledged yet."""
-        with self.db.read() as session:
-            row = session.exec(
-                select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.sent_at).is_(None))
-                .order_by(col(OutboxEvent.seq))
-                .limit(1)
-            ).first()
-        return int(row) if row is not None else self._after_last()
-
-    def _after_last(self) -> int:
-        with self.db.read() as session:
-            last = session.exec(
-                select(OutboxEvent.seq).order_by(col(OutboxEvent.seq).desc()).limit(1)
-            ).first()
-        return int(last or 0) + 1
-
-    def _newest_unconfirmed_before(self, cursor: int) -> OutboxEvent | None:
-        with self.db.read() as session:
-            return session.exec(
-                select(OutboxEvent)
-                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.seq) < cursor)
-                .order_by(col(OutboxEvent.seq).desc())
-                .limit(1)
-            ).first()
-
-    def _load(self, start: int, limit: int) -> list[OutboxEvent]:
-        with self.db.read() as session:
-            rows = session.exec(
-                select(OutboxEvent)
-                .where(
-                    col(OutboxEvent.seq) >= start,
-                    or_(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.seq) < self.replay_until),
-                )
-                .order_by(col(OutboxEvent.seq))
-                .limit(limit)
-            ).all()
-            return list(rows)
-
     def on_idle(self, client: BrokerClient) -> bool:
         self._flush_sent()
         self._probe_if_stalled(client)
@@ -240,7 +191,7 @@ class SyncLink(BrokerWorker):
         room = self.window - len(self.in_flight)
         if not self.more or room < min(32, self.window):
             return False
-        rows = self._load(self.cursor, min(room, self.batch))
+        rows = self.outbox.pending(self.cursor, min(room, self.batch), replay_until=self.replay_until)
         events_topic = self.topics.hub(self.ctx.hub_id, "events")
         for row in rows:
             payload = encode_event(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data)
@@ -271,7 +222,7 @@ class SyncLink(BrokerWorker):
             return
         if not self.resend.probe_due():
             return
-        row = self._newest_unconfirmed_before(self.cursor)
+        row = self.outbox.newest_unconfirmed_before(self.cursor)
         if row is None:
             self.resend.activity()
             return
@@ -300,18 +251,7 @@ class SyncLink(BrokerWorker):
         if not force and len(self._sent) < 256 and time.monotonic() - self._sent_since < 0.25:
             return
         seqs, self._sent = self._sent, []
-
-        def mark(session: Session) -> None:
-            now = datetime.now(UTC)
-            for start in range(0, len(seqs), 500):
-                chunk = seqs[start : start + 500]
-                session.execute(
-                    update(OutboxEvent)
-                    .where(col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None))
-                    .values(sent_at=now)
-                )
-
-        self.db.writer.submit(mark)  # not awaited: a lost mark only means one more resend
+        self.outbox.mark_sent(seqs)  # not awaited: a lost mark only means one more resend
 
     # --- inbound ---
 
@@ -350,16 +290,7 @@ class SyncLink(BrokerWorker):
             return
         self.last_confirmed = upto
         self.resend.progress()
-
-        def confirm(session: Session) -> None:
-            now = datetime.now(UTC)
-            session.execute(  # confirmed implies sent, whichever PUBACK a restart lost
-                update(OutboxEvent)
-                .where(col(OutboxEvent.seq) <= upto, col(OutboxEvent.confirmed_at).is_(None))
-                .values(confirmed_at=now, sent_at=func.coalesce(col(OutboxEvent.sent_at), now))
-            )
-
-        self.db.writer.submit(confirm)
+        self.outbox.confirm_upto(upto)  # confirmed implies sent, whichever PUBACK a restart lost
 
     def _replay(self, start: int) -> None:
         if not self.resend.replay_wanted(start):
