@@ -1,0 +1,56 @@
+"""The outbox as the sync link sees it: what is pending, where a connection starts, replays, and
+the sent and confirmed marks, against a real SQLite file."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from hub.runtime import Hub
+from hub.services.outbox import Event, Outbox, append_event
+
+
+def fill(hub: Hub, count: int) -> list[int]:
+    def job(session: Session) -> list[int]:
+        return [append_event(session, hub.ctx, "test.event", {"n": n}) for n in range(count)]
+
+    return hub.db.writer.run_sync(job)
+
+
+def test_pending_hands_typed_events_in_seq_order(hub: Hub) -> None:
+    assert fill(hub, 5) == [1, 2, 3, 4, 5]
+    outbox = Outbox(hub.db)
+    events = outbox.pending(2, 3)
+    assert [e.seq for e in events] == [2, 3, 4]
+    assert all(isinstance(e, Event) and e.type == "test.event" for e in events)
+    assert [e.data for e in events] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert outbox.backlog() == {"unsent": 5, "unconfirmed": 5}
+
+
+def test_sent_and_confirmed_marks_move_where_a_connection_starts(hub: Hub) -> None:
+    fill(hub, 6)
+    outbox = Outbox(hub.db)
+    assert outbox.lowest_unsent() == 1
+    outbox.mark_sent([1, 2, 4]).result(10)
+    assert outbox.lowest_unsent() == 3
+    assert outbox.backlog() == {"unsent": 3, "unconfirmed": 6}
+    outbox.confirm_upto(3).result(10)  # confirmed implies sent
+    assert outbox.last_confirmed() == 3
+    assert outbox.backlog() == {"unsent": 2, "unconfirmed": 3}
+    assert outbox.lowest_unsent() == 5
+    assert [e.seq for e in outbox.pending(1, 10)] == [4, 5, 6]
+    newest = outbox.newest_unconfirmed_before(6)
+    assert newest is not None and newest.seq == 5
+    outbox.mark_sent([5, 6]).result(10)
+    outbox.confirm_upto(6).result(10)
+    assert outbox.lowest_unsent() == 7  # after the last one
+    assert outbox.newest_unconfirmed_before(7) is None
+    assert outbox.pending(1, 10) == []
+
+
+def test_a_replay_includes_confirmed_events_below_its_end(hub: Hub) -> None:
+    fill(hub, 5)
+    outbox = Outbox(hub.db)
+    outbox.confirm_upto(4).result(10)
+    assert [e.seq for e in outbox.pending(2, 10, replay_until=4)] == [2, 3, 5]
+    assert [e.seq for e in outbox.pending(2, 10, replay_until=6)] == [2, 3, 4, 5]
+    assert [e.seq for e in outbox.pending(2, 2, replay_until=6)] == [2, 3]
