@@ -19,12 +19,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, select
 
+from hub.domain.vocab import ROLES
 from hub.errors import Conflict, ValidationError
 from hub.models import AdminSession, ApiToken, User
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 
-ROLES = ("coordinator", "viewer")
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
 SESSION_HOURS = 12
