@@ -28,7 +28,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.domain import commands, messages
-from hub.mesh.events import NodeUpdated, TextReceived
+from hub.domain.radio_events import NodeUpdated, TextReceived
 from hub.models import CheckIn, MeshMessage, Need, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
