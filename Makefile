@@ -20,6 +20,7 @@ lint: setup
 	$(VENV)/bin/ruff check hub tests
 	$(VENV)/bin/ruff format --check hub tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup ## Benchmarks; figures go into the README
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; }

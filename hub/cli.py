@@ -6,15 +6,20 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from hub import logs
-from hub.config import Settings, load_settings
 from hub.errors import ConfigError, HubError
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _settings(**overrides: object) -> Settings:
+    from hub.config import load_settings
+
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 

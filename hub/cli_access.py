@@ -1,4 +1,7 @@
-"""Revoking access from the command line: ``hub token list|revoke``, ``hub user disable|passwd``."""
+"""Revoking access from the command line: ``hub token list|revoke``, ``hub user disable|passwd``.
+
+The handlers import the database and the services; registering them imports neither.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeAlias
 
-from hub.models.base import as_utc
-from hub.services import access
-
 SubCommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _when(value: datetime | None, empty: str = "-") -> str:
+    from hub.models.base import as_utc
+
     return as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value is not None else empty
 
 
@@ -26,6 +28,7 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
 
 def cmd_token_list(_args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub
+    from hub.services import access
 
     hub = _hub()
     try:
@@ -43,6 +46,7 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub
+    from hub.services import access
 
     hub = _hub()
     try:
@@ -55,6 +59,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 def cmd_user_list(_args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub
+    from hub.services import access
 
     hub = _hub()
     try:
@@ -69,6 +74,7 @@ def cmd_user_list(_args: argparse.Namespace) -> int:
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub
+    from hub.services import access
 
     hub = _hub()
     try:
@@ -81,6 +87,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 def cmd_user_enable(args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub
+    from hub.services import access
 
     hub = _hub()
     try:
@@ -93,6 +100,7 @@ def cmd_user_enable(args: argparse.Namespace) -> int:
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     from hub.cli_admin import _hub, _read_password
+    from hub.services import access
 
     password = _read_password(args.password_stdin)
     hub = _hub()

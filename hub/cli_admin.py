@@ -1,6 +1,8 @@
 """Admin sub-commands: ``hub user add``, ``hub token create``, ``hub export``, ``hub backup``.
 
 Revoking access (``hub token list|revoke``, ``hub user disable|passwd``) is in :mod:`hub.cli_access`.
+Registering the commands imports nothing heavy (``hub --help`` stays fast); each handler imports
+the settings, the database and the services it needs.
 """
 
 from __future__ import annotations
@@ -9,15 +11,19 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hub.config import load_settings
+from hub.domain.vocab import EXPORT_FORMATS, ROLES
 from hub.errors import ValidationError
-from hub.runtime import Hub
-from hub.services import accounts, backup, exports
-from hub.services.audit import record
+
+if TYPE_CHECKING:
+    from hub.runtime import Hub
 
 
 def _hub() -> Hub:
+    from hub.config import load_settings
+    from hub.runtime import Hub
+
     hub = Hub.from_settings(load_settings())
     hub.db.start()
     return hub
@@ -34,6 +40,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from hub.services import accounts
+
     password = _read_password(args.password_stdin)
     hub = _hub()
     try:
@@ -47,6 +55,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    from hub.services import accounts
+
     hub = _hub()
     try:
         token = hub.db.writer.run_sync(
@@ -62,6 +72,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from hub.services import exports
+    from hub.services.audit import record
+
     hub = _hub()
     scope = "full" if args.full else "minimised"
     share = hub.settings.sync_share
@@ -86,6 +99,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from hub.config import load_settings
+    from hub.runtime import Hub
+    from hub.services import backup
+
     settings = load_settings()
     Hub.from_settings(settings).db.close()  # make sure the database exists and is migrated
     path = backup.make_backup(settings, Path(args.to) if args.to else None)
@@ -100,7 +117,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     user_commands = user.add_subparsers(dest="user_command", required=True)
     add = user_commands.add_parser("add", help="add a coordinator (asks for the password twice)")
     add.add_argument("name")
-    add.add_argument("--role", choices=accounts.ROLES, default="coordinator")
+    add.add_argument("--role", choices=ROLES, default="coordinator")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=cmd_user_add)
     cli_access.register_user_commands(user_commands)
@@ -114,7 +131,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     cli_access.register_token_commands(token_commands)
 
     export = commands.add_parser("export", help="export records (json, csv zip, cap zip)")
-    export.add_argument("--format", choices=exports.FORMATS, required=True)
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     export.add_argument("--out", help="file to write (default: standard output)")
     export.add_argument(
         "--full",

@@ -30,6 +30,8 @@ Mode = Literal["normal", "crisis", "drill"]
 ShareLevel = Literal["aggregate", "needs", "full"]
 NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
 OfferStatus = Literal["available", "used", "withdrawn"]
+Role = Literal["coordinator", "viewer"]
+ExportFormat = Literal["json", "csv", "cap"]
 
 NEED_CATEGORIES: tuple[str, ...] = get_args(NeedCategory)
 OFFER_CATEGORIES: tuple[str, ...] = get_args(OfferCategory)
@@ -42,5 +44,7 @@ TASK_STATUSES = ("open", "sent", "accepted", "done", "failed")
 MODES: tuple[str, ...] = get_args(Mode)
 NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
+ROLES: tuple[str, ...] = get_args(Role)
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 URGENCY_RANK = {"life": 0, "urgent": 1, "normal": 2}

@@ -3,7 +3,7 @@
 The library publishes untyped dicts on a process-wide pypubsub bus from its own threads,
 holds listeners weakly and swallows their exceptions. So here the listeners are bound
 methods of a live object, with the library's ``(packet, interface)`` signature; they only
-turn a packet into a typed event (``hub.mesh.events``) and put it on a thread-safe queue.
+turn a packet into a typed event (``hub.domain.radio_events``) and put it on a thread-safe queue.
 Nothing here blocks, sends or touches the database; no library type leaves this module,
 and library errors become ``LinkError``.
 """
@@ -24,8 +24,7 @@ from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
 
 from hub.domain.airtime import ModemPreset, modem_from_lora
-from hub.errors import LinkError
-from hub.mesh.events import (
+from hub.domain.radio_events import (
     BROADCAST_NUM,
     AckReceived,
     ConnectionLost,
@@ -35,6 +34,7 @@ from hub.mesh.events import (
     TextReceived,
     node_id,
 )
+from hub.errors import LinkError
 
 log = logging.getLogger(__name__)
 

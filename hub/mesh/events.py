@@ -1,58 +1,25 @@
-"""What the radio tells the hub, as typed events (no library type crosses this line)."""
+"""Moved to :mod:`hub.domain.radio_events`; this name stays for code written against it."""
 
-from __future__ import annotations
+from hub.domain.radio_events import (
+    BROADCAST_NUM,
+    AckReceived,
+    ConnectionLost,
+    NakReceived,
+    NodeUpdated,
+    RadioEvent,
+    TextReceived,
+    node_id,
+    node_num,
+)
 
-from dataclasses import dataclass
-
-BROADCAST_NUM = 0xFFFFFFFF
-
-
-def node_id(num: int) -> str:
-    """``!xxxxxxxx`` form of a node number."""
-    return f"!{num & 0xFFFFFFFF:08x}"
-
-
-def node_num(text: str) -> int:
-    """Node number of a ``!xxxxxxxx`` id."""
-    return int(text.strip().removeprefix("!"), 16)
-
-
-@dataclass(frozen=True)
-class TextReceived:
-    from_num: int
-    node_id: str
-    packet_id: int
-    text: str
-    channel: int
-    direct: bool
-    pki: bool  # the sender's identity is authenticated only when True
-    rx_snr: float | None
-    rx_time: float | None = None  # epoch seconds the hub's radio stamped on it (None: it has no time)
-
-
-@dataclass(frozen=True)
-class AckReceived:
-    request_id: int
-    from_num: int  # our own node for an implicit ACK (a neighbour relayed it)
-
-
-@dataclass(frozen=True)
-class NakReceived:
-    request_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class NodeUpdated:
-    node_id: str
-    battery: int | None
-    snr: float | None
-    last_heard: float | None  # epoch seconds as the radio reports them
-
-
-@dataclass(frozen=True)
-class ConnectionLost:
-    reason: str = ""
-
-
-RadioEvent = TextReceived | AckReceived | NakReceived | NodeUpdated | ConnectionLost
+__all__ = [
+    "BROADCAST_NUM",
+    "AckReceived",
+    "ConnectionLost",
+    "NakReceived",
+    "NodeUpdated",
+    "RadioEvent",
+    "TextReceived",
+    "node_id",
+    "node_num",
+]

@@ -28,10 +28,7 @@ from sqlmodel import Session
 
 from hub.db import Database
 from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
-from hub.errors import HubError, LinkError
-from hub.logs import one_line
-from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
-from hub.mesh.events import (
+from hub.domain.radio_events import (
     AckReceived,
     ConnectionLost,
     NakReceived,
@@ -39,6 +36,9 @@ from hub.mesh.events import (
     RadioEvent,
     TextReceived,
 )
+from hub.errors import HubError, LinkError
+from hub.logs import one_line
+from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.sender import MeshSender, TxStats
 from hub.models.base import utcnow
 from hub.services import mesh_inbound, mesh_queue

@@ -32,9 +32,9 @@ from hub.domain.airtime import (
     preset_by_name,
     text_packet_airtime,
 )
+from hub.domain.radio_events import AckReceived, NakReceived, node_num
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import RadioLink
-from hub.mesh.events import AckReceived, NakReceived, node_num
 from hub.models import MeshOutbound
 from hub.models.base import as_utc, utcnow
 from hub.services import mesh_queue, task_flow

@@ -29,7 +29,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from hub.domain.cap import to_cap_xml
 from hub.domain.csv_safe import safe_cell
-from hub.domain.vocab import ShareLevel
+from hub.domain.vocab import EXPORT_FORMATS, ShareLevel
 from hub.models import (
     Alert,
     Announcement,
@@ -54,7 +54,7 @@ from hub.services.export_scope import SCOPES, collect_minimised
 
 __all__ = ["FORMATS", "RECORD_TYPES", "SCOPES", "export"]
 
-FORMATS = ("json", "csv", "cap")
+FORMATS = EXPORT_FORMATS
 RECORD_TYPES: dict[str, type[SQLModel]] = {
     "households": Household,
     "checkins": CheckIn,

@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session, select
 
 from hub.domain import commands, messages
-from hub.mesh.events import NodeUpdated, TextReceived
+from hub.domain.radio_events import NodeUpdated, TextReceived
 from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate

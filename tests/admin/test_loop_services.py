@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from hub.clock import ClockWatch, boot_id
 from hub.config import Settings
 from hub.domain.clock import ModeClock
+from hub.domain.radio_events import TextReceived
 from hub.errors import Conflict, NotFound
 from hub.jobs import escalation_job, reoffer_job
-from hub.mesh.events import TextReceived
 from hub.models import Alert, AuditEntry, MeshOutbound, OutboxEvent, Task, TaskOffer
 from hub.models.base import utcnow
 from hub.runtime import Hub

@@ -25,7 +25,7 @@ from hub.domain.airtime import (
     preset_by_name,
     text_packet_airtime,
 )
-from hub.mesh.events import TextReceived, node_num
+from hub.domain.radio_events import TextReceived, node_num
 from hub.mesh.link import LinkTimings
 from hub.mesh.sender import MeshSender, ack_timeout_for
 from hub.mesh.sim import Simulator

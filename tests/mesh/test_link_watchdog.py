@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.domain.radio_events import RadioEvent
 from hub.errors import LinkError
 from hub.mesh.adapter import RadioInfo
-from hub.mesh.events import RadioEvent
 from hub.mesh.link import LinkTimings, MeshLink
 from hub.runtime import Hub
 

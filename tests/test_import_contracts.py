@@ -1,0 +1,81 @@
+"""The import-linter contracts in pyproject.toml (run by ``make lint``) hold, and they catch a wrong import.
+
+A wrong import is written into a copy of the package tree in ``tmp_path``; ``lint-imports``
+checks the copy with the project's own configuration and must fail, naming the contract.
+"""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hub
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _contracts() -> dict[str, dict[str, Any]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {contract["id"]: contract for contract in config["tool"]["importlinter"]["contracts"]}
+
+
+def _lint_imports(project: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
+    selected = [arg for contract in contracts for arg in ("--contract", contract)]
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-logo", "--no-cache", *selected],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_contracts_hold_today() -> None:
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(_contracts())} kept, 0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "wrong_import", "contract"),
+    [
+        ("domain/wrong.py", "import sqlalchemy", "domain-pure"),
+        ("domain/wrong.py", "from hub.models import CheckIn", "domain-pure"),
+        ("domain/wrong.py", "import meshtastic", "domain-pure"),
+        ("services/wrong.py", "from hub.web import security", "services-no-web"),
+        ("domain/wrong.py", "from hub import config", "domain-self-contained"),
+        ("domain/wrong.py", "from hub.i18n import WEB_DIR", "domain-self-contained"),
+    ],
+)
+def test_a_wrong_import_breaks_its_contract(
+    tmp_path: Path, module: str, wrong_import: str, contract: str
+) -> None:
+    shutil.copytree(ROOT / "hub", tmp_path / "hub", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    assert _lint_imports(tmp_path, contract).returncode == 0  # the copy is analysed and clean
+
+    (tmp_path / "hub" / module).write_text(f'"""A deliberate violation."""\n\n{wrong_import}\n')
+
+    done = _lint_imports(tmp_path, contract)
+    assert done.returncode != 0
+    assert "BROKEN" in done.stdout
+    assert f"hub.{module.removesuffix('.py').replace('/', '.')}" in done.stdout
+
+
+def test_the_domain_contract_names_every_other_part_of_the_hub() -> None:
+    """A new top-level module of the hub is outside the domain: the contract must forbid it too."""
+    parts = {f"hub.{module.name}" for module in pkgutil.iter_modules(hub.__path__)}
+    forbidden = set(_contracts()["domain-self-contained"]["forbidden_modules"])
+    assert forbidden == parts - {"hub.domain", "hub.errors"}
