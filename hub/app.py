@@ -18,11 +18,11 @@ from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal, problems
 from hub.web.admin.common import refused_form
 from hub.web.code_guesses import CodeGuesses
+from hub.web.metrics import AppMetrics, RequestMetrics
 from hub.web.security import (
     BodyLimit,
     HeadAsGet,
     RateLimiter,
-    RequestCounter,
     SecurityHeaders,
     UnexpectedErrors,
 )
@@ -55,6 +55,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.state.hub = the_hub
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
     app.state.code_guesses = CodeGuesses()
+    app.state.metrics = AppMetrics(the_hub)
 
     app.include_router(api.router)
     app.include_router(ops.router)
@@ -66,9 +67,9 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     # The first added is the innermost: an unexpected error becomes a 500 that is counted and
-    # gets the security headers; HEAD is turned into GET before anything else looks at it.
+    # timed and gets the security headers; HEAD is turned into GET before anything else looks at it.
     app.add_middleware(UnexpectedErrors)
-    app.add_middleware(RequestCounter, counts=the_hub.ctx.metrics.setdefault("requests", {}))
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)

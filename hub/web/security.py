@@ -169,27 +169,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-class RequestCounter:
-    """Count responses by method and status class, for ``/metrics``."""
-
-    def __init__(self, app: ASGIApp, counts: dict[tuple[str, str], int]) -> None:
-        self.app = app
-        self.counts = counts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                key = (scope["method"], f"{message['status'] // 100}xx")
-                self.counts[key] = self.counts.get(key, 0) + 1
-            await send(message)
-
-        await self.app(scope, receive, counting_send)
-
-
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
     await send(
