@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from hub.domain.addresses import address_key
 from hub.domain.figures import Figures
 from hub.jobs import summary_job
-from hub.mesh.events import TextReceived
+from hub.domain.radio_events import TextReceived
 from hub.models import CheckIn, Household, Need, OutboxEvent, Task, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
