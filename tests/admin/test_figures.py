@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from hub.domain.addresses import address_key
 from hub.domain.figures import Figures
-from hub.jobs import summary_job
 from hub.domain.radio_events import TextReceived
+from hub.jobs import summary_job
 from hub.models import CheckIn, Household, Need, OutboxEvent, Task, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
