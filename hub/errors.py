@@ -6,6 +6,7 @@
     │   └── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
+    │   └── IllegalTransition    a task step its status does not allow (HTTP 409, the reason)
     ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
     └── LinkError            the radio or the broker failed (converted at the adapter)
 
@@ -14,6 +15,8 @@ with ``raise ... from exc``, so that routes and handlers never see a driver's ex
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class HubError(Exception):
@@ -46,6 +49,26 @@ class NotFound(HubError):
 
 class Conflict(HubError):
     """The request clashes with the current state of a record."""
+
+
+class IllegalTransition(Conflict):
+    """A task event its current status does not allow (``hub.domain.task_states``).
+
+    The message gives the reason: what the task is, and when the step would be allowed.
+    ``number`` names the task when the caller knows it (:meth:`for_task`).
+    """
+
+    def __init__(
+        self, current: str, event: str, allowed_from: Sequence[str], number: int | None = None
+    ) -> None:
+        self.current, self.event, self.allowed_from, self.number = current, event, tuple(allowed_from), number
+        which = "the task" if number is None else f"task {number}"
+        when = " or ".join(allowed_from) or "never"
+        super().__init__(f"{which} is {current}: {event!s} is only possible when it is {when}")
+
+    def for_task(self, number: int) -> IllegalTransition:
+        """The same refusal, naming the task."""
+        return IllegalTransition(self.current, self.event, self.allowed_from, number)
 
 
 class StorageUnavailable(HubError):
