@@ -16,8 +16,6 @@ with ``raise ... from exc``, so that routes and handlers never see a driver's ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 
 class HubError(Exception):
     """Base of every error the hub raises on purpose."""
@@ -54,21 +52,18 @@ class Conflict(HubError):
 class IllegalTransition(Conflict):
     """A task event its current status does not allow (``hub.domain.task_states``).
 
-    The message gives the reason: what the task is, and when the step would be allowed.
-    ``number`` names the task when the caller knows it (:meth:`for_task`).
+    ``reason`` says when the step would be allowed; the message puts it after what the task
+    is. ``number`` names the task when the caller knows it (:meth:`for_task`).
     """
 
-    def __init__(
-        self, current: str, event: str, allowed_from: Sequence[str], number: int | None = None
-    ) -> None:
-        self.current, self.event, self.allowed_from, self.number = current, event, tuple(allowed_from), number
+    def __init__(self, current: str, event: str, reason: str, number: int | None = None) -> None:
+        self.current, self.event, self.reason, self.number = current, event, reason, number
         which = "the task" if number is None else f"task {number}"
-        when = " or ".join(allowed_from) or "never"
-        super().__init__(f"{which} is {current}: {event!s} is only possible when it is {when}")
+        super().__init__(f"{which} is {current}: {reason}")
 
     def for_task(self, number: int) -> IllegalTransition:
         """The same refusal, naming the task."""
-        return IllegalTransition(self.current, self.event, self.allowed_from, number)
+        return IllegalTransition(self.current, self.event, self.reason, number)
 
 
 class StorageUnavailable(HubError):

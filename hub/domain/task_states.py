@@ -68,6 +68,17 @@ TRANSITIONS: dict[tuple[TaskStatus, TaskEvent], TaskStatus] = {
     (S.FAILED, E.FAIL): S.FAILED,
 }
 
+# What each event does, in the words of a refusal.
+ACTIONS: dict[TaskEvent, str] = {
+    E.ASSIGN: "giving it to a volunteer",
+    E.DELIVERED: "marking its dispatch delivered",
+    E.UNDELIVERABLE: "flagging its dispatch undeliverable",
+    E.NOBODY_ACCEPTED: "handing it back as accepted by nobody",
+    E.ACCEPT: "accepting it",
+    E.FINISH: "reporting it done",
+    E.FAIL: "reporting it failed",
+}
+
 # The volunteer's steps: their repetition changes nothing.
 STEPS = frozenset({E.ACCEPT, E.FINISH, E.FAIL})
 
@@ -86,8 +97,15 @@ def transition(current: str, event: TaskEvent) -> TaskStatus:
     status = TaskStatus(current)
     nxt = TRANSITIONS.get((status, event))
     if nxt is None:
-        raise IllegalTransition(status, event, allowed_from(event))
+        raise IllegalTransition(status, event, refusal(event))
     return nxt
+
+
+def refusal(event: TaskEvent) -> str:
+    """Why ``event`` was refused: when it is possible (a repeat left out, it changes nothing)."""
+    sources = [s.value for s in allowed_from(event) if not is_repeat(s, event)]
+    when = ", ".join(sources[:-1]) + f" or {sources[-1]}" if len(sources) > 1 else sources[0]
+    return f"{ACTIONS[event]} is only possible when it is {when}"
 
 
 def allowed(current: str, event: TaskEvent) -> bool:
