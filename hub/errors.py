@@ -6,6 +6,7 @@
     │   └── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
+    │   └── IllegalTransition    a task step its status does not allow (HTTP 409, the reason)
     ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
     └── LinkError            the radio or the broker failed (converted at the adapter)
 
@@ -46,6 +47,23 @@ class NotFound(HubError):
 
 class Conflict(HubError):
     """The request clashes with the current state of a record."""
+
+
+class IllegalTransition(Conflict):
+    """A task event its current status does not allow (``hub.domain.task_states``).
+
+    ``reason`` says when the step would be allowed; the message puts it after what the task
+    is. ``number`` names the task when the caller knows it (:meth:`for_task`).
+    """
+
+    def __init__(self, current: str, event: str, reason: str, number: int | None = None) -> None:
+        self.current, self.event, self.reason, self.number = current, event, reason, number
+        which = "the task" if number is None else f"task {number}"
+        super().__init__(f"{which} is {current}: {reason}")
+
+    def for_task(self, number: int) -> IllegalTransition:
+        """The same refusal, naming the task."""
+        return IllegalTransition(self.current, self.event, self.reason, number)
 
 
 class StorageUnavailable(HubError):

@@ -258,5 +258,12 @@ def life_alert(category: str, address: str, description: str = "", *, drill: boo
     return _fit(f"{head}: {detail}" if detail else head)
 
 
-def task_closed(number: int) -> str:
-    return f"T{number} is al afgesloten. Stuur TAKEN voor je lijst."
+# Why a volunteer's step on a closed task is refused, by the task's status.
+CLOSED_BECAUSE = {"done": "al afgerond", "failed": "teruggemeld, de coördinator plant opnieuw"}
+
+
+def task_closed(number: int, status: str) -> str:
+    """The answer to ``JA``/``KLAAR``/``NIET`` on a task that is closed, saying why."""
+    why = CLOSED_BECAUSE.get(status)
+    head = f"T{number} is al afgesloten ({why})" if why else f"T{number} is al afgesloten"
+    return f"{head}. Stuur TAKEN voor je lijst."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from hub.domain.task_states import TaskStatus
+
 NeedCategory = Literal[
     "water", "food", "medicine", "power", "medical_device", "transport", "information", "other"
 ]
@@ -40,7 +42,7 @@ URGENCIES: tuple[str, ...] = get_args(Urgency)
 CHECKIN_STATUSES: tuple[str, ...] = get_args(CheckInStatus)
 ANNOUNCEMENT_PRIORITIES: tuple[str, ...] = get_args(AnnouncementPriority)
 TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
-TASK_STATUSES = ("open", "sent", "accepted", "done", "failed")
+TASK_STATUSES: tuple[str, ...] = tuple(status.value for status in TaskStatus)
 MODES: tuple[str, ...] = get_args(Mode)
 NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from hub.clock import boot_id
 from hub.domain.clock import ModeClock
+from hub.domain.task_states import TaskStatus
 from hub.domain.vocab import MODES, Mode
 from hub.errors import ValidationError
 from hub.models import (
@@ -120,7 +121,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
             first_household.setdefault(hid, moment)
     tasks = session.exec(select(Task).where(col(Task.drill).is_(True), window(Task.created_at))).all()
     for task in tasks:
-        if task.status == "done" and task.household_id in household_ids and task.done_at is not None:
+        if task.status == TaskStatus.DONE and task.household_id in household_ids and task.done_at is not None:
             moment = as_utc(task.done_at)
             hid = task.household_id
             if hid is not None and (hid not in first_household or moment < first_household[hid]):
@@ -182,7 +183,7 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         "tasks": len(tasks),
         "task_acceptance": _stats([m for m in accepted if m is not None]),
         "task_completion": _stats([m for m in completed if m is not None]),
-        "tasks_failed": sum(1 for t in tasks if t.status == "failed"),
+        "tasks_failed": sum(1 for t in tasks if t.status == TaskStatus.FAILED),
         "messages_received": int(messages_in),
         "messages_sent": int(outbound[0]),
         "airtime_seconds": round(float(outbound[1]), 3),

@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 
 from hub.domain.addresses import address_key
 from hub.domain.figures import Figures
+from hub.domain.task_states import ON_HAND, UNFINISHED, TaskStatus, statuses
 from hub.models import CheckIn, Household, Need, Task, Volunteer
 from hub.models.base import utcnow
 from hub.services.state import is_drill, mode_since
-from hub.services.tasks import UNFINISHED
-from hub.services.volunteers import ACTIVE, UNHEARD_AFTER
+from hub.services.volunteers import UNHEARD_AFTER
 
 # The upstream event that carries ``Figures.summary()`` (hourly, with the mesh summary).
 FIGURES_EVENT = "figures.summary"
@@ -49,7 +49,7 @@ def neighbourhood_figures(
     tasks_open = (
         select(func.count())
         .select_from(Task)
-        .where(col(Task.status).in_(UNFINISHED), col(Task.drill) == drill)
+        .where(col(Task.status).in_(statuses(UNFINISHED)), col(Task.drill) == drill)
     )
     return Figures(
         since=since,
@@ -97,7 +97,11 @@ def _reached(session: Session, since: datetime | None, drill: bool) -> ColumnEle
             col(CheckIn.address_key) == col(Household.address_key),
         ),
     ]
-    done = [col(Task.status) == "done", col(Task.drill) == drill, col(Task.done_at).is_not(None)]
+    done = [
+        col(Task.status) == TaskStatus.DONE.value,
+        col(Task.drill) == drill,
+        col(Task.done_at).is_not(None),
+    ]
     if since is not None:
         verified.append(col(CheckIn.created_at) >= since)
         done.append(col(Task.done_at) >= since)
@@ -113,7 +117,9 @@ def _reached(session: Session, since: datetime | None, drill: bool) -> ColumnEle
 
 def _volunteers_available(session: Session, now: datetime) -> int:
     """Willing, heard lately when they carry a handset, and no task in hand."""
-    in_hand = exists().where(col(Task.volunteer_id) == col(Volunteer.id), col(Task.status).in_(ACTIVE))
+    in_hand = exists().where(
+        col(Task.volunteer_id) == col(Volunteer.id), col(Task.status).in_(statuses(ON_HAND))
+    )
     query = (
         select(func.count())
         .select_from(Volunteer)

@@ -4,6 +4,9 @@
       │                                    └───────NIET──▶ failed (coordinators re-plan)
       └──(dispatch failed after every retry)──▶ open, flagged (the re-offer job hands it on)
 
+The statuses, events and allowed moves are the table of ``hub.domain.task_states``; every
+status change here goes through ``tasks.move``.
+
 The dispatch itself is queued by ``tasks.assign``. Here a command finds the task it means;
 the step is taken by ``tasks.accept``, ``tasks.done`` or ``tasks.fail``, the one path for
 handsets and coordinators alike (events, the need resolved on done). A command without a
@@ -21,18 +24,24 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hub.domain import messages
-from hub.errors import Conflict
+from hub.domain.task_states import (
+    ON_HAND,
+    WAITING_FOR_ACCEPT,
+    WAITING_FOR_FINISH,
+    TaskEvent,
+    TaskStatus,
+    allowed,
+    statuses,
+)
+from hub.errors import IllegalTransition
 from hub.models import MeshOutbound, Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import run_clock, tasks
 from hub.services.context import HubContext
 
-# Which statuses wait for which step, and what a volunteer has on hand (``TAKEN``). With an
-# explicit number, any of the volunteer's unfinished tasks may be moved on (someone who
-# forgot JA may still report KLAAR).
-WAITING_FOR_ACCEPT = ("open", "sent")
-WAITING_FOR_FINISH = ("accepted",)
-ON_HAND = ("open", "sent", "accepted")
+# A command without a number looks among the tasks waiting for that step (the domain's
+# status sets); with an explicit number, any of the volunteer's unfinished tasks may be moved
+# on (someone who forgot JA may still report KLAAR).
 
 
 def mark_delivered(
@@ -44,9 +53,11 @@ def mark_delivered(
     assignment replaced changes nothing.
     """
     task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is None or task.status != "open" or not _current_dispatch(session, task, outbound_pk):
+    if task is None or not allowed(task.status, TaskEvent.DELIVERED):
+        return  # a late ACK for a task that moved on
+    if not _current_dispatch(session, task, outbound_pk):
         return
-    task.status = "sent"
+    tasks.move(task, TaskEvent.DELIVERED)
     task.sent_at = at or utcnow()
     task.flagged = False  # a late ACK: it arrived after all
     session.add(task)
@@ -58,7 +69,10 @@ def flag_undeliverable(
 ) -> None:
     """The dispatch could not be delivered after every retry: re-offer or a coordinator must act."""
     task = session.exec(select(Task).where(Task.id == task_id)).first()
-    if task is not None and task.status == "open" and _current_dispatch(session, task, outbound_pk):
+    if task is None or not allowed(task.status, TaskEvent.UNDELIVERABLE):
+        return
+    if _current_dispatch(session, task, outbound_pk):
+        tasks.move(task, TaskEvent.UNDELIVERABLE)  # it stays open
         task.flagged = True
         session.add(task)
 
@@ -71,40 +85,40 @@ def _current_dispatch(session: Session, task: Task, outbound_pk: int | None) -> 
 
 
 def accept(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None) -> str:
-    found = _find(session, volunteer, number, "JA", WAITING_FOR_ACCEPT)
+    found = _find(session, volunteer, number, "JA", statuses(WAITING_FOR_ACCEPT))
     if isinstance(found, str):
         return found
     try:
         task = tasks.accept(session, ctx, found.id, volunteer=volunteer)
-    except Conflict:
-        return messages.task_closed(found.number)
+    except IllegalTransition:
+        return messages.task_closed(found.number, found.status)
     return messages.accepted(task.number)
 
 
 def done(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, note: str) -> str:
-    found = _find(session, volunteer, number, "KLAAR", WAITING_FOR_FINISH)
+    found = _find(session, volunteer, number, "KLAAR", statuses(WAITING_FOR_FINISH))
     if isinstance(found, str):
         return found
     try:
         task = tasks.done(session, ctx, found.id, volunteer=volunteer, note=note or None)
-    except Conflict:
-        return messages.task_closed(found.number)
+    except IllegalTransition:
+        return messages.task_closed(found.number, found.status)
     return messages.done(task.number)
 
 
 def fail(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, reason: str) -> str:
-    found = _find(session, volunteer, number, "NIET", WAITING_FOR_FINISH)
+    found = _find(session, volunteer, number, "NIET", statuses(WAITING_FOR_FINISH))
     if isinstance(found, str):
         return found
     try:
         task = tasks.fail(session, ctx, found.id, volunteer=volunteer, reason=reason or None)
-    except Conflict:
-        return messages.task_closed(found.number)
+    except IllegalTransition:
+        return messages.task_closed(found.number, found.status)
     return messages.failed(task.number)
 
 
 def open_tasks(session: Session, volunteer: Volunteer) -> list[messages.TaskLine]:
-    rows = _tasks(session, volunteer, ON_HAND)
+    rows = _tasks(session, volunteer, statuses(ON_HAND))
     return [messages.TaskLine(t.number, t.kind, t.address) for t in rows]
 
 
@@ -134,7 +148,9 @@ def _find(
     if task is None:  # numbers are reused: their own finished task, if any, is the one they mean
         task = session.exec(
             select(Task)
-            .where(Task.number == number, Task.volunteer_id == volunteer.id, Task.status == "done")
+            .where(
+                Task.number == number, Task.volunteer_id == volunteer.id, Task.status == TaskStatus.DONE.value
+            )
             .order_by(col(Task.pk).desc())
         ).first()
     return task if task is not None else messages.unknown_task(number)

@@ -8,8 +8,10 @@ travels on paper. A dispatch that fails after every retry flags the task. A fail
 goes back on the list: a coordinator (or the re-offer job) assigns it again, and
 ``attempts`` counts the tries.
 
-Every status change goes through :func:`accept`, :func:`done` and :func:`fail`, whether a
-coordinator enters it or a volunteer sends it from a handset (``task_flow``).
+The lifecycle is the table of ``hub.domain.task_states``; :func:`move` is the one place a
+task's status is set, and an event its status does not allow raises ``IllegalTransition``
+(HTTP 409 with the reason). The volunteer's steps go through :func:`accept`, :func:`done`
+and :func:`fail`, whether a coordinator enters them or a handset sends them (``task_flow``).
 
 Numbers are what volunteers type, so they stay short: a new task gets the smallest positive
 number no unfinished task holds. A ``done`` task keeps its number for the record.
@@ -23,8 +25,17 @@ from sqlmodel import Session, and_, col, or_, select
 
 from hub.domain.messages import task_dispatch, task_withdrawn
 from hub.domain.offers import OfferAttempt, back_to_coordinator, not_again
+from hub.domain.task_states import (
+    UNFINISHED,
+    WAITING_FOR_ACCEPT,
+    TaskEvent,
+    TaskStatus,
+    is_repeat,
+    statuses,
+    transition,
+)
 from hub.domain.vocab import TASK_KINDS
-from hub.errors import Conflict, ValidationError
+from hub.errors import IllegalTransition, ValidationError
 from hub.models import Household, MeshOutbound, Need, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
 from hub.services import record_status, run_clock
@@ -36,15 +47,26 @@ from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
-UNFINISHED = ("open", "sent", "accepted", "failed")
-
 
 def allocate_number(session: Session) -> int:
-    taken = set(session.exec(select(Task.number).where(col(Task.status).in_(UNFINISHED))).all())
+    taken = set(session.exec(select(Task.number).where(col(Task.status).in_(statuses(UNFINISHED)))).all())
     number = 1
     while number in taken:
         number += 1
     return number
+
+
+def move(task: Task, event: TaskEvent) -> TaskStatus:
+    """Take ``event`` on ``task``: the one place a task's status changes, by the lifecycle table.
+
+    Raises ``IllegalTransition`` naming the task when its status does not allow the event.
+    """
+    try:
+        status = transition(task.status, event)
+    except IllegalTransition as exc:
+        raise exc.for_task(task.number) from None
+    task.status = status.value
+    return status
 
 
 def get_task(session: Session, task_id: str) -> Task:
@@ -53,7 +75,7 @@ def get_task(session: Session, task_id: str) -> Task:
 
 def find_by_number(session: Session, number: int, *, volunteer_id: str | None = None) -> Task | None:
     """The unfinished task with this number (what ``JA 12`` means), among one volunteer's if given."""
-    query = select(Task).where(Task.number == number, col(Task.status).in_(UNFINISHED))
+    query = select(Task).where(Task.number == number, col(Task.status).in_(statuses(UNFINISHED)))
     if volunteer_id is not None:
         query = query.where(Task.volunteer_id == volunteer_id)
     return session.exec(query.order_by(col(Task.pk).desc())).first()
@@ -140,8 +162,7 @@ def assign(
     Either way the task is ``open`` until a handset acknowledges its dispatch.
     """
     task = get_task(session, task_id)
-    if task.status in ("accepted", "done"):
-        raise Conflict(f"task {task.number} is {task.status}; it cannot be given to someone else")
+    move(task, TaskEvent.ASSIGN)  # not once accepted or done
     volunteer = session.exec(select(Volunteer).where(Volunteer.id == volunteer_id)).first()
     if volunteer is None:
         raise ValidationError("no such volunteer", "volunteer_id")
@@ -154,7 +175,6 @@ def assign(
     task.nobody_accepted = False
     task.accepted_at = None
     task.failed_at = None
-    task.status = "open"
     task.sent_at = None
     if volunteer.node_id:
         enqueue_text(
@@ -177,7 +197,7 @@ def nobody_accepted(session: Session) -> list[Task]:
     return list(
         session.exec(
             select(Task)
-            .where(col(Task.nobody_accepted).is_(True), col(Task.status).in_(("open", "sent")))
+            .where(col(Task.nobody_accepted).is_(True), col(Task.status).in_(statuses(WAITING_FOR_ACCEPT)))
             .order_by(col(Task.pk))
         ).all()
     )
@@ -217,26 +237,23 @@ def _transition(
     session: Session,
     ctx: HubContext,
     task_id: str,
-    to: str,
-    allowed_from: tuple[str, ...],
+    event: TaskEvent,
     actor: str | None,
     volunteer: Volunteer | None,
     **detail: Any,
 ) -> Task:
     task = get_task(session, task_id)
-    if task.status == to:
+    if is_repeat(task.status, event):
         return task  # a repeated ACK or KLAAR changes nothing
-    if task.status not in allowed_from:
-        raise Conflict(f"task {task.number} is {task.status}, not {' or '.join(allowed_from)}")
-    task.status = to
+    to = move(task, event)
     task.nobody_accepted = False
-    close_offer(session, task, "declined" if to == "failed" else "accepted")
+    close_offer(session, task, "declined" if to == TaskStatus.FAILED else "accepted")
     now = utcnow()
-    if to == "accepted":
+    if to == TaskStatus.ACCEPTED:
         task.accepted_at = now
-    elif to == "done":
+    elif to == TaskStatus.DONE:
         task.done_at = now
-    elif to == "failed":
+    elif to == TaskStatus.FAILED:
         task.failed_at = now
         task.fail_reason = (str(detail.get("reason") or "").strip()[:200]) or None
     session.add(task)
@@ -246,7 +263,7 @@ def _transition(
     if volunteer is not None:
         data["reported_by"] = volunteer.id
     append_event(session, ctx, f"task.{to}", data, shape="task")
-    if to == "done" and task.need_id:  # the delivery was made: its need is resolved
+    if to == TaskStatus.DONE and task.need_id:  # the delivery was made: its need is resolved
         need = session.exec(select(Need).where(Need.id == task.need_id)).first()
         if need is not None and need.status == "open":
             record_status.close_need(session, ctx, need, "resolved")
@@ -255,7 +272,8 @@ def _transition(
 
 # ``actor`` is the coordinator who enters a step by hand (audited); ``volunteer`` is who sent
 # it from a handset (named in the event). Neither: an automatic step. A step the task's
-# status does not allow raises Conflict; repeating the step the task already took is a no-op.
+# status does not allow raises IllegalTransition (a Conflict, HTTP 409 with the reason);
+# repeating the step the task already took is a no-op.
 
 
 def accept(
@@ -267,7 +285,7 @@ def accept(
     volunteer: Volunteer | None = None,
 ) -> Task:
     """The volunteer takes the task (``JA 12``)."""
-    return _transition(session, ctx, task_id, "accepted", ("open", "sent"), actor, volunteer)
+    return _transition(session, ctx, task_id, TaskEvent.ACCEPT, actor, volunteer)
 
 
 def done(
@@ -281,9 +299,7 @@ def done(
 ) -> Task:
     """Done (``KLAAR 12 [note]``); someone who forgot ``JA`` may still report it."""
     detail = {"note": note} if note else {}
-    return _transition(
-        session, ctx, task_id, "done", ("open", "sent", "accepted"), actor, volunteer, **detail
-    )
+    return _transition(session, ctx, task_id, TaskEvent.FINISH, actor, volunteer, **detail)
 
 
 def fail(
@@ -296,9 +312,7 @@ def fail(
     reason: str | None = None,
 ) -> Task:
     """Could not be done (nobody home, blocked): back on the list for another try."""
-    return _transition(
-        session, ctx, task_id, "failed", ("open", "sent", "accepted"), actor, volunteer, reason=reason
-    )
+    return _transition(session, ctx, task_id, TaskEvent.FAIL, actor, volunteer, reason=reason)
 
 
 def reoffer_unaccepted(
@@ -328,9 +342,9 @@ def reoffer_unaccepted(
         .where(
             col(Task.nobody_accepted).is_(False),
             or_(
-                col(Task.status) == "sent",
+                col(Task.status) == TaskStatus.SENT.value,
                 and_(
-                    col(Task.status) == "open",
+                    col(Task.status) == TaskStatus.OPEN.value,
                     col(Task.flagged).is_(True),
                     col(Task.volunteer_id).is_not(None),
                 ),
@@ -338,9 +352,9 @@ def reoffer_unaccepted(
         )
         .order_by(col(Task.pk))
     ).all()
-    run_clock.keep_only(session, [task.id for task in candidates if task.status == "sent"])
+    run_clock.keep_only(session, [task.id for task in candidates if task.status == TaskStatus.SENT])
     for task in candidates:
-        delivered = task.status == "sent"
+        delivered = task.status == TaskStatus.SENT
         if delivered and run_clock.waited(session, task.id, mono) < limit:
             continue
         run_clock.forget(session, [task.id])
@@ -370,6 +384,7 @@ def _nobody_accepted(session: Session, ctx: HubContext, task: Task, offers: int)
     It stays with its last volunteer: a late ``JA`` still counts. The coordinator may give it
     to anyone by hand, also to someone who was silent before.
     """
+    move(task, TaskEvent.NOBODY_ACCEPTED)  # open or sent: it stays as it is
     task.flagged = True
     task.nobody_accepted = True
     session.add(task)

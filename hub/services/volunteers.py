@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
+from hub.domain.task_states import ON_HAND, statuses
 from hub.errors import Conflict, ValidationError
 from hub.models import CheckIn, Household, Task, Volunteer
 from hub.models.base import as_utc, utcnow
@@ -17,8 +18,6 @@ from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 
 NODE_ID = re.compile(r"^![0-9a-f]{8}$")
-# A volunteer's tasks in hand: given to them (queued for the radio, on paper or delivered) and not finished.
-ACTIVE = ("open", "sent", "accepted")
 UNHEARD_AFTER = timedelta(hours=2)
 
 
@@ -163,7 +162,9 @@ def state_of(volunteer: Volunteer, active_tasks: int, now: datetime | None = Non
 def active_task_counts(session: Session) -> dict[str, int]:
     counts: dict[str, int] = {}
     for volunteer_id in session.exec(
-        select(Task.volunteer_id).where(col(Task.status).in_(ACTIVE), col(Task.volunteer_id).is_not(None))
+        select(Task.volunteer_id).where(
+            col(Task.status).in_(statuses(ON_HAND)), col(Task.volunteer_id).is_not(None)
+        )
     ).all():
         if volunteer_id:
             counts[volunteer_id] = counts.get(volunteer_id, 0) + 1

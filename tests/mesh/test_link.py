@@ -84,6 +84,26 @@ def test_bare_command_asks_which_task_when_several_wait(mesh: MeshHub) -> None:
     assert mesh.task(15).status == "sent"
 
 
+def test_steps_on_a_closed_task_get_a_reply_saying_why_and_change_nothing(mesh: MeshHub) -> None:
+    mesh.create_task(16, address="Molenweg 2")
+    mesh.wait_task(16, "sent")
+    assert mesh.ask(0, "NIET 16 brug dicht", lambda t: t.startswith("T16")).startswith("T16 teruggemeld")
+    mesh.wait_task(16, "failed")
+    closed = "T16 is al afgesloten (teruggemeld, de coördinator plant opnieuw). Stuur TAKEN voor je lijst."
+    assert mesh.ask(0, "KLAAR 16", lambda t: t.startswith("T16")) == closed
+    assert mesh.ask(0, "JA 16", lambda t: t.startswith("T16")) == closed
+    task = mesh.task(16)
+    assert (task.status, task.done_at, task.accepted_at) == ("failed", None, None)
+    assert mesh.events("task.done") == mesh.events("task.accepted") == []
+
+    mesh.create_task(17, address="Molenweg 9")
+    mesh.wait_task(17, "sent")
+    assert mesh.ask(0, "KLAAR 17", lambda t: t.startswith("T17")) == "T17 afgerond. Dank je wel!"
+    refused = mesh.ask(0, "NIET 17 te laat", lambda t: t.startswith("T17"))
+    assert refused == "T17 is al afgesloten (al afgerond). Stuur TAKEN voor je lijst."
+    assert (mesh.task(17).status, mesh.task(17).fail_reason) == ("done", None)
+
+
 def test_commands_reach_the_same_services_as_the_portal(mesh: MeshHub) -> None:
     reply = mesh.ask(0, "CHECKIN Kerkstraat 5 HELP oxygen", lambda t: t.startswith("Check-in"))
     assert "HULP ontvangen door de hub" in reply and "no coordinator has seen it yet" in reply

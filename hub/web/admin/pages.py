@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from hub import i18n
 from hub.domain import household_codes
+from hub.domain.task_states import TaskStatus
 from hub.models import (
     Announcement,
     AuditEntry,
@@ -197,7 +198,7 @@ def tasks_page(
     request: Request, hub: HubDep, user: PageUser, need: str = "", household: str = ""
 ) -> HTMLResponse:
     with hub.db.read() as session:
-        finished = [t for t in _recent(session, Task, 200) if t.status == "done"]
+        finished = [t for t in _recent(session, Task, 200) if t.status == TaskStatus.DONE]
         prefill_need = session.exec(select(Need).where(Need.id == need)).first() if need else None
         prefill_household = (
             session.exec(select(Household).where(Household.id == household)).first() if household else None

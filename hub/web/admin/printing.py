@@ -13,11 +13,11 @@ from hub import i18n
 from hub.domain import household_codes
 from hub.domain.escalation import by_street
 from hub.domain.messages import task_dispatch
+from hub.domain.task_states import UNFINISHED, statuses
 from hub.models import Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import coordination, exports
 from hub.services.audit import record
-from hub.services.tasks import UNFINISHED
 from hub.web.admin import views
 from hub.web.admin.auth import PageUser
 from hub.web.admin.common import NO_STORE, page
@@ -50,7 +50,7 @@ def print_doorknock(request: Request, hub: HubDep, user: PageUser) -> HTMLRespon
 def print_tasks(request: Request, hub: HubDep, user: PageUser, volunteer: str = "") -> HTMLResponse:
     """One sheet per volunteer with their unfinished tasks (or all unassigned ones)."""
     with hub.db.read() as session:
-        query = select(Task).where(col(Task.status).in_(UNFINISHED)).order_by(col(Task.number))
+        query = select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.number))
         rows = session.exec(query).all()
         people = {v.id: v for v in session.exec(select(Volunteer)).all()}
         sheets: dict[str, list[Task]] = {}

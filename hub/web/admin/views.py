@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list
 from hub.domain.figures import Figures
 from hub.domain.matching import match_offers
+from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
 from hub.domain.vocab import URGENCY_RANK
 from hub.models import Alert, CheckIn, Household, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
@@ -19,7 +20,6 @@ from hub.runtime import Hub
 from hub.services import alerts, escalation, outbox, tasks, volunteers
 from hub.services.figures import current_figures
 from hub.services.state import get_mode, mode_since
-from hub.services.tasks import UNFINISHED
 
 
 @dataclass
@@ -90,9 +90,14 @@ def radio_volunteers(session: Session) -> set[str]:
 
 def active_tasks(session: Session) -> list[Task]:
     rows = session.exec(
-        select(Task).where(col(Task.status).in_(UNFINISHED)).order_by(col(Task.pk).desc())
+        select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.pk).desc())
     ).all()
-    order = {"failed": 0, "open": 1, "sent": 2, "accepted": 3}
+    order: dict[str, int] = {
+        TaskStatus.FAILED: 0,
+        TaskStatus.OPEN: 1,
+        TaskStatus.SENT: 2,
+        TaskStatus.ACCEPTED: 3,
+    }
     return sorted(rows, key=lambda t: (not t.flagged, order.get(t.status, 9), t.number))
 
 
