@@ -6,11 +6,38 @@ The handlers import the database and the services; registering them imports neit
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SubCommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+T = TypeVar("T")
+
+
+def _write(job: Callable[[Session], T]) -> T:
+    """Run ``job`` through the writer of a hub opened for this command, and close it."""
+    from hub.cli_admin import _hub
+
+    hub = _hub()
+    try:
+        return hub.db.writer.run_sync(job)
+    finally:
+        hub.db.close()
+
+
+def _read(job: Callable[[Session], T]) -> T:
+    """Run ``job`` on a read session of a hub opened for this command, and close it."""
+    from hub.cli_admin import _hub
+
+    hub = _hub()
+    try:
+        with hub.db.read() as session:
+            return job(session)
+    finally:
+        hub.db.close()
 
 
 def _when(value: datetime | None, empty: str = "-") -> str:
@@ -27,15 +54,9 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
 
 
 def cmd_token_list(_args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub
     from hub.services import access
 
-    hub = _hub()
-    try:
-        with hub.db.read() as session:
-            tokens = access.list_tokens(session)
-    finally:
-        hub.db.close()
+    tokens = _read(access.list_tokens)
     rows = [
         (t.name, _when(t.created_at), _when(t.last_used_at, "never"), _when(t.expires_at, "never"), t.state)
         for t in tokens
@@ -45,69 +66,44 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub
     from hub.services import access
 
-    hub = _hub()
-    try:
-        count = hub.db.writer.run_sync(lambda s: access.revoke_tokens_named(s, args.name, actor="cli"))
-    finally:
-        hub.db.close()
+    count = _write(lambda s: access.revoke_tokens_named(s, args.name, actor="cli"))
     print(f"{count} API token(s) named {args.name!r} revoked")
     return 0
 
 
 def cmd_user_list(_args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub
     from hub.services import access
 
-    hub = _hub()
-    try:
-        with hub.db.read() as session:
-            users = access.list_users(session)
-    finally:
-        hub.db.close()
+    users = _read(access.list_users)
     rows = [(u.name, u.role, "disabled" if u.disabled else "active", _when(u.created_at)) for u in users]
     _table(("NAME", "ROLE", "STATE", "CREATED"), rows)
     return 0
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub
     from hub.services import access
 
-    hub = _hub()
-    try:
-        ended = hub.db.writer.run_sync(lambda s: access.disable_user(s, args.name, actor="cli"))
-    finally:
-        hub.db.close()
+    ended = _write(lambda s: access.disable_user(s, args.name, actor="cli"))
     print(f"user {args.name} disabled; {ended} session(s) ended")
     return 0
 
 
 def cmd_user_enable(args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub
     from hub.services import access
 
-    hub = _hub()
-    try:
-        hub.db.writer.run_sync(lambda s: access.enable_user(s, args.name, actor="cli"))
-    finally:
-        hub.db.close()
+    _write(lambda s: access.enable_user(s, args.name, actor="cli"))
     print(f"user {args.name} can log in again")
     return 0
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    from hub.cli_admin import _hub, _read_password
+    from hub.cli_admin import _read_password
     from hub.services import access
 
     password = _read_password(args.password_stdin)
-    hub = _hub()
-    try:
-        ended = hub.db.writer.run_sync(lambda s: access.set_password(s, args.name, password, actor="cli"))
-    finally:
-        hub.db.close()
+    ended = _write(lambda s: access.set_password(s, args.name, password, actor="cli"))
     print(f"password of {args.name} changed; {ended} session(s) ended")
     return 0
 

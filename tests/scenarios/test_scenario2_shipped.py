@@ -26,7 +26,7 @@ It fails when a loop of issue 10 is broken again. Checked by breaking, one at a 
   ``internet_returns``, waiting for the municipality's message;
 - loop 5, no limit on offers (``back_to_coordinator`` always False in ``hub/domain/offers.py``):
   fails in ``nobody_accepts_molenweg``;
-- loop 6, an unverified check-in counted as reached (``reached_at`` in
+- loop 6, an unverified check-in counted as reached (``reached_ids`` in
   ``hub/services/escalation.py`` without ``verified``): fails in ``residents_check_in``.
 """
 
