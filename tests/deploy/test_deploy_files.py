@@ -336,21 +336,40 @@ def brokers(rendered: dict[str, Path], workdir: Path, ports: dict[str, int]) -> 
     mosquitto = require_tool("mosquitto")
     upstream_conf = workdir / "upstream.conf"
     upstream_conf.write_text(f"listener {ports['upstream']} 127.0.0.1\nallow_anonymous true\n")
-    processes = []
-    for name, config in (("upstream", upstream_conf), ("local", rendered["mosquitto.conf"])):
-        with (workdir / f"mosquitto-{name}.log").open("w") as log_file:
-            processes.append(
-                subprocess.Popen([mosquitto, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT)
-            )
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        for port in (ports["upstream"], ports["local"]):
+        # Upstream first: a bridge that finds nobody backs off (restart_timeout "5 120"), so
+        # starting both at once made the first relay race the bridge's second attempt.
+        for name, config, port in (("upstream", upstream_conf, ports["upstream"]),
+                                   ("local", rendered["mosquitto.conf"], ports["local"])):  # fmt: skip
+            with (workdir / f"mosquitto-{name}.log").open("w") as log:
+                command = [mosquitto, "-c", str(config)]
+                processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
             wait_for_port(port, processes, workdir)
+        wait_for_bridge(ports["local"], workdir)
         yield
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=10)
+
+
+def wait_for_bridge(local_port: int, logs: Path) -> None:
+    """Wait for the bridge's own retained notification ("1": connected) on the hub's broker."""
+    sub = require_tool("mosquitto_sub")
+    topic = f"{ROOT}/hubs/{HUB_ID}/bridge"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        result = subprocess.run(
+            [sub, "-h", "127.0.0.1", "-p", str(local_port), "-t", topic, "-C", "1", "-W", "5"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.stdout.strip() == "1":
+            return
+        time.sleep(0.5)
+    output = "".join(log.read_text() for log in logs.glob("mosquitto-*.log"))
+    pytest.fail(f"the bridge did not connect within 60 s:\n{output}")
 
 
 def wait_for_port(port: int, processes: list[subprocess.Popen[bytes]], logs: Path) -> None:
