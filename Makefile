@@ -11,8 +11,12 @@ DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients 
 run: $(STAMP) ## Run the hub with a simulated radio and sample data
 	HUB_DATA_DIR=$${HUB_DATA_DIR:-./data} $(VENV)/bin/hub serve --demo
 
-test: setup lint ## Lint, type-check and run the default test suite
-	$(PY) -m pytest
+# Two workers: every test starts its own hub, broker and browser on free ports and in its own
+# tmp_path, so they run side by side; the suite passed this way with the machine fully loaded.
+TEST_WORKERS ?= 2
+
+test: setup lint ## Lint, type-check and run the default test suite (TEST_WORKERS=0: in this process)
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 ci: test test-deploy ## Everything CI runs
 
