@@ -3,7 +3,7 @@
 The reference pages are read and held to the code: the settings table to ``Settings``, the
 command-line page to the parser (every option, its default, and a ``--help`` that states the
 default), the mesh command table to the grammar, the HTTP page to the OpenAPI document and the
-vocabularies. Every ``sh`` and ``python`` example in ``README.md`` and ``docs/`` runs here — shell
+vocabularies. Every ``sh`` and ``python`` example in the READMEs and ``docs/`` runs here — shell
 examples beside a running hub — unless its info string says ``no-run``.
 """
 
@@ -30,7 +30,12 @@ from tests.conftest import LiveServer
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference"
-PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+PAGES = [
+    ROOT / "README.md",
+    *sorted(DOCS.rglob("*.md")),
+    ROOT / "deploy" / "README.md",
+    ROOT / "firmware_config" / "README.md",
+]
 RUNNABLE = {"sh", "python"}
 KNOWN_KINDS = RUNNABLE | {"text", "yaml", "toml", "ini"}
 EXAMPLE_HUB = "http://127.0.0.1:8080"
@@ -289,10 +294,24 @@ def test_vocabulary_table_is_the_code() -> None:
 # --- links -------------------------------------------------------------------------------------
 
 
-def test_relative_links_reach_a_file() -> None:
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a heading."""
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    return {slug(heading) for heading in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+
+
+def test_links_reach_a_file_and_a_heading() -> None:
     broken = []
     for page in PAGES:
-        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
-            if not (page.parent / target).exists():
+        for target, anchor in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", page.read_text()):
+            linked = (page.parent / target).resolve() if target else page
+            if not linked.exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+                broken.append(f"{page.relative_to(ROOT)} -> {target}#{anchor}")
     assert not broken, broken
