@@ -25,6 +25,7 @@ from hub.cli import build_parser
 from hub.config import Settings, load_settings
 from hub.domain import commands, vocab
 from hub.runtime import Hub
+from hub.services.figures import FIGURES_EVENT
 from tests.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,6 +290,24 @@ def test_vocabulary_table_is_the_code() -> None:
     rows = table_rows(section(REFERENCE / "http.md", "## Vocabularies"))
     documented = {row[0]: tuple(re.findall(r"`([^`]+)`", row[1])) for row in rows}
     assert documented == expected
+
+
+# --- MQTT event types ---------------------------------------------------------------------------
+
+
+def _written_event_types() -> set[str]:
+    found = {FIGURES_EVENT} | {f"task.{status}" for status in ("accepted", "done", "failed")}
+    for source in [*(ROOT / "hub" / "services").glob("*.py"), ROOT / "hub" / "jobs.py"]:
+        text = source.read_text()
+        found |= set(re.findall(r'append_event\(\s*session,\s*[\w.]*ctx,\s*"([a-z_]+\.[a-z_]+)"', text))
+        found |= set(re.findall(r'RecordKind\([^)]*?"([a-z_]+\.deleted)"', text))
+    return found
+
+
+def test_event_table_is_what_the_hub_writes() -> None:
+    rows = table_rows(section(REFERENCE / "mqtt.md", "## Event types"))
+    documented = {name for row in rows for name in re.findall(r"`([a-z_]+\.[a-z_]+)`", row[0])}
+    assert documented == _written_event_types()
 
 
 # --- links -------------------------------------------------------------------------------------
