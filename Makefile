@@ -1,4 +1,4 @@
-# Buurtbaken task runner. The README names these targets; .ci/run calls `make ci`.
+# Buurtbaken task runner. The README names these targets; .ci/run runs `make test`, then `make test-deploy`.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -20,13 +20,13 @@ test: setup lint ## Lint, type-check and run the default test suite (TEST_WORKER
 
 ci: test test-deploy ## Everything CI runs
 
-lint: setup
+lint: setup ## ruff (lint + format check), mypy and the import contracts
 	$(VENV)/bin/ruff check hub tests
 	$(VENV)/bin/ruff format --check hub tests
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo
 
-bench: setup ## Benchmarks; figures go into the README
+bench: setup ## Benchmarks: prints the figures and writes artifacts/bench/*.json (docs/reference/measurements.md has them, dated)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; }
 	$(PY) -m pytest -m bench -p no:randomly -s tests/bench
 

@@ -42,14 +42,28 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Buurtbaken neighbourhood crisis hub")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug lines too (default: info and above)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the hub (portal, admin, mesh, sync)")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--radio", help="none, sim, serial:///dev/ttyACM0 or tcp://host:4403")
-    serve.add_argument("--demo", action="store_true", help="simulated radio and sample data")
+    serve.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on (default: %(default)s, every address)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--radio",
+        metavar="URL",
+        help="none, sim, serial:///dev/ttyACM0 or tcp://host:4403 "
+        "(default: HUB_RADIO, which defaults to none; sim with --demo)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="simulated radio and sample data, seeded once per data directory; "
+        "a coordinator 'demo' with a new password at every start (default: off)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database maintenance")

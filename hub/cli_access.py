@@ -113,14 +113,18 @@ def register_user_commands(user_commands: SubCommands) -> None:
         handler=cmd_user_list
     )
     disable = user_commands.add_parser("disable", help="stop an account logging in; end its sessions")
-    disable.add_argument("name")
+    disable.add_argument("name", help="the login name")
     disable.set_defaults(handler=cmd_user_disable)
     enable = user_commands.add_parser("enable", help="let a disabled account log in again")
-    enable.add_argument("name")
+    enable.add_argument("name", help="the login name")
     enable.set_defaults(handler=cmd_user_enable)
     passwd = user_commands.add_parser("passwd", help="set a new password (asks twice); ends its sessions")
-    passwd.add_argument("name")
-    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.add_argument("name", help="the login name")
+    passwd.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: ask twice on a terminal)",
+    )
     passwd.set_defaults(handler=cmd_user_passwd)
 
 
@@ -129,5 +133,5 @@ def register_token_commands(token_commands: SubCommands) -> None:
         "list", help="list the tokens: name, created, last used, expires (never the secret)"
     ).set_defaults(handler=cmd_token_list)
     revoke = token_commands.add_parser("revoke", help="revoke every active token with this name")
-    revoke.add_argument("name")
+    revoke.add_argument("name", help="the name given at hub token create")
     revoke.set_defaults(handler=cmd_token_revoke)

@@ -116,22 +116,39 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     user = commands.add_parser("user", help="coordinator accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     add = user_commands.add_parser("add", help="add a coordinator (asks for the password twice)")
-    add.add_argument("name")
-    add.add_argument("--role", choices=ROLES, default="coordinator")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("name", help="the login name")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        default="coordinator",
+        help="a coordinator changes things, a viewer only reads (default: %(default)s)",
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: ask twice on a terminal)",
+    )
     add.set_defaults(handler=cmd_user_add)
     cli_access.register_user_commands(user_commands)
 
     token = commands.add_parser("token", help="API tokens for the admin API")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a bearer token (printed as the last line)")
-    create.add_argument("name")
-    create.add_argument("--expires-days", type=int, metavar="N", help="the token stops working after N days")
+    create.add_argument("name", help="a name for the token; revoke it by this name")
+    create.add_argument(
+        "--expires-days", type=int, metavar="N", help="the token stops working after N days (default: never)"
+    )
     create.set_defaults(handler=cmd_token_create)
     cli_access.register_token_commands(token_commands)
 
     export = commands.add_parser("export", help="export records (json, csv zip, cap zip)")
-    export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        required=True,
+        help="json (one document), csv (a ZIP of one CSV per record type) "
+        "or cap (a ZIP of CAP 1.2 alerts); required",
+    )
     export.add_argument("--out", help="file to write (default: standard output)")
     export.add_argument(
         "--full",

@@ -1,6 +1,6 @@
 """Settings: ``HUB_*`` environment variables, or a TOML file named by ``HUB_CONFIG``.
 
-Environment variables win over the file. Every setting is documented in the README
+Environment variables win over the file. Every setting is documented in docs/reference/settings.md
 (``tests/test_docs.py`` fails when one is not).
 """
 

@@ -20,7 +20,7 @@ from hub.runtime import Hub
 from tests.admin.conftest import make_token
 from tests.conftest import LiveServer
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+METRICS_DOC = Path(__file__).resolve().parent.parent / "docs" / "reference" / "http.md"
 LATENCY = "hub_http_request_duration_seconds"
 # The metrics /metrics served before it moved to prometheus_client (counters without ``_total``:
 # the parser names a counter's family that way).
@@ -117,10 +117,10 @@ def test_each_app_has_its_own_registry(settings: Settings, hub: Hub) -> None:
     assert REGISTRY.get_sample_value("hub_http_requests_total", {"method": "GET", "status": "2xx"}) is None
 
 
-def test_the_readme_lists_every_metric(server: LiveServer) -> None:
+def test_the_docs_list_every_metric(server: LiveServer) -> None:
     with server.client() as http:
         served = _types(http)
-    readme = README.read_text()
+    readme = METRICS_DOC.read_text()
     listed = set(re.findall(r"`(hub_[a-z_]+)[{`]", readme))
     names = {name + "_total" if kind == "counter" else name for name, kind in served.items()}
     assert {n for n in names if n.startswith("hub_")} <= listed, names - listed

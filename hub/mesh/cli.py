@@ -27,19 +27,35 @@ def _cmd_radio_provision(args: argparse.Namespace) -> int:
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim = commands.add_parser("sim", help="simulated Meshtastic radio with virtual handsets (real TCP API)")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=4403)
-    sim.add_argument("--handsets", type=int, default=5)
-    sim.add_argument("--control-port", type=int, default=None, help="JSON-lines drill control")
-    sim.add_argument("--preset", default="MEDIUM_FAST")
-    sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument(
+        "--host", default="127.0.0.1", help="address of the radio's TCP API (default: %(default)s)"
+    )
+    sim.add_argument(
+        "--port", type=int, default=4403, help="port of the radio's TCP API (default: %(default)s)"
+    )
+    sim.add_argument(
+        "--handsets", type=int, default=5, help="virtual volunteer handsets (default: %(default)s)"
+    )
+    sim.add_argument(
+        "--control-port", type=int, default=None, help="port for JSON-lines drill control (default: none)"
+    )
+    sim.add_argument(
+        "--preset",
+        default="MEDIUM_FAST",
+        help="the LoRa modem preset the radio reports (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--seed", type=int, default=None, help="random seed for injected faults (default: a new one each run)"
+    )
     sim.set_defaults(handler=_cmd_sim)
 
     radio = commands.add_parser("radio", help="configure Meshtastic radios")
     radio_commands = radio.add_subparsers(dest="radio_command", required=True)
     provision = radio_commands.add_parser("provision", help="apply a firmware_config YAML file to a radio")
     provision.add_argument("config", help="firmware_config/hub-radio.yaml or volunteer-handset.yaml")
-    provision.add_argument("--radio", required=True, help="tcp://host:4403 or serial:///dev/ttyACM0")
+    provision.add_argument(
+        "--radio", required=True, help="tcp://host:4403 or serial:///dev/ttyACM0 (required)"
+    )
     provision.add_argument(
         "--channel-url-file",
         type=Path,

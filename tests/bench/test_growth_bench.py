@@ -7,7 +7,7 @@ hub in crisis mode since the first of them; seeded straight into the SQLite file
 escalation hours passed): the read beside the writer and the write inside it; the first write
 makes the door-knock tasks, the timed ones find nothing left to do.
 Figures go to artifacts/bench/growth.json and
-the README; nothing here asserts a speed.
+docs/reference/measurements.md (copied by hand, dated); nothing here asserts a speed.
 """
 
 from __future__ import annotations

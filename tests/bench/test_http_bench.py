@@ -1,7 +1,7 @@
 """Durable check-ins per second vs a bare endpoint of the same stack, measured in one run.
 
 Server pinned to CPU 0, wrk (64 connections) to CPU 1. Figures go to artifacts/bench/http.json
-and the README; nothing here asserts a speed.
+and docs/reference/measurements.md (copied by hand, dated); nothing here asserts a speed.
 """
 
 from __future__ import annotations
