@@ -6,9 +6,10 @@ Two threads, nothing else touches the radio:
   the send queue, node news → volunteers), expires ACKs that never came, and notices a
   dead link (``ConnectionLost``, or no FromRadio traffic for ``watchdog`` seconds after a
   heartbeat). It then closes the interface and makes a new one, backing off 1 → 60 s.
-- the **sender** (``hub.mesh.sender.MeshSender``) is the only code that sends: it takes
-  the next ``MeshOutbound`` row by (priority, pk) within the airtime budget, sends it, and
-  waits for the ACK of a direct message; a NAK or a timeout means a retry with backoff.
+- the **sender** (``hub.mesh.sender.MeshSender``) is the only code that sends: it takes the
+  next queued text (``hub.services.mesh_traffic``) by (priority, pk) within the airtime
+  budget, sends it, and waits for the ACK of a direct message; a NAK or a timeout means a
+  retry with backoff.
 
 The database is the queue: after a restart every queued or unacknowledged row is sent
 again. Whatever the radio does, the rest of the hub keeps serving.

@@ -1,11 +1,12 @@
 """``MeshSender``: the only code that puts the hub's messages on the air.
 
-It runs on ``MeshLink``'s sender thread. It takes the next ``MeshOutbound`` row by
-(priority, pk), asks the airtime budget, sends, charges the budget and records the packet
-id. A reply held by its handset's share of the budget (or by the replies' share) does not
-hold up other handsets' replies, tasks or announcements. Direct messages wait in a
-pending-ACK table with a deadline; a NAK or a timeout queues a retry with backoff, and
-after ``max_attempts`` the row fails (and its task is flagged for the coordinators).
+It runs on ``MeshLink``'s sender thread. It takes the next queued text
+(``hub.services.mesh_traffic``) by (priority, pk), asks the airtime budget, sends, charges
+the budget and records the packet id. A reply held by its handset's share of the budget
+(or by the replies' share) does not hold up other handsets' replies, tasks or
+announcements. Direct messages wait in a pending-ACK table with a deadline; a NAK or a
+timeout queues a retry with backoff, and after ``max_attempts`` the text fails (and its
+task is flagged for the coordinators).
 Broadcasts do not wait for an ACK.
 
 The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
