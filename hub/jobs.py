@@ -24,76 +24,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
-from sqlmodel import Session, select
 
-from hub.domain.figures import Figures
-from hub.domain.messages import status_broadcast
-from hub.models import MeshOutbound, Task
-from hub.models.base import utcnow
+from hub.domain.clock import utcnow
 from hub.runtime import Hub
-from hub.services import backup, escalation, retention, tasks
-from hub.services.figures import FIGURES_EVENT, current_figures
-from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
-from hub.services.outbox import append_event
-from hub.services.state import get_mode
+from hub.services import backup, retention, scheduled
+from hub.services.mesh_traffic import QueuedText
+from hub.services.scheduled import TaskMoved
 
 log = logging.getLogger(__name__)
 
 
-def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = None) -> list[Task]:
+def escalation_job(hub: Hub, hours: float | None = None, mono: float | None = None) -> list[TaskMoved]:
     """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.escalation_hours if hours is None else hours
-    # Which households are overdue is read beside the writer; in normal mode that is the end.
-    with hub.db.read() as session:
-        plan = escalation.plan_escalation(session, limit, mono=mono)
-    if plan is None:
-        return []
-    return hub.db.writer.run_sync(lambda s: escalation.apply_escalation(s, hub.ctx, plan))
+    return scheduled.escalate_overdue(hub.store, limit, mono=mono)
 
 
-def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = None) -> list[Task]:
+def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = None) -> list[TaskMoved]:
     """``mono``: the monotonic clock's reading to use (tests move it; the wall clock is not used)."""
     limit = hub.settings.task_accept_minutes if minutes is None else minutes
-    offers = hub.settings.task_max_offers
-    return hub.db.writer.run_sync(
-        lambda s: tasks.reoffer_unaccepted(s, hub.ctx, limit, mono, max_offers=offers)
-    )
+    return scheduled.reoffer_unaccepted(hub.store, limit, mono=mono, max_offers=hub.settings.task_max_offers)
 
 
-def summary_text(session: Session, figures: Figures | None = None) -> str:
-    """The hourly summary on the channel: the neighbourhood's figures (``hub.services.figures``)."""
-    f = figures or current_figures(session)
-    return status_broadcast(
-        datetime.now().astimezone().strftime("%H:%M"),
-        f.households_checked_in,
-        f.households_help,
-        f.open_needs,
-        f.special_attention_not_reached,
-        drill=f.drill,
-    )
-
-
-def summary_job(hub: Hub) -> MeshOutbound | None:
-    def job(session: Session) -> MeshOutbound | None:
-        if get_mode(session) == "normal":
-            return None
-        figures = current_figures(session)
-        text = summary_text(session, figures)
-        append_event(session, hub.ctx, FIGURES_EVENT, figures.summary())  # the same figures upstream
-        waiting = session.exec(
-            select(MeshOutbound).where(
-                MeshOutbound.priority == int(SendPriority.SUMMARY), MeshOutbound.status == "queued"
-            )
-        ).first()
-        if waiting is not None:  # merge: the newest figures replace the ones not yet sent
-            waiting.text = text
-            waiting.created_at = utcnow()
-            session.add(waiting)
-            return waiting
-        (row,) = enqueue_text(session, hub.ctx, BROADCAST, text, SendPriority.SUMMARY)  # one packet
-        return row
-
-    return hub.db.writer.run_sync(job)
+def summary_job(hub: Hub) -> QueuedText | None:
+    return scheduled.hourly_summary(hub.store)
 
 
 def backup_job(hub: Hub) -> None:
@@ -104,7 +58,7 @@ def backup_job(hub: Hub) -> None:
 
 
 def retention_job(hub: Hub, now: datetime | None = None, batch: int = retention.BATCH) -> dict[str, int]:
-    return retention.purge_expired(hub.db.writer.run_sync, hub.ctx, hub.settings, now, batch)
+    return scheduled.purge_expired(hub.store, hub.settings, now, batch)
 
 
 def escalation_every(hub: Hub) -> float:

@@ -12,6 +12,7 @@ from hub.config import Settings, secret_key
 from hub.db import Database
 from hub.migrate import upgrade
 from hub.services.context import HubContext
+from hub.services.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ class Hub:
     secret: str
     links: dict[str, Link] = field(default_factory=dict)
     on_start: list[Callable[[Hub], None]] = field(default_factory=list)
+    # What the web, the links and the jobs hand to the services (they never touch ``db``).
+    store: Store = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.db, self.ctx)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Hub:

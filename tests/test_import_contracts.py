@@ -57,6 +57,10 @@ def test_the_contracts_hold_today() -> None:
         ("services/wrong.py", "from hub.web import security", "services-no-web"),
         ("domain/wrong.py", "from hub import config", "domain-self-contained"),
         ("domain/wrong.py", "from hub.i18n import WEB_DIR", "domain-self-contained"),
+        ("web/wrong.py", "from hub.models import CheckIn", "services-are-the-door"),
+        ("web/wrong.py", "from hub.models.base import utcnow", "services-are-the-door"),
+        ("mesh/wrong.py", "from hub.db import Database", "services-are-the-door"),
+        ("sync/wrong.py", "from sqlmodel import Session", "services-are-the-door"),
     ],
 )
 def test_a_wrong_import_breaks_its_contract(
@@ -79,3 +83,25 @@ def test_the_domain_contract_names_every_other_part_of_the_hub() -> None:
     parts = {f"hub.{module.name}" for module in pkgutil.iter_modules(hub.__path__)}
     forbidden = set(_contracts()["domain-self-contained"]["forbidden_modules"])
     assert forbidden == parts - {"hub.domain", "hub.errors"}
+
+
+def test_the_door_contract_covers_the_jobs_module_itself(tmp_path: Path) -> None:
+    """``hub.jobs`` is a module, not a package: a wrong import in it breaks the contract too."""
+    shutil.copytree(ROOT / "hub", tmp_path / "hub", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    jobs = tmp_path / "hub" / "jobs.py"
+    jobs.write_text(jobs.read_text(encoding="utf-8") + "\nfrom hub.db import Database  # noqa\n")
+
+    done = _lint_imports(tmp_path, "services-are-the-door")
+    assert done.returncode != 0
+    assert "hub.jobs -> hub.db" in done.stdout
+
+
+def test_the_door_contract_leaves_only_the_regional_receiver_and_admin_aside() -> None:
+    """What the contract ignores: hub.sync.upstream (its own engine) and hub.web.admin, nothing else."""
+    ignored = _contracts()["services-are-the-door"]["ignore_imports"]
+    assert {line.split(" -> ")[0] for line in ignored} <= {
+        "hub.sync.upstream",
+        "hub.web.admin",
+        "hub.web.admin.**",
+    }

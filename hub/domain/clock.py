@@ -15,7 +15,19 @@ from the last time it saved, hours or days behind, and jumps when time is synced
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; SQLite stores it as naive UTC, read back through ``as_utc``."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as aware UTC (a naive value read back from SQLite is UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
 
 # How far a reference may differ from the hub's clock and still confirm it (seconds).
 TOLERANCE_SECONDS = 120.0

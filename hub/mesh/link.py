@@ -6,9 +6,10 @@ Two threads, nothing else touches the radio:
   the send queue, node news → volunteers), expires ACKs that never came, and notices a
   dead link (``ConnectionLost``, or no FromRadio traffic for ``watchdog`` seconds after a
   heartbeat). It then closes the interface and makes a new one, backing off 1 → 60 s.
-- the **sender** (``hub.mesh.sender.MeshSender``) is the only code that sends: it takes
-  the next ``MeshOutbound`` row by (priority, pk) within the airtime budget, sends it, and
-  waits for the ACK of a direct message; a NAK or a timeout means a retry with backoff.
+- the **sender** (``hub.mesh.sender.MeshSender``) is the only code that sends: it takes the
+  next queued text (``hub.services.mesh_traffic``) by (priority, pk) within the airtime
+  budget, sends it, and waits for the ACK of a direct message; a NAK or a timeout means a
+  retry with backoff.
 
 The database is the queue: after a restart every queued or unacknowledged row is sent
 again. Whatever the radio does, the rest of the hub keeps serving.
@@ -20,14 +21,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from hub.db import Database
 from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
+from hub.domain.clock import utcnow
 from hub.domain.radio_events import (
     AckReceived,
     ConnectionLost,
@@ -40,9 +38,9 @@ from hub.errors import HubError, LinkError
 from hub.logs import one_line
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
 from hub.mesh.sender import MeshSender, TxStats
-from hub.models.base import utcnow
-from hub.services import mesh_inbound, mesh_queue
-from hub.services.context import HubContext
+from hub.mesh.timings import LinkTimings
+from hub.services import mesh_traffic
+from hub.services.store import Store
 
 if TYPE_CHECKING:
     from hub.mesh.sim import Simulator
@@ -54,21 +52,6 @@ SIM_HANDSETS = 5
 SIM_SEED = 868  # the demo's handsets keep their node ids from one run to the next
 
 
-@dataclass(frozen=True)
-class LinkTimings:
-    """Every delay of the link, in seconds (tests shrink them)."""
-
-    ack_timeout: float | None = None  # None: ack_timeout_for(preset)
-    max_attempts: int = 3
-    retry_delay: float = 10.0  # first retry after a NAK or timeout; doubles each time
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    watchdog: float = 300.0
-    poll: float = 0.25
-    summary_max_age: float = 900.0  # an unsent summary older than this is dropped
-    connect_timeout: int = 30
-
-
 class MeshLink:
     """The radio link; see the module docstring."""
 
@@ -76,8 +59,7 @@ class MeshLink:
 
     def __init__(
         self,
-        db: Database,
-        ctx: HubContext,
+        store: Store,
         *,
         radio_url: str,
         preset: str = "MEDIUM_FAST",
@@ -88,8 +70,8 @@ class MeshLink:
         radio_factory: Callable[[], RadioLink] | None = None,
         simulator: Simulator | None = None,
     ) -> None:
-        self._db = db
-        self._ctx = ctx
+        self._store = store
+        self._ctx = store.ctx
         self.radio_url = radio_url
         self.preset = preset_by_name(preset).name
         self.timings = timings or LinkTimings()
@@ -103,7 +85,7 @@ class MeshLink:
         self._last_rx: datetime | None = None
         self._stop = threading.Event()
         self._sender = MeshSender(
-            db,
+            store,
             preset=self.preset,
             budget=AirtimeBudget(
                 budget_seconds=default_budget_seconds() if budget_seconds is None else budget_seconds,
@@ -139,8 +121,7 @@ class MeshLink:
 
             simulator = Simulator(handsets=SIM_HANDSETS, preset=settings.lora_preset, seed=SIM_SEED)
         return cls(
-            hub.db,
-            hub.ctx,
+            hub.store,
             radio_url=settings.radio,
             preset=settings.lora_preset,
             budget_seconds=default_budget_seconds(share=settings.airtime_budget),
@@ -157,7 +138,7 @@ class MeshLink:
         if self.simulator is not None and self.radio_url == "sim":
             port = self.simulator.start_tcp("127.0.0.1", 0)
             self._sim_url = f"tcp://127.0.0.1:{port}"
-        requeued = self._db.writer.run_sync(mesh_queue.requeue_unacked)
+        requeued = mesh_traffic.requeue_unacked(self._store)
         if requeued:
             log.info("mesh: %d unacknowledged messages queued again", requeued)
         if used := self._sender.restore_budget():
@@ -192,8 +173,7 @@ class MeshLink:
             last_rx = self._last_rx
         radio_preset = info.preset_name if info else None
         try:
-            with self._db.read() as session:
-                queue = mesh_queue.counts(session)
+            queue = mesh_traffic.queue_counts(self._store)
         except HubError:
             queue = {}
         return {
@@ -313,7 +293,7 @@ class MeshLink:
             elif isinstance(event, NodeUpdated):
                 with self._lock:
                     self._nodes_heard.add(event.node_id)
-                self._db.writer.run_sync(lambda s: mesh_inbound.update_node(s, event))
+                mesh_traffic.node_heard(self._store, event)
         except HubError as exc:  # storage trouble: the event is lost, the link lives on
             log.error("mesh: could not apply %s: %s", type(event).__name__, one_line(str(exc)))
 
@@ -324,8 +304,5 @@ class MeshLink:
         if text.rx_time:  # the radio's time on a handset's packet: a reference for the hub's clock
             self._ctx.clock.reference(text.rx_time, "radio")
 
-        def job(session: Session) -> mesh_inbound.Handled:
-            return mesh_inbound.handle_text(session, self._ctx, text, allow_unknown=self.allow_unknown)
-
-        handled = self._db.writer.run_sync(job)
+        handled = mesh_traffic.text_received(self._store, text, allow_unknown=self.allow_unknown)
         log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))

@@ -1,11 +1,12 @@
 """``MeshSender``: the only code that puts the hub's messages on the air.
 
-It runs on ``MeshLink``'s sender thread. It takes the next ``MeshOutbound`` row by
-(priority, pk), asks the airtime budget, sends, charges the budget and records the packet
-id. A reply held by its handset's share of the budget (or by the replies' share) does not
-hold up other handsets' replies, tasks or announcements. Direct messages wait in a
-pending-ACK table with a deadline; a NAK or a timeout queues a retry with backoff, and
-after ``max_attempts`` the row fails (and its task is flagged for the coordinators).
+It runs on ``MeshLink``'s sender thread. It takes the next queued text
+(``hub.services.mesh_traffic``) by (priority, pk), asks the airtime budget, sends, charges
+the budget and records the packet id. A reply held by its handset's share of the budget
+(or by the replies' share) does not hold up other handsets' replies, tasks or
+announcements. Direct messages wait in a pending-ACK table with a deadline; a NAK or a
+timeout queues a retry with backoff, and after ``max_attempts`` the text fails (and its
+task is flagged for the coordinators).
 Broadcasts do not wait for an ACK.
 
 The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
@@ -19,11 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
-from hub.db import Database
 from hub.domain.airtime import (
     AirtimeBudget,
     ModemPreset,
@@ -32,15 +29,14 @@ from hub.domain.airtime import (
     preset_by_name,
     text_packet_airtime,
 )
+from hub.domain.clock import as_utc, utcnow
 from hub.domain.radio_events import AckReceived, NakReceived, node_num
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import RadioLink
-from hub.models import MeshOutbound
-from hub.models.base import as_utc, utcnow
-from hub.services import mesh_queue, task_flow
-
-if TYPE_CHECKING:
-    from hub.mesh.link import LinkTimings
+from hub.mesh.timings import LinkTimings
+from hub.services import mesh_traffic
+from hub.services.mesh_traffic import QueuedText
+from hub.services.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +75,7 @@ class MeshSender:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         *,
         preset: ModemPreset | str,
         budget: AirtimeBudget,
@@ -87,7 +83,7 @@ class MeshSender:
         stop: threading.Event,
         is_connected: Callable[[], bool],
     ) -> None:
-        self._db = db
+        self._store = store
         self.preset = preset_by_name(preset) if isinstance(preset, str) else preset
         self.budget = budget
         self.timings = timings
@@ -132,8 +128,7 @@ class MeshSender:
     def restore_budget(self) -> float:
         """Charge the budget with what was sent in the last hour before a restart; returns it."""
         window = self.budget.window_seconds
-        with self._db.read() as session:
-            spent = mesh_queue.airtime_spent(session, window)
+        spent = mesh_traffic.airtime_spent(self._store, window)
         now = time.monotonic()
         with self._lock:
             for spent_air in sorted(spent, key=lambda x: x.seconds_ago, reverse=True):
@@ -171,13 +166,7 @@ class MeshSender:
             if ack.from_num != pending.dest_num:
                 return  # an implicit ACK: a neighbour relayed it; keep waiting for the handset
             del self._pending[ack.request_id]
-
-        def job(session: Session) -> None:
-            task_id = mesh_queue.mark_acked(session, pending.pk)
-            if task_id is not None:
-                task_flow.mark_delivered(session, task_id, outbound_pk=pending.pk)
-
-        self._db.writer.run_sync(job)
+        mesh_traffic.acknowledged(self._store, pending.pk)
 
     def _on_nak(self, request_id: int, reason: str) -> None:
         with self._lock:
@@ -189,16 +178,10 @@ class MeshSender:
             log.warning(
                 "mesh: message %d failed after %d attempts (%s)", pending.pk, pending.attempts, reason
             )
-
-            def fail(session: Session) -> None:
-                task_id = mesh_queue.mark_failed(session, pending.pk, reason)
-                if task_id is not None:
-                    task_flow.flag_undeliverable(session, task_id, reason, outbound_pk=pending.pk)
-
-            self._db.writer.run_sync(fail)
+            mesh_traffic.failed(self._store, pending.pk, reason)
             return
         delay = self.timings.retry_delay * 2 ** (pending.attempts - 1)
-        self._db.writer.run_sync(lambda s: mesh_queue.schedule_retry(s, pending.pk, delay, reason))
+        mesh_traffic.retry_later(self._store, pending.pk, delay, reason)
         with self._lock:
             self.tx.retries += 1
         self._wake.set()
@@ -246,7 +229,7 @@ class MeshSender:
             if not self._send(row):
                 return
 
-    def _next_row(self) -> MeshOutbound | None:
+    def _next_row(self) -> QueuedText | None:
         """The next row the budget allows; superseded or stale summaries are dropped."""
         now = time.monotonic()
         with self._lock:
@@ -254,14 +237,13 @@ class MeshSender:
             smallest = text_packet_airtime(preset, "")
             no_replies = not self.budget.can_send(Priority.REPLY, smallest, now)
             capped = self.budget.handsets_over(now, smallest)
-        with self._db.read() as session:
-            rows = mesh_queue.sendable(session, skip_replies=no_replies, skip_replies_to=capped)
+        rows = mesh_traffic.sendable(self._store, skip_replies=no_replies, skip_replies_to=capped)
         drop: list[int] = []
         newest_summary: dict[str, int] = {}
         for row in rows:
             if row.priority == Priority.SUMMARY:
-                newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk or 0)
-        chosen: MeshOutbound | None = None
+                newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk)
+        chosen: QueuedText | None = None
         held = False  # strict priority: nothing lower may overtake a held row
         for row in rows:
             priority = Priority(row.priority)
@@ -277,16 +259,15 @@ class MeshSender:
             if not fits and priority is Priority.SUMMARY:
                 age = (utcnow() - as_utc(row.created_at)).total_seconds()
                 if row.pk != newest_summary.get(row.dest) or age > self.timings.summary_max_age:
-                    drop.append(row.pk or 0)
+                    drop.append(row.pk)
             held = held or not fits
         if drop:
             log.info("mesh: over the airtime budget, %d summaries dropped", len(drop))
-            self._db.writer.run_sync(lambda s: mesh_queue.mark_dropped(s, drop, "over budget"))
+            mesh_traffic.dropped(self._store, drop, "over budget")
         return chosen
 
-    def _send(self, row: MeshOutbound) -> bool:
-        assert row.pk is not None
-        dest = None if row.dest == mesh_queue.BROADCAST else node_num(row.dest)
+    def _send(self, row: QueuedText) -> bool:
+        dest = None if row.dest == mesh_traffic.BROADCAST else node_num(row.dest)
         with self._lock:
             airtime = text_packet_airtime(self.preset, row.text)
         with self._radio_lock:
@@ -310,8 +291,7 @@ class MeshSender:
                         pk=row.pk, attempts=row.attempts + 1, deadline=now + self.ack_timeout, dest_num=dest
                     )
                 early = self._early.pop(packet_id, None)
-        pk = row.pk
-        self._db.writer.run_sync(lambda s: mesh_queue.mark_sent(s, pk, packet_id, airtime))
+        mesh_traffic.sent(self._store, row.pk, packet_id, airtime)
         for event in early[1] if early is not None else ():
             self._apply_early(event)
         return True

@@ -7,25 +7,20 @@ the same wherever the record travels (upstream, federation, exports).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 from ulid import ULID
 
+from hub.domain.clock import as_utc, utcnow
+
+# The clock helpers live in hub.domain.clock; the models and services keep importing them here.
+__all__ = ["as_utc", "id_field", "json_field", "new_id", "pk_field", "utcnow"]
+
 
 def new_id() -> str:
     return str(ULID())
-
-
-def utcnow() -> datetime:
-    """Aware UTC now; stored as naive UTC by SQLite, read back through ``as_utc``."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def pk_field() -> Any:

@@ -1,7 +1,7 @@
 """Applying what arrives from upstream: the hub's inbox, announcements, federation peers' events.
 
 Each message is validated here (``hub.sync.envelope``) and applied through the services
-(``hub.services.inbound``) in one transaction of the single writer. A ``ValidationError``
+(``hub.services.received``) in one transaction of the single writer. A ``ValidationError``
 escapes to the link, which parks the message as a dead letter; a peer's event whose envelope
 is sound but whose content is refused is parked by the service itself, in the same transaction
 that records its ``seq`` as handled (see ``hub.sync.federation``).
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session
-
-from hub.db import Database
 from hub.domain.cap import AnnouncementDraft, to_announcement
 from hub.errors import ValidationError
-from hub.services import inbound
-from hub.services.context import HubContext
+from hub.services import inbound, received
+from hub.services.store import Store
 from hub.sync.client import Received
 from hub.sync.envelope import (
     AnnouncementMessage,
@@ -36,27 +33,22 @@ log = logging.getLogger(__name__)
 
 
 class InboundApplier:
-    def __init__(self, db: Database, ctx: HubContext, follower: PeerFollower, languages: list[str]) -> None:
-        self.db = db
-        self.ctx = ctx
+    def __init__(self, store: Store, follower: PeerFollower, languages: list[str]) -> None:
+        self.store = store
         self.follower = follower
         self.languages = languages
 
     def inbox(self, message: Received) -> None:
         payload = parse_json(message.payload, InboxPayload)
-
-        def apply(session: Session) -> None:
-            inbound.apply_inbox(
-                session,
-                external_id=payload.id,
-                sender=payload.sender,
-                subject=payload.subject,
-                body=payload.body,
-                sent_at=payload.sent_at,
-                topic=message.topic,
-            )
-
-        self.db.writer.run_sync(apply)
+        received.inbox_message(
+            self.store,
+            external_id=payload.id,
+            sender=payload.sender,
+            subject=payload.subject,
+            body=payload.body,
+            sent_at=payload.sent_at,
+            topic=message.topic,
+        )
 
     def announcement(self, message: Received) -> None:
         draft: AnnouncementDraft | None
@@ -77,12 +69,7 @@ class InboundApplier:
                 translations=announcement.translations,
                 drill=announcement.drill,
             )
-        found = draft
-
-        def apply(session: Session) -> None:
-            inbound.apply_announcement(session, self.ctx, found, topic=message.topic)
-
-        self.db.writer.run_sync(apply)
+        received.official_announcement(self.store, draft, topic=message.topic)
 
     def peer_event(self, peer: str, message: Received) -> str:
         """Apply a federation peer's event; its outcome (``inbound.PeerOutcome``, or "waiting")."""
@@ -97,13 +84,9 @@ class InboundApplier:
             envelope.id, peer, envelope.seq, envelope.type, envelope.data, message.topic, message.payload
         )
         contiguous = self.follower.contiguous_after(peer, envelope.seq)
-
-        def apply(session: Session) -> str:
-            outcome = inbound.apply_peer_event(session, event, status=status, problem=problem)
-            inbound.save_peer_mark(session, peer, contiguous)
-            return outcome
-
-        outcome = self.db.writer.run_sync(apply)
+        outcome = received.peer_event(
+            self.store, event, contiguous=contiguous, status=status, problem=problem
+        )
         self.follower.handled(peer, envelope.seq)
         if outcome == "rejected":
             log.warning(

@@ -26,14 +26,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session
-
-from hub.db import Database
 from hub.errors import HubError, ValidationError
 from hub.runtime import Hub
-from hub.services import inbound
-from hub.services.context import HubContext
-from hub.services.outbox import Outbox
+from hub.services import received
+from hub.services.store import Store
 from hub.sync.apply import InboundApplier
 from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, parse_broker_url
 from hub.sync.envelope import (
@@ -60,8 +56,7 @@ class SyncLink(BrokerWorker):
 
     def __init__(
         self,
-        db: Database,
-        ctx: HubContext,
+        store: Store,
         client_factory: Callable[[Sink], BrokerClient],
         *,
         topics: Topics,
@@ -76,9 +71,9 @@ class SyncLink(BrokerWorker):
         resend_max: float = 1800.0,
     ) -> None:
         super().__init__(client_factory, connect_timeout=connect_timeout, backoff=Backoff(1.0, max_backoff))
-        self.db = db
-        self.outbox = Outbox(db)
-        self.ctx = ctx
+        self.store = store
+        self.outbox = store.outbox
+        self.ctx = ctx = store.ctx
         self.topics = topics
         self.broker = broker
         self.peers = list(peers or [])
@@ -87,7 +82,7 @@ class SyncLink(BrokerWorker):
         self.batch = batch
         self.resend = ResendPolicy(resend_after, resend_max)
         self.follower = PeerFollower([p for p in self.peers if p != ctx.hub_id], resend_after, resend_max)
-        self.applier = InboundApplier(db, ctx, self.follower, self.languages)
+        self.applier = InboundApplier(store, self.follower, self.languages)
         self.in_flight: dict[int, int] = {}
         self.cursor = 1
         self.replay_until = 0
@@ -115,8 +110,7 @@ class SyncLink(BrokerWorker):
         options.setdefault("resend_after", settings.sync_resend_after)
         options.setdefault("resend_max", settings.sync_resend_max)
         return cls(
-            hub.db,
-            hub.ctx,
+            hub.store,
             factory,
             topics=topics,
             broker=address.display,
@@ -127,8 +121,7 @@ class SyncLink(BrokerWorker):
 
     def start(self) -> None:
         self.last_confirmed = self.outbox.last_confirmed()
-        with self.db.read() as session:
-            self.follower.load(inbound.load_peer_marks(session))
+        self.follower.load(received.peer_marks(self.store))
         super().start()
 
     # --- what the hub shows ---
@@ -317,8 +310,4 @@ class SyncLink(BrokerWorker):
     def _park(self, message: Received, reason: str) -> None:
         log.warning("sync: dead letter from %s: %s", message.topic, reason)
         self.dead_letters += 1
-
-        def park(session: Session) -> None:
-            inbound.park(session, topic=message.topic, reason=reason, payload=message.payload)
-
-        self.db.writer.run_sync(park)
+        received.dead_letter(self.store, topic=message.topic, reason=reason, payload=message.payload)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
-from sqlmodel import Session
 
 from hub.errors import WrongHouseholdCode
-from hub.models import Need, Offer
 from hub.schemas import (
     AnnouncementPublic,
     CheckInCreate,
@@ -18,9 +16,7 @@ from hub.schemas import (
     OfferCreate,
     OfferPublic,
 )
-from hub.services import alerts, announcements, residents
-from hub.services.figures import current_figures
-from hub.services.state import get_mode
+from hub.services import overview, submissions
 from hub.web.code_guesses import CodeGuesses
 from hub.web.deps import HubDep, client_ip
 from hub.web.problems import RESIDENT_WRITE
@@ -64,24 +60,13 @@ async def post_checkin(
             headers={"Retry-After": str(wait)},
         )
 
-    def job(session: Session) -> residents.SavedCheckIn:
-        return residents.create_checkin(session, hub.ctx, body, source="api", key=_key(idempotency_key))
-
     try:
-        checkin = await hub.db.writer.run(job)
+        checkin = await submissions.check_in(hub.store, body, source="api", key=_key(idempotency_key))
     except WrongHouseholdCode:
         guesses.wrong(client, body.address)
         raise
     count_submission(hub, "checkin")
-    return CheckInPublic(
-        id=checkin.id,
-        kind="checkin",
-        created_at=checkin.created_at,
-        address=checkin.address,
-        status=checkin.status,
-        people=checkin.people,
-        verified=checkin.verified,
-    )
+    return checkin
 
 
 @router.post("/needs", status_code=201, response_model=NeedPublic, responses=RESIDENT_WRITE)
@@ -89,21 +74,9 @@ async def post_need(
     body: NeedCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> NeedPublic:
     check_rate(request)
-
-    def job(session: Session) -> Need:
-        return residents.create_need(session, hub.ctx, body, source="api", key=_key(idempotency_key))
-
-    need = await hub.db.writer.run(job)
+    need = await submissions.report_need(hub.store, body, source="api", key=_key(idempotency_key))
     count_submission(hub, "need")
-    return NeedPublic(
-        id=need.id,
-        kind="need",
-        created_at=need.created_at,
-        address=need.address,
-        category=need.category,
-        urgency=need.urgency,
-        call_112=need.urgency == "life",
-    )
+    return need
 
 
 @router.post("/offers", status_code=201, response_model=OfferPublic, responses=RESIDENT_WRITE)
@@ -111,36 +84,27 @@ async def post_offer(
     body: OfferCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
 ) -> OfferPublic:
     check_rate(request)
-
-    def job(session: Session) -> Offer:
-        return residents.create_offer(session, hub.ctx, body, key=_key(idempotency_key))
-
-    offer = await hub.db.writer.run(job)
+    offer = await submissions.offer_help(hub.store, body, key=_key(idempotency_key))
     count_submission(hub, "offer")
-    return OfferPublic(id=offer.id, kind="offer", created_at=offer.created_at, category=offer.category)
+    return offer
 
 
 @router.get("/announcements", response_model=list[AnnouncementPublic])
 def get_announcements(hub: HubDep) -> list[AnnouncementPublic]:
-    with hub.db.read() as session:
-        rows = announcements.active_announcements(session)
-        return [AnnouncementPublic.model_validate(row, from_attributes=True) for row in rows]
+    return overview.active_announcements(hub.store)
 
 
 @router.get("/status")
 def get_status(hub: HubDep) -> dict[str, Any]:
-    with hub.db.read() as session:
-        mode = get_mode(session)
-        open_alerts = alerts.open_count(session)
-        figures = current_figures(session)
+    state = overview.hub_state(hub.store)
     links = {name: link.status() for name, link in hub.links.items()}
     return {
         "hub_id": hub.settings.id,
         "name": hub.settings.name,
-        "mode": mode,
+        "mode": state.mode,
         "mesh": links.get("mesh", {"state": "off"}),
         "sync": links.get("sync", {"state": "off"}),
-        "alerts": {"open": open_alerts},
+        "alerts": {"open": state.open_alerts},
         "clock": {"verified": hub.ctx.clock.state().verified},
-        "figures": figures.public(),
+        "figures": state.figures.public(),
     }

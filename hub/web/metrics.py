@@ -18,8 +18,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from hub.runtime import Hub
-from hub.services import alerts, mesh_queue, tasks
-from hub.services.outbox import depth
+from hub.services import overview
 from hub.web.security import ASGIApp, Message, Receive, Scope, Send
 
 SUBMISSION_TYPES = ("checkin", "need", "offer", "household")
@@ -38,12 +37,12 @@ class HubCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         hub = self.hub
-        with hub.db.read() as session:
-            backlog = depth(session)
-            open_alerts = alerts.open_count(session)
-            unhandled = alerts.unhandled_messages(session)
-            unaccepted = tasks.nobody_accepted_count(session)
-            queue = mesh_queue.counts(session)
+        gauges = overview.gauges(hub.store)
+        backlog = gauges.outbox
+        open_alerts = gauges.open_alerts
+        unhandled = gauges.unhandled_messages
+        unaccepted = gauges.nobody_accepted
+        queue = gauges.mesh_queue
 
         submissions = CounterMetricFamily(
             "hub_submissions", "Resident submissions stored, by type.", labels=["type"]
@@ -61,12 +60,12 @@ class HubCollector(Collector):
             "Outbox events not yet confirmed by the upstream consumer.",
             backlog["unconfirmed"],
         )
-        writer = hub.db.writer
-        yield CounterMetricFamily("hub_db_commits", "Group commits made by the writer.", value=writer.commits)
+        store = hub.store
+        yield CounterMetricFamily("hub_db_commits", "Group commits made by the writer.", value=store.commits)
         yield CounterMetricFamily(
             "hub_db_storage_failures",
             "Writes refused by the storage (disk full, I/O error).",
-            value=writer.storage_failures,
+            value=store.storage_failures,
         )
         yield _gauge("hub_alerts_open", "SOS alerts no coordinator has acknowledged yet.", open_alerts)
         yield _gauge(

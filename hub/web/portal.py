@@ -11,26 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from sqlmodel import Session, SQLModel, select
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import i18n
+from hub.domain.clock import as_utc
 from hub.errors import Conflict, StorageUnavailable, WrongHouseholdCode
 from hub.i18n import gettext as _
-from hub.models import Announcement, CheckIn, Household, IdempotencyKey, Need, Offer
-from hub.models.base import as_utc
-from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
-from hub.services import announcements, residents
-from hub.services.context import HubContext
-from hub.services.figures import current_figures
-from hub.services.state import get_mode
+from hub.schemas import AnnouncementPublic, CheckInCreate, Created, HouseholdCreate, NeedCreate, OfferCreate
+from hub.services import overview, submissions
+from hub.services.store import Store
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
 from hub.web.code_guesses import CodeGuesses
@@ -78,8 +74,7 @@ def page(
     **context: Any,
 ) -> HTMLResponse:
     """A portal page; every page knows the hub's mode (crisis and drill banners)."""
-    with hub.db.read() as session:
-        mode = get_mode(session)
+    mode = overview.mode(hub.store)
     return render(request, template, status_code=status_code, headers=headers, mode=mode, **context)
 
 
@@ -99,7 +94,7 @@ class AnnouncementView:
     drill: bool  # an exercise: marked as such, never shown as real news
 
 
-def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView:
+def show_announcement(announcement: AnnouncementPublic, lang: str) -> AnnouncementView:
     translation = announcement.translations.get(lang) or {}
     when = as_utc(announcement.created_at).astimezone().strftime("%d-%m %H:%M")
     if lang != "nl" and translation.get("title") and translation.get("body"):
@@ -120,15 +115,13 @@ def show_announcement(announcement: Announcement, lang: str) -> AnnouncementView
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, hub: HubDep) -> HTMLResponse:
     lang = request_language(request)
-    with hub.db.read() as session:
-        active = announcements.active_announcements(session, limit=5)
-        board = current_figures(session)
+    front = overview.front_page(hub.store, limit=5)
     return page(
         request,
         hub,
         "portal/home.html",
-        announcements=[show_announcement(a, lang) for a in active],
-        board=board,
+        announcements=[show_announcement(a, lang) for a in front.announcements],
+        board=front.figures,
         needs=forms.NEEDS,
     )
 
@@ -136,8 +129,7 @@ def home(request: Request, hub: HubDep) -> HTMLResponse:
 @router.get("/announcements", response_class=HTMLResponse)
 def announcement_list(request: Request, hub: HubDep) -> HTMLResponse:
     lang = request_language(request)
-    with hub.db.read() as session:
-        active = announcements.active_announcements(session)
+    active = overview.active_announcements(hub.store)
     return page(
         request, hub, "portal/announcements.html", announcements=[show_announcement(a, lang) for a in active]
     )
@@ -151,34 +143,27 @@ def privacy(request: Request, hub: HubDep) -> HTMLResponse:
 # --- forms --------------------------------------------------------------------------------
 
 
-class Saved(Protocol):
-    """What a form's service returns: the stored record (or its summary), by id."""
-
-    @property
-    def id(self) -> str: ...
+Saver = Callable[[Store, BaseModel, str], Coroutine[Any, Any, Created]]
 
 
-Saver = Callable[[Session, HubContext, BaseModel, str], Saved]
-
-
-def _save_checkin(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
+async def _save_checkin(store: Store, data: BaseModel, key: str) -> Created:
     assert isinstance(data, CheckInCreate)
-    return residents.create_checkin(session, ctx, data, source="portal", key=key)
+    return await submissions.check_in(store, data, source="portal", key=key)
 
 
-def _save_need(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
+async def _save_need(store: Store, data: BaseModel, key: str) -> Created:
     assert isinstance(data, NeedCreate)
-    return residents.create_need(session, ctx, data, source="portal", key=key)
+    return await submissions.report_need(store, data, source="portal", key=key)
 
 
-def _save_offer(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
+async def _save_offer(store: Store, data: BaseModel, key: str) -> Created:
     assert isinstance(data, OfferCreate)
-    return residents.create_offer(session, ctx, data, key=key)
+    return await submissions.offer_help(store, data, key=key)
 
 
-def _save_household(session: Session, ctx: HubContext, data: BaseModel, key: str) -> Saved:
+async def _save_household(store: Store, data: BaseModel, key: str) -> Created:
     assert isinstance(data, HouseholdCreate)
-    return residents.register_household(session, ctx, data, key=key)
+    return await submissions.register_household(store, data, key=key)
 
 
 @dataclass(frozen=True)
@@ -186,17 +171,16 @@ class PortalForm:
     kind: str
     path: str
     template: str
-    model: type[SQLModel]
     save: Saver
 
 
 PORTAL_FORMS: dict[str, PortalForm] = {
     form.kind: form
     for form in (
-        PortalForm("checkin", "/checkin", "portal/checkin.html", CheckIn, _save_checkin),
-        PortalForm("need", "/need", "portal/need.html", Need, _save_need),
-        PortalForm("offer", "/offer", "portal/offer.html", Offer, _save_offer),
-        PortalForm("household", "/register", "portal/register.html", Household, _save_household),
+        PortalForm("checkin", "/checkin", "portal/checkin.html", _save_checkin),
+        PortalForm("need", "/need", "portal/need.html", _save_need),
+        PortalForm("offer", "/offer", "portal/offer.html", _save_offer),
+        PortalForm("household", "/register", "portal/register.html", _save_household),
     )
 }
 
@@ -310,9 +294,7 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
                 headers={"Retry-After": str(wait)},
             )
         try:
-            record = await hub.db.writer.run(
-                lambda session: form.save(session, hub.ctx, data, f"form:{token}")
-            )
+            record = await form.save(hub.store, data, f"form:{token}")
         except WrongHouseholdCode:
             assert code_at is not None
             guesses.wrong(client_ip(request), code_at)
@@ -372,11 +354,7 @@ def confirmation(request: Request, hub: HubDep, kind: str, record_id: str) -> HT
     form = PORTAL_FORMS.get(kind)
     record = None
     if form is not None and forms.valid_token(token):
-        with hub.db.read() as session:
-            seen = session.get(IdempotencyKey, f"form:{token}")
-            if seen is not None and seen.kind == kind and seen.record_id == record_id:
-                model: Any = form.model
-                record = session.exec(select(model).where(model.id == record_id)).first()
+        record = submissions.receipt(hub.store, kind, record_id, f"form:{token}")
     if form is None or record is None:
         return page(
             request, hub, "portal/message.html", status_code=404, headers=NO_STORE, message="not_found"

@@ -18,8 +18,8 @@ from sqlmodel import col, select
 
 from hub.config import load_settings
 from hub.domain.airtime import default_budget_seconds, text_packet_airtime
-from hub.mesh.link import LinkTimings
 from hub.mesh.sim import Simulator
+from hub.mesh.timings import LinkTimings
 from hub.models import MeshOutbound
 
 from ..mesh.hubmesh import MeshHub

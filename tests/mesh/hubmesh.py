@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from hub.config import Settings
-from hub.mesh.link import LinkTimings, MeshLink
+from hub.mesh.link import MeshLink
 from hub.mesh.sim import Simulator
+from hub.mesh.timings import LinkTimings
 from hub.models import MeshOutbound, OutboxEvent, Task, Volunteer
 from hub.runtime import Hub
 from hub.services import tasks
@@ -57,8 +58,7 @@ class MeshHub:
         self.sim = sim
         self.hub = Hub.from_settings(settings)
         self.link = MeshLink(
-            self.hub.db,
-            self.hub.ctx,
+            self.hub.store,
             radio_url=radio_url,
             preset=preset or sim.preset,
             timings=timings,

@@ -26,9 +26,9 @@ from hub.domain.airtime import (
     text_packet_airtime,
 )
 from hub.domain.radio_events import TextReceived, node_num
-from hub.mesh.link import LinkTimings
 from hub.mesh.sender import MeshSender, ack_timeout_for
 from hub.mesh.sim import Simulator
+from hub.mesh.timings import LinkTimings
 from hub.models import MeshMessage, MeshOutbound, Volunteer
 from hub.runtime import Hub
 from hub.services import mesh_inbound, mesh_queue
@@ -231,7 +231,7 @@ def test_the_shares_survive_a_restart(service_hub: Hub) -> None:
 
     hub.db.writer.run_sync(sent_before)
     sender = MeshSender(
-        hub.db,
+        hub.store,
         preset="MEDIUM_FAST",
         budget=AirtimeBudget(budget_seconds=100.0, shares=ReplyShares(replies=0.5, handset=0.1)),
         timings=LinkTimings(),
@@ -247,7 +247,7 @@ def test_the_shares_survive_a_restart(service_hub: Hub) -> None:
 
 def test_the_ack_deadline_follows_the_radio_preset(service_hub: Hub) -> None:
     sender = MeshSender(
-        service_hub.db,
+        service_hub.store,
         preset="MEDIUM_FAST",
         budget=AirtimeBudget(),
         timings=LinkTimings(),

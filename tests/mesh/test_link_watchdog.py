@@ -11,7 +11,8 @@ import pytest
 from hub.domain.radio_events import RadioEvent
 from hub.errors import LinkError
 from hub.mesh.adapter import RadioInfo
-from hub.mesh.link import LinkTimings, MeshLink
+from hub.mesh.link import MeshLink
+from hub.mesh.timings import LinkTimings
 from hub.runtime import Hub
 
 from .hubmesh import wait_until
@@ -61,7 +62,7 @@ def link(hub: Hub, radios: list[SilentRadio]) -> Iterator[MeshLink]:
         return radio
 
     timings = LinkTimings(watchdog=0.6, poll=0.02, backoff_initial=0.1, backoff_max=0.2)
-    the_link = MeshLink(hub.db, hub.ctx, radio_url="tcp://twin:4403", timings=timings, radio_factory=factory)
+    the_link = MeshLink(hub.store, radio_url="tcp://twin:4403", timings=timings, radio_factory=factory)
     the_link.start()
     try:
         yield the_link
