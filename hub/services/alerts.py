@@ -21,6 +21,7 @@ from hub.models import Alert, MeshMessage, Volunteer
 from hub.models.base import utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text
 from hub.services.outbox import append_event
 
@@ -120,3 +121,8 @@ def unhandled_messages(session: Session) -> int:
             .where(col(MeshMessage.handled).is_(False), col(MeshMessage.kind).in_(("free_text", "held")))
         ).one()
     )
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+acknowledge_alert = writes(acknowledge)
+open_alert_count = reads(open_count)

@@ -42,6 +42,7 @@ from hub.services import record_status, run_clock
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
 from hub.services.records import get_by_id
@@ -390,3 +391,20 @@ def _nobody_accepted(session: Session, ctx: HubContext, task: Task, offers: int)
     session.add(task)
     record(session, "scheduler", "task.nobody_accepted", task.id, number=task.number, offers=offers)
     append_event(session, ctx, "task.nobody_accepted", {**task_data(task), "offers": offers}, shape="task")
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+new_task = writes(create_task)
+assign_task = writes(assign)
+accept_task = writes(accept)
+finish_task = writes(done)
+fail_task = writes(fail)
+
+
+def _offers_of_task(session: Session, task_id: str) -> list[TaskOffer]:
+    """Who was asked to take the task, and what they answered (``NotFound`` without the task)."""
+    return offers_of(session, get_task(session, task_id).id)
+
+
+find_task = reads(get_task)
+task_offers = reads(_offers_of_task)

@@ -1,7 +1,16 @@
-"""Read models for the admin pages: what a coordinator sees, gathered from one read session."""
+"""What a coordinator sees on the dashboard and on paper: read models, each from one read session.
+
+The use cases at the bottom (``dashboard``, ``door_knock_sheet``, ``task_sheets``) open their
+own session (see ``hub.services.door``); the functions of a session above them are the pieces
+the admin lists share (``hub.services.admin_lists``).
+
+Drill or real (``hub.domain.figures``): the dashboard shows the records of the current mode only,
+its figures, its open needs and its calls for help alike.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,14 +21,15 @@ from sqlmodel import Session, col, select
 from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list
 from hub.domain.figures import Figures
 from hub.domain.matching import match_offers
+from hub.domain.messages import task_dispatch
 from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
 from hub.domain.vocab import URGENCY_RANK
-from hub.models import Alert, CheckIn, Household, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
+from hub.models import Alert, CheckIn, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
 from hub.models.base import utcnow
-from hub.runtime import Hub
-from hub.services import alerts, escalation, outbox, tasks, volunteers
+from hub.services import alerts, escalation, outbox, tasks, volunteers, worklist
+from hub.services.door import reads
 from hub.services.figures import current_figures
-from hub.services.state import get_mode, mode_since
+from hub.services.state import get_mode, is_drill, mode_since
 
 
 @dataclass
@@ -52,10 +62,13 @@ class Dashboard:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def open_needs(session: Session, limit: int = 200) -> list[Need]:
-    needs = session.exec(
-        select(Need).where(Need.status == "open").order_by(col(Need.pk).desc()).limit(limit)
-    ).all()
+def open_needs(session: Session, limit: int = 200, *, drill: bool | None = None) -> list[Need]:
+    """Open needs, the most urgent first; only the drill's or only the real ones when ``drill``
+    is given."""
+    query = select(Need).where(Need.status == "open")
+    if drill is not None:
+        query = query.where(col(Need.drill) == drill)
+    needs = session.exec(query.order_by(col(Need.pk).desc()).limit(limit)).all()
     return sorted(needs, key=lambda n: (URGENCY_RANK.get(n.urgency, 3), -(n.pk or 0)))
 
 
@@ -109,18 +122,13 @@ def household_tasks(session: Session, since: datetime | None) -> dict[str, Task]
     return {t.household_id: t for t in session.exec(query).all() if t.household_id}
 
 
-def door_knock(session: Session) -> tuple[list[AttentionHousehold], datetime | None]:
-    since = escalation.reference_time(session)
-    households = escalation.attention_households(session)
-    return door_knock_list(households, escalation.reached_ids(session, since)), since
-
-
-def dashboard(session: Session, hub: Hub) -> Dashboard:
+def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboard:
     mode = get_mode(session)
+    drill = is_drill(session)
     since = escalation.reference_time(session)
     households = escalation.attention_households(session)
     to_visit = door_knock_list(households, escalation.reached_ids(session, since))
-    needs = open_needs(session)
+    needs = open_needs(session, drill=drill)
     queued = session.exec(
         select(func.count()).select_from(MeshOutbound).where(col(MeshOutbound.status) == "queued")
     ).one()
@@ -137,30 +145,68 @@ def dashboard(session: Session, hub: Hub) -> Dashboard:
         tasks=active_tasks(session),
         volunteer_names=names(session),
         radio_volunteers=radio_volunteers(session),
-        links=link_states(hub),
+        links=dict(links),
         backlog=outbox.depth(session),
         mesh_queue=int(queued),
         alerts=alerts.open_alerts(session),
         unhandled_messages=alerts.unhandled_messages(session),
         unaccepted=[(t, tasks.offers_of(session, t.id)) for t in tasks.nobody_accepted(session)],
+        extra={"help_waiting": worklist.waiting_count(session, drill=drill)},
     )
 
 
-def link_states(hub: Hub) -> dict[str, dict[str, Any]]:
-    states: dict[str, dict[str, Any]] = {}
-    for name, link in hub.links.items():
-        try:
-            states[name] = dict(link.status())
-        except Exception as exc:  # a link's status must never break the dashboard
-            states[name] = {"state": "error", "error": str(exc)}
-    return states
+@dataclass(frozen=True)
+class DoorKnockSheet:
+    """The printed door-knock list: who to visit, street by street."""
+
+    streets: list[tuple[str, list[AttentionHousehold]]]
+    count: int
+    since: datetime | None
+    tasks: dict[str, Task]
+    names: dict[str, str]
 
 
-def household_count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Household)).one())
+def _door_knock_sheet(session: Session) -> DoorKnockSheet:
+    since = escalation.reference_time(session)
+    households = escalation.attention_households(session)
+    to_visit = door_knock_list(households, escalation.reached_ids(session, since))
+    return DoorKnockSheet(
+        streets=by_street(to_visit),
+        count=len(to_visit),
+        since=since,
+        tasks=household_tasks(session, since),
+        names=names(session),
+    )
 
 
-def walking_key(address: str) -> tuple[str, int, int, str]:
-    from hub.domain.addresses import walking_order
+@dataclass(frozen=True)
+class TaskSheets:
+    """One printed sheet per volunteer (``""``: not assigned) with their unfinished tasks."""
 
-    return walking_order(address)
+    sheets: list[tuple[str, list[Task]]]
+    people: dict[str, Volunteer]
+    texts: dict[str, str]  # task id -> the text a handset gets
+
+
+def _task_sheets(session: Session, volunteer: str = "") -> TaskSheets:
+    query = select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.number))
+    rows = session.exec(query).all()
+    people = {v.id: v for v in session.exec(select(Volunteer)).all()}
+    sheets: dict[str, list[Task]] = {}
+    for task in rows:
+        key = task.volunteer_id or ""
+        if volunteer and key != volunteer:
+            continue
+        sheets.setdefault(key, []).append(task)
+    texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note, drill=t.drill) for t in rows}
+    return TaskSheets(
+        sheets=sorted(sheets.items(), key=lambda kv: people[kv[0]].name if kv[0] in people else ""),
+        people=people,
+        texts=texts,
+    )
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+dashboard = reads(_dashboard)
+door_knock_sheet = reads(_door_knock_sheet)
+task_sheets = reads(_task_sheets)
