@@ -6,6 +6,7 @@ checks the copy with the project's own configuration and must fail, naming the c
 
 from __future__ import annotations
 
+import ast
 import os
 import pkgutil
 import shutil
@@ -57,6 +58,10 @@ def test_the_contracts_hold_today() -> None:
         ("services/wrong.py", "from hub.web import security", "services-no-web"),
         ("domain/wrong.py", "from hub import config", "domain-self-contained"),
         ("domain/wrong.py", "from hub.i18n import WEB_DIR", "domain-self-contained"),
+        ("web/admin/wrong.py", "from hub.models import CheckIn", "admin-no-storage"),
+        ("web/admin/wrong.py", "from hub.models.base import utcnow", "admin-no-storage"),
+        ("web/admin/wrong.py", "from hub.db import Database", "admin-no-storage"),
+        ("web/admin/wrong.py", "from sqlmodel import Session", "admin-no-storage"),
     ],
 )
 def test_a_wrong_import_breaks_its_contract(
@@ -79,3 +84,36 @@ def test_the_domain_contract_names_every_other_part_of_the_hub() -> None:
     parts = {f"hub.{module.name}" for module in pkgutil.iter_modules(hub.__path__)}
     forbidden = set(_contracts()["domain-self-contained"]["forbidden_modules"])
     assert forbidden == parts - {"hub.domain", "hub.errors"}
+
+
+ADMIN = sorted((ROOT / "hub" / "web" / "admin").glob("*.py"))
+# What only the services may touch of the running hub: its database (sessions, the writer).
+STORAGE_ATTRIBUTES = {"db", "writer", "read_engine", "write_engine"}
+
+
+def storage_uses(source: str) -> list[str]:
+    """Every place in ``source`` that reaches for the database itself (``hub.db.read()``,
+    ``hub.db.writer.run(...)``) instead of naming a use case of ``hub.services``."""
+    return [
+        f"line {node.lineno}: .{node.attr}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in STORAGE_ATTRIBUTES
+    ]
+
+
+@pytest.mark.parametrize("path", ADMIN, ids=lambda p: p.name)
+def test_the_admin_opens_no_session_and_hands_the_writer_no_closure(path: Path) -> None:
+    """The import contract cannot see ``hub.db`` reached through the running hub: this can."""
+    assert storage_uses(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "with hub.db.read() as session:\n    pass\n",
+        "await hub.db.writer.run(lambda s: tasks.assign(s, hub.ctx, task_id, v, actor=a))",
+        "future = request.app.state.hub.db.writer.submit(job)",
+    ],
+)
+def test_the_storage_check_finds_a_session_or_a_closure(wrong: str) -> None:
+    assert storage_uses(wrong) != []
