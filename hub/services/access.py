@@ -21,6 +21,7 @@ from hub.services.accounts import hash_password, token_hash
 from hub.services.audit import record
 from hub.services.context import Door
 from hub.services.door import reads, writes_without_context
+from hub.services.record_views import UserView, views
 
 # A token's last use is written at most this often: a script polling every second
 # should not cost a commit per request.
@@ -187,11 +188,11 @@ class AccessOverview:
 
     sessions: list[SessionRow]
     tokens: list[TokenRow]
-    users: list[User]
+    users: list[UserView]
 
 
 def _overview(read: Session, now: datetime | None = None) -> AccessOverview:
-    return AccessOverview(list_sessions(read, now), list_tokens(read, now), list_users(read))
+    return AccessOverview(list_sessions(read, now), list_tokens(read, now), views(UserView, list_users(read)))
 
 
 access_overview = reads(_overview)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
 from hub.domain.addresses import walking_order
@@ -39,9 +40,29 @@ from hub.services.dashboard import (
     offers_for,
     open_needs,
     radio_volunteers,
+    unverified_reports,
     volunteer_rows,
 )
 from hub.services.door import reads
+from hub.services.record_views import (
+    AlertView,
+    AnnouncementView,
+    AuditEntryView,
+    CheckInView,
+    DeadLetterView,
+    DrillView,
+    HouseholdView,
+    InboxMessageView,
+    MeshMessageView,
+    MeshOutboundView,
+    NeedView,
+    OfferView,
+    TaskView,
+    V,
+    VolunteerView,
+    view,
+    views,
+)
 from hub.services.state import get_mode
 
 M = TypeVar("M", bound=SQLModel)
@@ -60,16 +81,16 @@ def newest(session: Session, model: type[M], limit: int = LIST_LIMIT, before: in
 # --- the admin API's lists ---
 
 # The records the admin API lists, by the name in its address.
-LISTED: dict[str, type[SQLModel]] = {
-    "checkins": CheckIn,
-    "needs": Need,
-    "offers": Offer,
-    "tasks": Task,
-    "volunteers": Volunteer,
-    "households": Household,
-    "messages": MeshMessage,
-    "announcements": Announcement,
-    "alerts": Alert,
+LISTED: dict[str, tuple[type[SQLModel], type[BaseModel]]] = {
+    "checkins": (CheckIn, CheckInView),
+    "needs": (Need, NeedView),
+    "offers": (Offer, OfferView),
+    "tasks": (Task, TaskView),
+    "volunteers": (Volunteer, VolunteerView),
+    "households": (Household, HouseholdView),
+    "messages": (MeshMessage, MeshMessageView),
+    "announcements": (Announcement, AnnouncementView),
+    "alerts": (Alert, AlertView),
 }
 
 
@@ -77,43 +98,55 @@ LISTED: dict[str, type[SQLModel]] = {
 class RecordPage:
     """One page of a list: its rows and the cursor of the next page (``None``: the end)."""
 
-    rows: list[Any]
+    rows: list[BaseModel]
     next: str | None
 
 
 def list_page(session: Session, kind: str, limit: int, cursor: str | None) -> RecordPage:
     """Newest first by ``pk``, ``limit`` rows below the ``cursor`` row number."""
-    rows = newest(session, LISTED[kind], limit + 1, int(cursor) if cursor is not None else None)
+    model, shape = LISTED[kind]
+    rows = newest(session, model, limit + 1, int(cursor) if cursor is not None else None)
     more = len(rows) > limit
     rows = rows[:limit]
-    return RecordPage(rows, str(rows[-1].pk) if more and rows else None)  # type: ignore[attr-defined]
+    after = str(rows[-1].pk) if more and rows else None  # type: ignore[attr-defined]
+    return RecordPage([shape.model_validate(row) for row in rows], after)
 
 
 # --- the admin pages' lists ---
 
+Found = TypeVar("Found", Need, Household)
+
+
+def _one(session: Session, model: type[Found], shape: type[V], record_id: str) -> V | None:
+    """The plain copy of the record with this id; ``None`` when the id is empty or unknown."""
+    if not record_id:
+        return None
+    row = session.exec(select(model).where(model.id == record_id)).first()
+    return view(shape, row) if row is not None else None
+
 
 @dataclass(frozen=True)
 class CheckInsList:
-    rows: list[CheckIn]
+    rows: list[CheckInView]
     names: dict[str, str]
-    worklist: list[CheckIn]
+    worklist: list[CheckInView]
     volunteers: list[VolunteerRow]
 
 
 def _checkins(session: Session, before: int | None = None) -> CheckInsList:
     return CheckInsList(
-        rows=newest(session, CheckIn, before=before),
+        rows=views(CheckInView, newest(session, CheckIn, before=before)),
         names=names(session),
-        worklist=worklist.help_worklist(session),
+        worklist=views(CheckInView, worklist.help_worklist(session)),
         volunteers=volunteer_rows(session),
     )
 
 
 @dataclass(frozen=True)
 class NeedsList:
-    open_needs: list[Need]
-    closed: list[Need]
-    matches: dict[str, list[Offer]]
+    open_needs: list[NeedView]
+    closed: list[NeedView]
+    matches: dict[str, list[OfferView]]
     volunteers: list[VolunteerRow]
 
 
@@ -121,61 +154,61 @@ def _needs(session: Session) -> NeedsList:
     still_open = open_needs(session)
     return NeedsList(
         open_needs=still_open,
-        closed=[n for n in newest(session, Need) if n.status != "open"][:100],
+        closed=views(NeedView, [n for n in newest(session, Need) if n.status != "open"][:100]),
         matches=offers_for(session, still_open),
         volunteers=volunteer_rows(session),
     )
 
 
-def _offers(session: Session, before: int | None = None) -> list[Offer]:
-    return newest(session, Offer, before=before)
+def _offers(session: Session, before: int | None = None) -> list[OfferView]:
+    return views(OfferView, newest(session, Offer, before=before))
 
 
 @dataclass(frozen=True)
 class TasksList:
-    active: list[Task]
-    finished: list[Task]
+    active: list[TaskView]
+    finished: list[TaskView]
     volunteers: list[VolunteerRow]
     names: dict[str, str]
     radio_volunteers: set[str]
-    prefill_need: Need | None
-    prefill_household: Household | None
+    prefill_need: NeedView | None
+    prefill_household: HouseholdView | None
 
 
 def _tasks(session: Session, need: str = "", household: str = "") -> TasksList:
     """The task page; ``need`` / ``household``: the ids the new-task form starts from."""
     return TasksList(
         active=active_tasks(session),
-        finished=[t for t in newest(session, Task, 200) if t.status == TaskStatus.DONE][:100],
+        finished=views(
+            TaskView, [t for t in newest(session, Task, 200) if t.status == TaskStatus.DONE][:100]
+        ),
         volunteers=volunteer_rows(session),
         names=names(session),
         radio_volunteers=radio_volunteers(session),
-        prefill_need=session.exec(select(Need).where(Need.id == need)).first() if need else None,
-        prefill_household=(
-            session.exec(select(Household).where(Household.id == household)).first() if household else None
-        ),
+        prefill_need=_one(session, Need, NeedView, need),
+        prefill_household=_one(session, Household, HouseholdView, household),
     )
 
 
 @dataclass(frozen=True)
 class HouseholdsList:
-    rows: list[Household]  # in walking order
-    editing: Household | None
+    rows: list[HouseholdView]  # in walking order
+    editing: HouseholdView | None
     reached: set[str]
-    unverified: dict[str, CheckIn]
+    unverified: dict[str, CheckInView]
     volunteers: list[VolunteerRow]
     names: dict[str, str]
 
 
 def _households(session: Session, edit: str = "") -> HouseholdsList:
     """The register (``edit``: the id of the household whose form is open)."""
-    rows = newest(session, Household, 2000)
+    rows = views(HouseholdView, newest(session, Household, 2000))
     since = escalation.reference_time(session)
     return HouseholdsList(
         rows=sorted(rows, key=lambda h: walking_order(h.address)),
         editing=next((h for h in rows if h.id == edit), None),
         reached=escalation.reached_ids(session, since),
-        unverified=escalation.unverified_reports(session, since),
+        unverified=unverified_reports(session, since),
         volunteers=volunteer_rows(session),
         names=names(session),
     )
@@ -183,73 +216,73 @@ def _households(session: Session, edit: str = "") -> HouseholdsList:
 
 @dataclass(frozen=True)
 class AnnouncementsList:
-    rows: list[Announcement]
+    rows: list[AnnouncementView]
     active: set[str]  # ids of those not expired
 
 
 def _announcements(session: Session) -> AnnouncementsList:
     rows = newest(session, Announcement, 200)
-    return AnnouncementsList(rows, {a.id for a in rows if is_active(a)})
+    return AnnouncementsList(views(AnnouncementView, rows), {a.id for a in rows if is_active(a)})
 
 
 @dataclass(frozen=True)
 class MessagesList:
-    rows: list[MeshMessage]
+    rows: list[MeshMessageView]
     by_node: dict[str, str]  # a handset's node id -> its volunteer's name
 
 
 def _messages(session: Session, before: int | None = None) -> MessagesList:
-    rows = newest(session, MeshMessage, before=before)
+    rows = views(MeshMessageView, newest(session, MeshMessage, before=before))
     by_node = {v.node_id: v.name for v in session.exec(select(Volunteer)).all() if v.node_id}
     return MessagesList(rows, by_node)
 
 
 @dataclass(frozen=True)
 class MeshQueue:
-    queue: list[MeshOutbound]
+    queue: list[MeshOutboundView]
     volunteers: list[VolunteerRow]
 
 
 def _mesh(session: Session) -> MeshQueue:
-    return MeshQueue(newest(session, MeshOutbound, 200), volunteer_rows(session))
+    return MeshQueue(views(MeshOutboundView, newest(session, MeshOutbound, 200)), volunteer_rows(session))
 
 
 @dataclass(frozen=True)
 class SyncState:
     backlog: dict[str, int]
     events: list[outbox.EventMarks]
-    inbox: list[InboxMessage]
-    dead_letters: list[DeadLetter]
+    inbox: list[InboxMessageView]
+    dead_letters: list[DeadLetterView]
 
 
 def _sync(session: Session) -> SyncState:
     return SyncState(
         backlog=outbox.depth(session),
         events=outbox.latest(session, 50),
-        inbox=newest(session, InboxMessage, 100),
-        dead_letters=newest(session, DeadLetter, 100),
+        inbox=views(InboxMessageView, newest(session, InboxMessage, 100)),
+        dead_letters=views(DeadLetterView, newest(session, DeadLetter, 100)),
     )
 
 
-def _audit(session: Session, limit: int, before: int | None = None) -> list[AuditEntry]:
-    return newest(session, AuditEntry, limit, before)
+def _audit(session: Session, limit: int, before: int | None = None) -> list[AuditEntryView]:
+    return views(AuditEntryView, newest(session, AuditEntry, limit, before))
 
 
 @dataclass(frozen=True)
 class DrillState:
     mode: Mode
-    current: Drill | None
+    current: DrillView | None
     report: dict[str, Any] | None
-    past: list[Drill]
+    past: list[DrillView]
 
 
 def _drill(session: Session) -> DrillState:
     current = drills.open_drill(session)
     return DrillState(
         mode=get_mode(session),
-        current=current,
+        current=view(DrillView, current) if current else None,
         report=drills.drill_report(session, current) if current else None,
-        past=[d for d in newest(session, Drill, 20) if d.ended_at is not None],
+        past=views(DrillView, [d for d in newest(session, Drill, 20) if d.ended_at is not None]),
     )
 
 

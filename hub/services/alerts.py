@@ -24,6 +24,7 @@ from hub.services.context import HubContext
 from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text
 from hub.services.outbox import append_event
+from hub.services.record_views import AlertView, returning
 
 
 def alert_data(alert: Alert) -> dict[str, Any]:
@@ -124,5 +125,5 @@ def unhandled_messages(session: Session) -> int:
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-acknowledge_alert = writes(acknowledge)
+acknowledge_alert = writes(returning(AlertView, acknowledge))
 open_alert_count = reads(open_count)

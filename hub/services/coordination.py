@@ -17,6 +17,7 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import reads, writes
 from hub.services.outbox import append_event
+from hub.services.record_views import AnnouncementView, CheckInView, HouseholdView, returning
 from hub.services.records import get_by_id
 
 
@@ -128,9 +129,9 @@ def verify_checkin(session: Session, ctx: HubContext, checkin_id: str, *, actor:
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-add_household = writes(register_household)
-change_household = writes(correct_household)
+add_household = writes(returning(HouseholdView, register_household))
+change_household = writes(returning(HouseholdView, correct_household))
 remove_household = writes(delete_household)
-announce = writes(publish_announcement)
-confirm_checkin = writes(verify_checkin)
-find_household = reads(get_household)
+announce = writes(returning(AnnouncementView, publish_announcement))
+confirm_checkin = writes(returning(CheckInView, verify_checkin))
+find_household = reads(returning(HouseholdView, get_household))

@@ -24,17 +24,28 @@ from hub.domain.matching import match_offers
 from hub.domain.messages import task_dispatch
 from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
 from hub.domain.vocab import URGENCY_RANK
-from hub.models import Alert, CheckIn, MeshOutbound, Need, Offer, Task, TaskOffer, Volunteer
+from hub.models import MeshOutbound, Need, Offer, Task, Volunteer
 from hub.models.base import utcnow
 from hub.services import alerts, escalation, outbox, tasks, volunteers, worklist
 from hub.services.door import reads
 from hub.services.figures import current_figures
+from hub.services.record_views import (
+    AlertView,
+    CheckInView,
+    NeedView,
+    OfferView,
+    TaskOfferView,
+    TaskView,
+    VolunteerView,
+    view,
+    views,
+)
 from hub.services.state import get_mode, is_drill, mode_since
 
 
 @dataclass
 class VolunteerRow:
-    volunteer: Volunteer
+    volunteer: VolunteerView
     state: str
     active: int
 
@@ -45,38 +56,39 @@ class Dashboard:
     since: datetime | None
     figures: Figures
     door_knock: list[tuple[str, list[AttentionHousehold]]]
-    unverified: dict[str, CheckIn]  # household id -> "reported, not verified" (still to visit)
-    household_tasks: dict[str, Task]
-    needs: list[Need]
-    matches: dict[str, list[Offer]]
+    unverified: dict[str, CheckInView]  # household id -> "reported, not verified" (still to visit)
+    household_tasks: dict[str, TaskView]
+    needs: list[NeedView]
+    matches: dict[str, list[OfferView]]
     volunteers: list[VolunteerRow]
-    tasks: list[Task]
+    tasks: list[TaskView]
     volunteer_names: dict[str, str]
     radio_volunteers: set[str]
     links: dict[str, dict[str, Any]]
     backlog: dict[str, int]
     mesh_queue: int
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: list[AlertView] = field(default_factory=list)
     unhandled_messages: int = 0
-    unaccepted: list[tuple[Task, list[TaskOffer]]] = field(default_factory=list)
+    unaccepted: list[tuple[TaskView, list[TaskOfferView]]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def open_needs(session: Session, limit: int = 200, *, drill: bool | None = None) -> list[Need]:
+def open_needs(session: Session, limit: int = 200, *, drill: bool | None = None) -> list[NeedView]:
     """Open needs, the most urgent first; only the drill's or only the real ones when ``drill``
     is given."""
     query = select(Need).where(Need.status == "open")
     if drill is not None:
         query = query.where(col(Need.drill) == drill)
     needs = session.exec(query.order_by(col(Need.pk).desc()).limit(limit)).all()
-    return sorted(needs, key=lambda n: (URGENCY_RANK.get(n.urgency, 3), -(n.pk or 0)))
+    ordered = sorted(needs, key=lambda n: (URGENCY_RANK.get(n.urgency, 3), -(n.pk or 0)))
+    return views(NeedView, ordered)
 
 
-def offers_for(session: Session, needs: list[Need]) -> dict[str, list[Offer]]:
+def offers_for(session: Session, needs: list[NeedView]) -> dict[str, list[OfferView]]:
     offers = session.exec(
         select(Offer).where(col(Offer.status).in_(("available", "open"))).order_by(col(Offer.pk))
     ).all()
-    by_id = {o.id: o for o in offers}
+    by_id = {o.id: view(OfferView, o) for o in offers}
     matched = match_offers([(n.id, n.category) for n in needs], [(o.id, o.category) for o in offers])
     return {need_id: [by_id[i] for i in ids] for need_id, ids in matched.items() if ids}
 
@@ -85,7 +97,9 @@ def volunteer_rows(session: Session) -> list[VolunteerRow]:
     counts = volunteers.active_task_counts(session)
     now = utcnow()
     rows = [
-        VolunteerRow(v, volunteers.state_of(v, counts.get(v.id, 0), now), counts.get(v.id, 0))
+        VolunteerRow(
+            view(VolunteerView, v), volunteers.state_of(v, counts.get(v.id, 0), now), counts.get(v.id, 0)
+        )
         for v in session.exec(select(Volunteer).order_by(col(Volunteer.name))).all()
     ]
     order = {"available": 0, "busy": 1, "unheard": 2, "unavailable": 3}
@@ -101,7 +115,7 @@ def radio_volunteers(session: Session) -> set[str]:
     return set(session.exec(select(Volunteer.id).where(col(Volunteer.node_id).is_not(None))).all())
 
 
-def active_tasks(session: Session) -> list[Task]:
+def active_tasks(session: Session) -> list[TaskView]:
     rows = session.exec(
         select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.pk).desc())
     ).all()
@@ -111,15 +125,21 @@ def active_tasks(session: Session) -> list[Task]:
         TaskStatus.SENT: 2,
         TaskStatus.ACCEPTED: 3,
     }
-    return sorted(rows, key=lambda t: (not t.flagged, order.get(t.status, 9), t.number))
+    ordered = sorted(rows, key=lambda t: (not t.flagged, order.get(t.status, 9), t.number))
+    return views(TaskView, ordered)
 
 
-def household_tasks(session: Session, since: datetime | None) -> dict[str, Task]:
+def household_tasks(session: Session, since: datetime | None) -> dict[str, TaskView]:
     """The latest task per household since the reference time."""
     query = select(Task).where(col(Task.household_id).is_not(None)).order_by(col(Task.pk))
     if since is not None:
         query = query.where(col(Task.created_at) >= since)
-    return {t.household_id: t for t in session.exec(query).all() if t.household_id}
+    return {t.household_id: view(TaskView, t) for t in session.exec(query).all() if t.household_id}
+
+
+def unverified_reports(session: Session, since: datetime | None) -> dict[str, CheckInView]:
+    """Household id -> its check-in "reported OK, not verified" since ``since`` (still to visit)."""
+    return {k: view(CheckInView, c) for k, c in escalation.unverified_reports(session, since).items()}
 
 
 def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboard:
@@ -137,7 +157,7 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
         since=mode_since(session) if mode != "normal" else None,
         figures=current_figures(session),
         door_knock=by_street(to_visit),
-        unverified=escalation.unverified_reports(session, since),
+        unverified=unverified_reports(session, since),
         household_tasks=household_tasks(session, since),
         needs=needs,
         matches=offers_for(session, needs),
@@ -148,9 +168,12 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
         links=dict(links),
         backlog=outbox.depth(session),
         mesh_queue=int(queued),
-        alerts=alerts.open_alerts(session),
+        alerts=views(AlertView, alerts.open_alerts(session)),
         unhandled_messages=alerts.unhandled_messages(session),
-        unaccepted=[(t, tasks.offers_of(session, t.id)) for t in tasks.nobody_accepted(session)],
+        unaccepted=[
+            (view(TaskView, t), views(TaskOfferView, tasks.offers_of(session, t.id)))
+            for t in tasks.nobody_accepted(session)
+        ],
         extra={"help_waiting": worklist.waiting_count(session, drill=drill)},
     )
 
@@ -162,7 +185,7 @@ class DoorKnockSheet:
     streets: list[tuple[str, list[AttentionHousehold]]]
     count: int
     since: datetime | None
-    tasks: dict[str, Task]
+    tasks: dict[str, TaskView]
     names: dict[str, str]
 
 
@@ -183,21 +206,21 @@ def _door_knock_sheet(session: Session) -> DoorKnockSheet:
 class TaskSheets:
     """One printed sheet per volunteer (``""``: not assigned) with their unfinished tasks."""
 
-    sheets: list[tuple[str, list[Task]]]
-    people: dict[str, Volunteer]
+    sheets: list[tuple[str, list[TaskView]]]
+    people: dict[str, VolunteerView]
     texts: dict[str, str]  # task id -> the text a handset gets
 
 
 def _task_sheets(session: Session, volunteer: str = "") -> TaskSheets:
     query = select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.number))
     rows = session.exec(query).all()
-    people = {v.id: v for v in session.exec(select(Volunteer)).all()}
-    sheets: dict[str, list[Task]] = {}
+    people = {v.id: view(VolunteerView, v) for v in session.exec(select(Volunteer)).all()}
+    sheets: dict[str, list[TaskView]] = {}
     for task in rows:
         key = task.volunteer_id or ""
         if volunteer and key != volunteer:
             continue
-        sheets.setdefault(key, []).append(task)
+        sheets.setdefault(key, []).append(view(TaskView, task))
     texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note, drill=t.drill) for t in rows}
     return TaskSheets(
         sheets=sorted(sheets.items(), key=lambda kv: people[kv[0]].name if kv[0] in people else ""),

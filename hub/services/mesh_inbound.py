@@ -37,6 +37,7 @@ from hub.services.context import HubContext
 from hub.services.door import writes_without_context
 from hub.services.figures import current_figures
 from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
+from hub.services.record_views import MeshMessageView, returning
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
@@ -190,4 +191,4 @@ def mark_handled(session: Session, message_id: str, *, actor: str) -> MeshMessag
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-message_handled = writes_without_context(mark_handled)
+message_handled = writes_without_context(returning(MeshMessageView, mark_handled))

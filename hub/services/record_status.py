@@ -24,6 +24,7 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes
 from hub.services.outbox import append_event
+from hub.services.record_views import NeedView, OfferView, returning
 
 
 def get_need(session: Session, need_id: str) -> Need:
@@ -128,5 +129,5 @@ def set_offer_status(session: Session, ctx: HubContext, offer_id: str, status: s
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-change_need_status = writes(set_need_status)
-change_offer_status = writes(set_offer_status)
+change_need_status = writes(returning(NeedView, set_need_status))
+change_offer_status = writes(returning(OfferView, set_offer_status))

@@ -45,6 +45,7 @@ from hub.services.context import HubContext
 from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
+from hub.services.record_views import TaskOfferView, TaskView, returning, views
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
@@ -394,17 +395,17 @@ def _nobody_accepted(session: Session, ctx: HubContext, task: Task, offers: int)
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-new_task = writes(create_task)
-assign_task = writes(assign)
-accept_task = writes(accept)
-finish_task = writes(done)
-fail_task = writes(fail)
+new_task = writes(returning(TaskView, create_task))
+assign_task = writes(returning(TaskView, assign))
+accept_task = writes(returning(TaskView, accept))
+finish_task = writes(returning(TaskView, done))
+fail_task = writes(returning(TaskView, fail))
 
 
-def _offers_of_task(session: Session, task_id: str) -> list[TaskOffer]:
+def _offers_of_task(session: Session, task_id: str) -> list[TaskOfferView]:
     """Who was asked to take the task, and what they answered (``NotFound`` without the task)."""
-    return offers_of(session, get_task(session, task_id).id)
+    return views(TaskOfferView, offers_of(session, get_task(session, task_id).id))
 
 
-find_task = reads(get_task)
+find_task = reads(returning(TaskView, get_task))
 task_offers = reads(_offers_of_task)

@@ -16,6 +16,7 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes
 from hub.services.outbox import append_event
+from hub.services.record_views import VolunteerView, returning
 from hub.services.records import get_by_id
 
 NODE_ID = re.compile(r"^![0-9a-f]{8}$")
@@ -192,6 +193,6 @@ def next_available(session: Session, exclude: set[str]) -> Volunteer | None:
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-register_volunteer = writes(register)
-correct_volunteer = writes(correct)
+register_volunteer = writes(returning(VolunteerView, register))
+correct_volunteer = writes(returning(VolunteerView, correct))
 remove_volunteer = writes(delete_volunteer)

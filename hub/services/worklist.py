@@ -14,6 +14,7 @@ from hub.services import tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import reads, writes
+from hub.services.record_views import CheckInView, TaskView, returning, views
 
 
 def get_checkin(session: Session, checkin_id: str) -> CheckIn:
@@ -88,6 +89,12 @@ def make_task(
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
-help_handled = writes(mark_handled)
-help_to_task = writes(make_task)
-waiting_for_help = reads(help_worklist)
+help_handled = writes(returning(CheckInView, mark_handled))
+help_to_task = writes(returning(TaskView, make_task))
+
+
+def _waiting(session: Session, limit: int = 200) -> list[CheckInView]:
+    return views(CheckInView, help_worklist(session, limit))
+
+
+waiting_for_help = reads(_waiting)
