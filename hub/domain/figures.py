@@ -8,7 +8,8 @@ mesh summary, the drill report, the upstream ``hub.figures`` event) shows these,
   ever, when the hub never changed mode). Open needs and open tasks are states, not events: they
   count while open, whenever they were made.
 - **Drill or real**: in drill mode the figures are the drill's records only; otherwise the real
-  records only. The two never mix.
+  records only. The two never mix, and the dashboard's lists beside the figures (open needs,
+  calls for help to handle) follow the same rule.
 - **A household is an address** (its ``address_key``): many check-ins from one address count once.
   Its status is its *latest* check-in: "help" and then "ok" from the same address is one household
   that is OK now.

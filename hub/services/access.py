@@ -8,6 +8,7 @@ session at the browser's next request. Tokens are marked revoked, never deleted,
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,9 @@ from hub.models import AdminSession, ApiToken, User
 from hub.models.base import as_utc, utcnow
 from hub.services.accounts import hash_password, token_hash
 from hub.services.audit import record
+from hub.services.context import Door
+from hub.services.door import reads, writes_without_context
+from hub.services.record_views import UserView, views
 
 # A token's last use is written at most this often: a script polling every second
 # should not cost a commit per request.
@@ -171,3 +175,30 @@ def mark_token_used(session: Session, token_id: str, at: datetime) -> None:
     if token is not None and token_use_due(token.last_used_at, at):
         token.last_used_at = at
         session.add(token)
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+revoke_session = writes_without_context(revoke_session_by_id)
+revoke_token = writes_without_context(revoke_token_by_id)
+
+
+@dataclass(frozen=True)
+class AccessOverview:
+    """Who holds a way in: sessions, API tokens and the accounts."""
+
+    sessions: list[SessionRow]
+    tokens: list[TokenRow]
+    users: list[UserView]
+
+
+def _overview(read: Session, now: datetime | None = None) -> AccessOverview:
+    return AccessOverview(list_sessions(read, now), list_tokens(read, now), views(UserView, list_users(read)))
+
+
+access_overview = reads(_overview)
+
+
+def note_token_use(door: Door, token_id: str, at: datetime) -> Future[None]:
+    """Write a token's last use without waiting for it (``StorageUnavailable`` when the writer
+    is not running)."""
+    return door.db.writer.submit(lambda session: mark_token_used(session, token_id, at))

@@ -24,6 +24,7 @@ from hub.errors import Conflict, ValidationError
 from hub.models import AdminSession, ApiToken, User
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
+from hub.services.door import reads, writes_without_context
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
@@ -232,3 +233,12 @@ def revoke_token(session: Session, name: str, *, actor: str) -> int:
         session.add(row)
     record(session, actor, "token.revoke", None, name=name, count=len(rows))
     return len(rows)
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+login_begins = writes_without_context(begin_login)
+login_failed = writes_without_context(record_failure)
+login_succeeded = writes_without_context(start_session)
+logout = writes_without_context(end_session)
+principal_of_session = reads(session_principal)
+principal_of_token = reads(token_principal)

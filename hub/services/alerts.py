@@ -21,8 +21,10 @@ from hub.models import Alert, MeshMessage, Volunteer
 from hub.models.base import utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text
 from hub.services.outbox import append_event
+from hub.services.record_views import AlertView, returning
 
 
 def alert_data(alert: Alert) -> dict[str, Any]:
@@ -120,3 +122,8 @@ def unhandled_messages(session: Session) -> int:
             .where(col(MeshMessage.handled).is_(False), col(MeshMessage.kind).in_(("free_text", "held")))
         ).one()
     )
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+acknowledge_alert = writes(returning(AlertView, acknowledge))
+open_alert_count = reads(open_count)

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.clock import ClockWatch
 from hub.domain.vocab import ShareLevel
+
+if TYPE_CHECKING:
+    from hub.db import Database
 
 
 @dataclass
@@ -22,3 +25,14 @@ class HubContext:
     sync_wakers: list[Callable[[], None]] = field(default_factory=list)
     # Whether the wall clock was verified since start (network time, radio, a coordinator).
     clock: ClockWatch = field(default_factory=ClockWatch)
+
+
+class Door(Protocol):
+    """What a caller hands a use case: the running hub's database and context (``hub.runtime.Hub``
+    is one). The caller never opens a session on it: the use case does (see ``hub.services.door``)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def ctx(self) -> HubContext: ...

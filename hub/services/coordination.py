@@ -15,7 +15,9 @@ from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import announcements, outbox, residents
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.outbox import append_event
+from hub.services.record_views import AnnouncementView, CheckInView, HouseholdView, returning
 from hub.services.records import get_by_id
 
 
@@ -40,7 +42,7 @@ def register_household(session: Session, ctx: HubContext, data: HouseholdCreate,
 
 
 def correct_household(
-    session: Session, ctx: HubContext, household_id: str, *, actor: str, **fields: Any
+    session: Session, ctx: HubContext, /, household_id: str, *, actor: str, **fields: Any
 ) -> Household:
     """Correct the given fields (address, special_attention, people, contact, note, buddy_volunteer_id)."""
     household = get_household(session, household_id)
@@ -124,3 +126,12 @@ def verify_checkin(session: Session, ctx: HubContext, checkin_id: str, *, actor:
             shape="checkin",
         )
     return checkin
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+add_household = writes(returning(HouseholdView, register_household))
+change_household = writes(returning(HouseholdView, correct_household))
+remove_household = writes(delete_household)
+announce = writes(returning(AnnouncementView, publish_announcement))
+confirm_checkin = writes(returning(CheckInView, verify_checkin))
+find_household = reads(returning(HouseholdView, get_household))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,9 +37,10 @@ from hub.models import (
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.figures import neighbourhood_figures
 from hub.services.outbox import append_event
-from hub.services.state import get_mode, put_state
+from hub.services.state import get_mode, mode_since, put_state
 
 TIMELINE_MINUTES = (15, 30, 60, 120, 240, 480, 1440)
 
@@ -224,3 +226,26 @@ def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[st
 def _delete(session: Session, model: Any, condition: Any) -> int:
     result = session.exec(delete(model).where(condition))
     return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class ModeState:
+    """The hub's mode and when it began (``None``: the hub never changed mode)."""
+
+    mode: Mode
+    since: datetime | None
+
+
+def mode_state(session: Session) -> ModeState:
+    return ModeState(get_mode(session), mode_since(session))
+
+
+def _switch(session: Session, ctx: HubContext, mode: str, *, actor: str) -> ModeState:
+    set_mode(session, ctx, mode, actor=actor)
+    return mode_state(session)
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+current_mode = reads(mode_state)
+switch_mode = writes(_switch)
+wipe_drill = writes(wipe_drill_data)

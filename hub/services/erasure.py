@@ -33,6 +33,7 @@ from hub.models import (
 from hub.services import outbox
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import writes
 from hub.services.outbox import append_event
 
 
@@ -106,3 +107,7 @@ def delete_record(session: Session, ctx: HubContext, kind_name: str, record_id: 
         raise NotFound(f"no {kind_name.rstrip('s').replace('checkin', 'check-in')} {record_id}")
     erase(session, ctx, kind, [record_id], scrub=True)
     record(session, actor, f"{kind_name.rstrip('s')}.delete", record_id)
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+delete_by_hand = writes(delete_record)

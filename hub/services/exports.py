@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -43,19 +44,22 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
-    OutboxEvent,
     Task,
     TaskOffer,
     User,
     Volunteer,
 )
 from hub.models.base import utcnow
+from hub.services import outbox
+from hub.services.audit import record
+from hub.services.context import Door
 from hub.services.export_scope import SCOPES, collect_minimised
 
 __all__ = ["FORMATS", "RECORD_TYPES", "SCOPES", "export"]
 
 FORMATS = EXPORT_FORMATS
-RECORD_TYPES: dict[str, type[SQLModel]] = {
+# A table, or the reader of a module that keeps its table to itself (the outbox).
+RECORD_TYPES: dict[str, type[SQLModel] | Callable[[Session], list[dict[str, Any]]]] = {
     "households": Household,
     "checkins": CheckIn,
     "needs": Need,
@@ -69,7 +73,7 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "mesh_outbound": MeshOutbound,
     "drills": Drill,
     "audit_log": AuditEntry,
-    "outbox": OutboxEvent,
+    "outbox": outbox.exported,
     "dead_letters": DeadLetter,
     "hub_state": HubState,
     "users": User,
@@ -90,11 +94,14 @@ def collect(session: Session) -> dict[str, list[dict[str, Any]]]:
     records: dict[str, list[dict[str, Any]]] = {}
     for name, model in RECORD_TYPES.items():
         hidden = SECRET_FIELDS.get(name, set())
-        order = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-        rows = session.exec(select(model).order_by(order)).all()
-        records[name] = [
-            {k: _plain(v) for k, v in row.model_dump().items() if k not in hidden} for row in rows
-        ]
+        rows: list[dict[str, Any]]
+        if isinstance(model, type):
+            order = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+            found: Sequence[SQLModel] = session.exec(select(model).order_by(order)).all()
+            rows = [row.model_dump() for row in found]
+        else:
+            rows = model(session)
+        records[name] = [{k: _plain(v) for k, v in row.items() if k not in hidden} for row in rows]
     return records
 
 
@@ -187,3 +194,22 @@ def export(
     if fmt == "cap":
         return export_cap(session, hub_id, hub_name), "application/zip", f"{hub_id}-{stamp}-cap.zip"
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def take_export(
+    door: Door,
+    fmt: str,
+    *,
+    actor: str,
+    hub_id: str,
+    hub_name: str,
+    scope: str = "minimised",
+    share: ShareLevel = "aggregate",
+) -> tuple[bytes, str, str]:
+    """A download of residents' data (a use case): who took it, and when, is in the audit log
+    (committed) before the export is read."""
+    door.db.writer.run_sync(
+        lambda session: record(session, actor, "export.download", None, format=fmt, scope=scope)
+    )
+    with door.db.read() as session:
+        return export(session, fmt, hub_id, hub_name, scope=scope, share=share)

@@ -34,8 +34,10 @@ from hub.schemas import CheckInCreate, NeedCreate
 from hub.services import alerts, residents, task_flow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import writes_without_context
 from hub.services.figures import current_figures
 from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
+from hub.services.record_views import MeshMessageView, returning
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
@@ -186,3 +188,7 @@ def mark_handled(session: Session, message_id: str, *, actor: str) -> MeshMessag
         session.add(message)
         record(session, actor, "message.handled", message.id, node=message.node_id)
     return message
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+message_handled = writes_without_context(returning(MeshMessageView, mark_handled))

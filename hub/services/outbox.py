@@ -149,6 +149,39 @@ def depth(session: Session) -> dict[str, int]:
     return {"unsent": int(unsent), "unconfirmed": int(unconfirmed)}
 
 
+@dataclass(frozen=True, slots=True)
+class EventMarks:
+    """One outbox event as coordinators see it: what, when, and its sent and confirmed marks."""
+
+    seq: int
+    type: str
+    at: datetime
+    sent_at: datetime | None
+    confirmed_at: datetime | None
+
+
+def latest(session: Session, limit: int = 50) -> list[EventMarks]:
+    """The newest ``limit`` events, newest first (the admin sync page)."""
+    rows = session.execute(
+        select_columns(
+            col(OutboxEvent.seq),
+            col(OutboxEvent.type),
+            col(OutboxEvent.at),
+            col(OutboxEvent.sent_at),
+            col(OutboxEvent.confirmed_at),
+        )
+        .order_by(col(OutboxEvent.seq).desc())
+        .limit(limit)
+    ).all()
+    return [EventMarks(*row) for row in rows]
+
+
+def exported(session: Session) -> list[dict[str, Any]]:
+    """Every event with every field, in seq order (the full export)."""
+    rows = session.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq))).all()
+    return [row.model_dump() for row in rows]
+
+
 # --- the sync link's view ---
 
 

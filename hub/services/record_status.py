@@ -22,7 +22,9 @@ from hub.models import Need, Offer
 from hub.models.base import utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import writes
 from hub.services.outbox import append_event
+from hub.services.record_views import NeedView, OfferView, returning
 
 
 def get_need(session: Session, need_id: str) -> Need:
@@ -124,3 +126,8 @@ def set_offer_status(session: Session, ctx: HubContext, offer_id: str, status: s
     record(session, actor, "offer.status", offer.id, status=status, previous=current)
     append_event(session, ctx, "offer.status", {"id": offer.id, "status": status}, shape="offer")
     return offer
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+change_need_status = writes(returning(NeedView, set_need_status))
+change_offer_status = writes(returning(OfferView, set_offer_status))

@@ -42,8 +42,10 @@ from hub.services import record_status, run_clock
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
 from hub.services.mesh_queue import SendPriority, enqueue_text, mark_dropped
 from hub.services.outbox import append_event
+from hub.services.record_views import TaskOfferView, TaskView, returning, views
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
@@ -390,3 +392,20 @@ def _nobody_accepted(session: Session, ctx: HubContext, task: Task, offers: int)
     session.add(task)
     record(session, "scheduler", "task.nobody_accepted", task.id, number=task.number, offers=offers)
     append_event(session, ctx, "task.nobody_accepted", {**task_data(task), "offers": offers}, shape="task")
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+new_task = writes(returning(TaskView, create_task))
+assign_task = writes(returning(TaskView, assign))
+accept_task = writes(returning(TaskView, accept))
+finish_task = writes(returning(TaskView, done))
+fail_task = writes(returning(TaskView, fail))
+
+
+def _offers_of_task(session: Session, task_id: str) -> list[TaskOfferView]:
+    """Who was asked to take the task, and what they answered (``NotFound`` without the task)."""
+    return views(TaskOfferView, offers_of(session, get_task(session, task_id).id))
+
+
+find_task = reads(returning(TaskView, get_task))
+task_offers = reads(_offers_of_task)

@@ -14,7 +14,9 @@ from hub.models import CheckIn, Household, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import writes
 from hub.services.outbox import append_event
+from hub.services.record_views import VolunteerView, returning
 from hub.services.records import get_by_id
 
 NODE_ID = re.compile(r"^![0-9a-f]{8}$")
@@ -188,3 +190,9 @@ def next_available(session: Session, exclude: set[str]) -> Volunteer | None:
         candidates,
         key=lambda v: (counts.get(v.id, 0), state_of(v, 0, now) == "unheard", v.pk or 0),
     )
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+register_volunteer = writes(returning(VolunteerView, register))
+correct_volunteer = writes(returning(VolunteerView, correct))
+remove_volunteer = writes(delete_volunteer)

@@ -13,6 +13,8 @@ from hub.models.base import utcnow
 from hub.services import tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
+from hub.services.door import reads, writes
+from hub.services.record_views import CheckInView, TaskView, returning, views
 
 
 def get_checkin(session: Session, checkin_id: str) -> CheckIn:
@@ -34,9 +36,12 @@ def help_worklist(session: Session, limit: int = 200) -> list[CheckIn]:
     )
 
 
-def waiting_count(session: Session) -> int:
-    """How many calls for help wait for a coordinator."""
+def waiting_count(session: Session, *, drill: bool | None = None) -> int:
+    """How many calls for help wait for a coordinator; only the drill's or only the real ones
+    when ``drill`` is given."""
     query = select(func.count()).where(CheckIn.status == "help", col(CheckIn.handled_at).is_(None))
+    if drill is not None:
+        query = query.where(col(CheckIn.drill) == drill)
     return int(session.exec(query).one())
 
 
@@ -81,3 +86,15 @@ def make_task(
     session.add(checkin)
     record(session, actor, "checkin.task", checkin.id, task=task.id, number=task.number)
     return task
+
+
+# The use cases callers outside the services name (see ``hub.services.door``).
+help_handled = writes(returning(CheckInView, mark_handled))
+help_to_task = writes(returning(TaskView, make_task))
+
+
+def _waiting(session: Session, limit: int = 200) -> list[CheckInView]:
+    return views(CheckInView, help_worklist(session, limit))
+
+
+waiting_for_help = reads(_waiting)

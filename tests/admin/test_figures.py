@@ -289,3 +289,28 @@ def test_every_view_shows_the_same_figures(live: LiveServer, admin: Admin, clien
         "volunteers_available": 2,
         "tasks_open": 3,
     }
+
+
+def _needs_listed(dashboard: str) -> int:
+    """How many needs the dashboard's "Open needs" section lists."""
+    section = re.search(r'<section id="needs">(.*?)</section>', dashboard, re.DOTALL)
+    assert section, "no needs section"
+    return section[1].count('class="card need ')
+
+
+def test_the_dashboard_lists_and_counts_the_records_of_its_mode_only(live: LiveServer, admin: Admin) -> None:
+    """The open needs listed and the calls for help to handle are the current mode's, as the
+    figures above them are: drill records never among the real ones, nor the other way round."""
+    seed(live.hub)
+
+    real = admin.http.get("/admin?lang=en").text
+    assert _number(real, "open needs") == "4"
+    assert _needs_listed(real) == 4  # not the drill's water need
+    # Kerkstraat 2, Kerkstraat 3 (twice), Dorpsstraat 4; not the drill's Kerkstraat 10
+    assert _number(real, "calls for help to handle") == "4"
+
+    live.hub.db.writer.run_sync(lambda s: drills.set_mode(s, live.hub.ctx, "drill", actor="coord"))
+    drill = admin.http.get("/admin?lang=en").text
+    assert _number(drill, "open needs") == "1"
+    assert _needs_listed(drill) == 1  # the drill's water need only
+    assert _number(drill, "calls for help to handle") == "1"  # Kerkstraat 10 only

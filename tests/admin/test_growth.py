@@ -20,10 +20,8 @@ from hub.migrate import alembic_config, upgrade
 from hub.models import CheckIn, Task
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate
-from hub.services import coordination, drills, escalation, figures, residents, worklist
-from hub.web.admin.api import paginate
-from hub.web.admin.pages import LIST_LIMIT, _recent
-from hub.web.admin.schemas import CheckInOut
+from hub.services import admin_lists, coordination, drills, escalation, figures, residents, worklist
+from hub.services.admin_lists import LIST_LIMIT
 from tests.admin.conftest import Admin
 from tests.admin.test_task_services import household, volunteer
 from tests.conftest import LiveServer
@@ -160,9 +158,10 @@ def test_admin_lists_today_and_door_knock_reads_use_indexes(hub: Hub) -> None:
         figures.current_figures(session)  # the portal home, the dashboard, /api/v1/status
         worklist.help_worklist(session)
         worklist.waiting_count(session)
-        _recent(session, CheckIn)
-        paginate(session, CheckIn, CheckInOut, 2, None)
-        paginate(session, CheckIn, CheckInOut, 2, "3")
+        worklist.waiting_count(session, drill=False)  # the dashboard's: the real calls only
+        admin_lists.newest(session, CheckIn)
+        admin_lists.list_page(session, "checkins", 2, None)
+        admin_lists.list_page(session, "checkins", 2, "3")
         since = escalation.reference_time(session)
         escalation.reached_ids(session, since)
         escalation.unverified_reports(session, since)

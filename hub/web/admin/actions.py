@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError as PydanticError
-from sqlmodel import Session
 
 from hub import i18n
 from hub.errors import ValidationError
-from hub.runtime import Hub
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
@@ -49,19 +47,17 @@ def _skills(value: str) -> list[str]:
     return [s.strip() for s in value.split(",") if s.strip()]
 
 
-async def _delete(hub: Hub, confirm: str, job: Callable[[Session], Any], url: str) -> RedirectResponse:
+async def _delete(confirm: str, deletion: Callable[[], Awaitable[Any]], url: str) -> RedirectResponse:
     """Run a deletion only when its confirmation box was ticked."""
     if confirm != "yes":
         return back(url, error="confirm_deletion")
-    return await act(hub, job, url, "deleted")
+    return await act(deletion(), url, "deleted")
 
 
 @router.post("/mode")
 async def mode(hub: HubDep, user: FormUser, mode: Text, back_to: Text = "/admin") -> RedirectResponse:
     target = back_to if back_to in ("/admin", "/admin/drill") else "/admin"
-    return await act(
-        hub, lambda s: drills.set_mode(s, hub.ctx, mode, actor=user.name), target, "mode_changed"
-    )
+    return await act(drills.switch_mode(hub, mode, actor=user.name), target, "mode_changed")
 
 
 @router.post("/tasks")
@@ -93,10 +89,7 @@ async def create_task(
     except PydanticError as exc:
         return refused(target, exc)
 
-    def job(session: Session) -> None:
-        tasks.create_task(session, hub.ctx, actor=user.name, **data.model_dump())
-
-    return await act(hub, job, target, "task_created")
+    return await act(tasks.new_task(hub, actor=user.name, **data.model_dump()), target, "task_created")
 
 
 @router.post("/tasks/{task_id}/assign")
@@ -104,26 +97,23 @@ async def assign(hub: HubDep, user: FormUser, task_id: str, volunteer_id: Text) 
     if not volunteer_id.strip():
         return back("/admin/tasks", error="choose_volunteer")
     return await act(
-        hub,
-        lambda s: tasks.assign(s, hub.ctx, task_id, volunteer_id, actor=user.name),
-        "/admin/tasks",
-        "assigned",
+        tasks.assign_task(hub, task_id, volunteer_id, actor=user.name), "/admin/tasks", "assigned"
     )
 
 
 @router.post("/tasks/{task_id}/{step}")
 async def step(hub: HubDep, user: FormUser, task_id: str, step: str, reason: Text = "") -> RedirectResponse:
-    def job(session: Session) -> None:
+    async def change() -> None:
         if step == "accept":
-            tasks.accept(session, hub.ctx, task_id, actor=user.name)
+            await tasks.accept_task(hub, task_id, actor=user.name)
         elif step == "done":
-            tasks.done(session, hub.ctx, task_id, actor=user.name)
+            await tasks.finish_task(hub, task_id, actor=user.name)
         elif step == "fail":
-            tasks.fail(session, hub.ctx, task_id, actor=user.name, reason=_opt(reason))
+            await tasks.fail_task(hub, task_id, actor=user.name, reason=_opt(reason))
         else:
             raise ValidationError("unknown step", "step")
 
-    return await act(hub, job, "/admin/tasks", "task_updated")
+    return await act(change(), "/admin/tasks", "task_updated")
 
 
 @router.post("/volunteers")
@@ -137,10 +127,11 @@ async def add_volunteer(
     except PydanticError as exc:
         return refused("/admin/volunteers", exc)
 
-    def job(session: Session) -> None:
-        volunteers.register(session, hub.ctx, data.name, _opt(node_id), data.skills, actor=user.name)
-
-    return await act(hub, job, "/admin/volunteers", "volunteer_added")
+    return await act(
+        volunteers.register_volunteer(hub, data.name, _opt(node_id), data.skills, actor=user.name),
+        "/admin/volunteers",
+        "volunteer_added",
+    )
 
 
 @router.post("/volunteers/{volunteer_id}")
@@ -153,19 +144,16 @@ async def correct_volunteer(
     skills: Text = "",
     available: Text = "",
 ) -> RedirectResponse:
-    def job(session: Session) -> None:
-        volunteers.correct(
-            session,
-            hub.ctx,
-            volunteer_id,
-            actor=user.name,
-            name=_opt(name),
-            node_id=node_id if node_id.strip() else None,
-            skills=_skills(skills) if skills.strip() else None,
-            available={"yes": True, "no": False}.get(available),
-        )
-
-    return await act(hub, job, "/admin/volunteers", "saved")
+    change = volunteers.correct_volunteer(
+        hub,
+        volunteer_id,
+        actor=user.name,
+        name=_opt(name),
+        node_id=node_id if node_id.strip() else None,
+        skills=_skills(skills) if skills.strip() else None,
+        available={"yes": True, "no": False}.get(available),
+    )
+    return await act(change, "/admin/volunteers", "saved")
 
 
 @router.post("/volunteers/{volunteer_id}/delete")
@@ -173,9 +161,8 @@ async def delete_volunteer(
     hub: HubDep, user: FormUser, volunteer_id: str, confirm: Text = ""
 ) -> RedirectResponse:
     return await _delete(
-        hub,
         confirm,
-        lambda s: volunteers.delete_volunteer(s, hub.ctx, volunteer_id, actor=user.name),
+        lambda: volunteers.remove_volunteer(hub, volunteer_id, actor=user.name),
         "/admin/volunteers",
     )
 
@@ -210,12 +197,7 @@ async def add_household(
         )
     except PydanticError as exc:
         return refused("/admin/households", exc)
-    return await act(
-        hub,
-        lambda s: coordination.register_household(s, hub.ctx, data, actor=user.name),
-        "/admin/households",
-        "saved",
-    )
+    return await act(coordination.add_household(hub, data, actor=user.name), "/admin/households", "saved")
 
 
 @router.post("/households/{household_id}")
@@ -243,8 +225,7 @@ async def correct_household(
         "buddy_volunteer_id": _opt(buddy_volunteer_id),
     }
     return await act(
-        hub,
-        lambda s: coordination.correct_household(s, hub.ctx, household_id, actor=user.name, **fields),
+        coordination.change_household(hub, household_id, actor=user.name, **fields),
         "/admin/households",
         "saved",
     )
@@ -255,9 +236,8 @@ async def delete_household(
     hub: HubDep, user: FormUser, household_id: str, confirm: Text = ""
 ) -> RedirectResponse:
     return await _delete(
-        hub,
         confirm,
-        lambda s: coordination.delete_household(s, hub.ctx, household_id, actor=user.name),
+        lambda: coordination.remove_household(hub, household_id, actor=user.name),
         "/admin/households",
     )
 
@@ -303,19 +283,14 @@ async def announce(
         )
     except PydanticError as exc:
         return refused("/admin/announcements", exc)
-    return await act(
-        hub,
-        lambda s: coordination.publish_announcement(s, hub.ctx, data, actor=user.name),
-        "/admin/announcements",
-        "published",
-    )
+    return await act(coordination.announce(hub, data, actor=user.name), "/admin/announcements", "published")
 
 
 @router.post("/messages/{message_id}/handled")
 async def message_handled(hub: HubDep, user: FormUser, message_id: str) -> RedirectResponse:
     """A coordinator has dealt with a handset's message: it leaves the to-do colour."""
     return await act(
-        hub, lambda s: mesh_inbound.mark_handled(s, message_id, actor=user.name), "/admin/messages", "handled"
+        mesh_inbound.message_handled(hub, message_id, actor=user.name), "/admin/messages", "handled"
     )
 
 
@@ -326,36 +301,18 @@ async def checkin_verify(
     """A coordinator confirms a resident's unverified check-in (phoned, or saw them)."""
     target = back_to if back_to in ("/admin", "/admin/households") else "/admin/households"
     return await act(
-        hub,
-        lambda s: coordination.verify_checkin(s, hub.ctx, checkin_id, actor=user.name),
-        target,
-        "checkin_verified",
+        coordination.confirm_checkin(hub, checkin_id, actor=user.name), target, "checkin_verified"
     )
 
 
 @router.post("/drill/{what}")
 async def drill(hub: HubDep, user: FormUser, what: str, confirm: Text = "") -> RedirectResponse:
     if what == "start":
-        return await act(
-            hub,
-            lambda s: drills.set_mode(s, hub.ctx, "drill", actor=user.name),
-            "/admin/drill",
-            "drill_started",
-        )
+        return await act(drills.switch_mode(hub, "drill", actor=user.name), "/admin/drill", "drill_started")
     if what == "stop":
-        return await act(
-            hub,
-            lambda s: drills.set_mode(s, hub.ctx, "normal", actor=user.name),
-            "/admin/drill",
-            "drill_ended",
-        )
+        return await act(drills.switch_mode(hub, "normal", actor=user.name), "/admin/drill", "drill_ended")
     if what == "wipe":
         if confirm != "yes":
             return back("/admin/drill", error="confirm")
-        return await act(
-            hub,
-            lambda s: drills.wipe_drill_data(s, hub.ctx, actor=user.name),
-            "/admin/drill",
-            "drill_wiped",
-        )
+        return await act(drills.wipe_drill(hub, actor=user.name), "/admin/drill", "drill_wiped")
     return back("/admin/drill", error="unknown_action")

@@ -12,11 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
 
 from hub.errors import Conflict, NotFound
 from hub.services import alerts
-from hub.services.audit import record
+from hub.services.audit import note
 from hub.web.admin.auth import FormUser
 from hub.web.admin.common import back, problem
 from hub.web.admin.notices import N_
@@ -32,7 +31,7 @@ async def acknowledge(
     request: Request, hub: HubDep, user: FormUser, alert_id: str
 ) -> RedirectResponse | HTMLResponse:
     try:
-        await hub.db.writer.run(lambda s: alerts.acknowledge(s, hub.ctx, alert_id, actor=user.name))
+        await alerts.acknowledge_alert(hub, alert_id, actor=user.name)
     except NotFound:
         return problem(request, user, 404, N_("There is no such alert."), "/admin")
     except Conflict:
@@ -88,18 +87,9 @@ async def confirm_clock(
     verified = hub.ctx.clock.reference(reference, "coordinator", by=user.name)
     offset = round(reference - now)
 
-    def audit(session: Session) -> None:
-        record(
-            session,
-            user.name,
-            "clock.confirm",
-            None,
-            verdict=verdict,
-            offset_seconds=offset,
-            verified=verified,
-        )
-
-    await hub.db.writer.run(audit)
+    await note(
+        hub, user.name, "clock.confirm", None, verdict=verdict, offset_seconds=offset, verified=verified
+    )
     if verified:
         return back(target, ok="clock_confirmed")
     return back(target, error="clock_off")

@@ -8,15 +8,15 @@ import logging
 import time
 from collections import OrderedDict, deque
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
 from hub.errors import StorageUnavailable
-from hub.models.base import utcnow
 from hub.runtime import Hub
 from hub.services import access
-from hub.services.accounts import Principal, session_principal, token_principal
+from hub.services.accounts import Principal, principal_of_session, principal_of_token
 from hub.web.deps import HubDep, client_ip
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,14 @@ NetworkCheck = Depends(admin_network_allowed)
 def find_principal(request: Request, hub: HubDep) -> Principal | None:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
-    with hub.db.read() as session:
-        if scheme.lower() == "bearer" and credentials.strip():
-            principal = token_principal(session, credentials.strip())
-            if principal is not None:
-                _note_token_use(hub, principal)
-            return principal
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            return session_principal(session, cookie)
+    if scheme.lower() == "bearer" and credentials.strip():
+        principal = principal_of_token(hub, credentials.strip())
+        if principal is not None:
+            _note_token_use(hub, principal)
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return principal_of_session(hub, cookie)
     return None
 
 
@@ -67,9 +66,8 @@ def _note_token_use(hub: Hub, principal: Principal) -> None:
     token_id = principal.token_id
     if token_id is None or not access.token_use_due(principal.token_last_used):
         return
-    now = utcnow()
     try:
-        future = hub.db.writer.submit(lambda s: access.mark_token_used(s, token_id, now))
+        future = access.note_token_use(hub, token_id, datetime.now(UTC))
     except StorageUnavailable:
         return
     future.add_done_callback(_log_failure)
@@ -113,8 +111,7 @@ def page_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> 
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = None
     if cookie:
-        with hub.db.read() as session:
-            principal = session_principal(session, cookie)
+        principal = principal_of_session(hub, cookie)
     if principal is None:
         raise HTTPException(status.HTTP_303_SEE_OTHER, "Log in first.", headers={"Location": "/admin/login"})
     return principal

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
-from datetime import datetime
+from collections.abc import Awaitable, Collection
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError as PydanticError
-from sqlmodel import Session
 
 from hub import i18n
 from hub.errors import HubError
-from hub.models.base import as_utc
 from hub.runtime import Hub
 from hub.services import alerts
 from hub.services.accounts import Principal
@@ -23,6 +21,11 @@ from hub.web.admin import notices
 from hub.web.templating import env, render
 
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def as_utc(value: datetime) -> datetime:
+    """The database hands back naive UTC: make it aware."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def when(value: datetime | None, with_date: bool = False) -> str:
@@ -53,8 +56,7 @@ env.filters["ago"] = minutes_ago
 
 def header_state(hub: Hub) -> dict[str, Any]:
     """What every admin page's header shows: open SOS alerts and whether the clock is verified."""
-    with hub.db.read() as session:
-        open_alerts = alerts.open_count(session)
+    open_alerts = alerts.open_alert_count(hub)
     wall = time.time()
     return {
         "header_alerts": open_alerts,
@@ -132,10 +134,10 @@ def refused_form(request: Request) -> RedirectResponse | None:
     return back(f"/admin/{parts[2]}" if parts[2] in FORM_PAGES else "/admin", error="form_refused")
 
 
-async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> RedirectResponse:
-    """Run ``job`` through the writer; back to ``url`` with ``ok`` or the error, nothing half-done."""
+async def act(change: Awaitable[Any], url: str, ok: str) -> RedirectResponse:
+    """Await a write use case; back to ``url`` with ``ok`` or the error, nothing half-done."""
     try:
-        await hub.db.writer.run(job)
+        await change
     except (HubError, PydanticError) as exc:
         return refused(url, exc)
     return back(url, ok=ok)
@@ -144,3 +146,14 @@ async def act(hub: Hub, job: Callable[[Session], Any], url: str, ok: str) -> Red
 def problem(request: Request, user: Principal, status_code: int, message: str, url: str) -> HTMLResponse:
     """A clear 4xx page for a form that changed nothing (``message`` is translated on render)."""
     return page(request, "admin/problem.html", user, status_code=status_code, error=message, back_url=url)
+
+
+def link_states(hub: Hub) -> dict[str, dict[str, Any]]:
+    """How the hub's links (radio, broker, scheduler) are doing; never an error page."""
+    states: dict[str, dict[str, Any]] = {}
+    for name, link in hub.links.items():
+        try:
+            states[name] = dict(link.status())
+        except Exception as exc:  # a link's status must never break the dashboard
+            states[name] = {"state": "error", "error": str(exc)}
+    return states

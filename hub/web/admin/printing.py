@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
 from hub import i18n
 from hub.domain import household_codes
-from hub.domain.escalation import by_street
-from hub.domain.messages import task_dispatch
-from hub.domain.task_states import UNFINISHED, statuses
-from hub.models import Task, Volunteer
-from hub.models.base import utcnow
-from hub.services import coordination, exports
-from hub.services.audit import record
-from hub.web.admin import views
+from hub.services import coordination, dashboard, exports
 from hub.web.admin.auth import PageUser
 from hub.web.admin.common import NO_STORE, page
 from hub.web.captive import portal_url
@@ -30,45 +23,33 @@ router = APIRouter()
 
 @router.get("/print/doorknock", response_class=HTMLResponse)
 def print_doorknock(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
-    with hub.db.read() as session:
-        to_visit, since = views.door_knock(session)
-        tasks = views.household_tasks(session, since)
-        return page(
-            request,
-            "admin/print_doorknock.html",
-            user,
-            streets=by_street(to_visit),
-            count=len(to_visit),
-            tasks=tasks,
-            names=views.names(session),
-            printed_at=utcnow(),
-            since=since,
-        )
+    sheet = dashboard.door_knock_sheet(hub)
+    return page(
+        request,
+        "admin/print_doorknock.html",
+        user,
+        streets=sheet.streets,
+        count=sheet.count,
+        tasks=sheet.tasks,
+        names=sheet.names,
+        printed_at=datetime.now(UTC),
+        since=sheet.since,
+    )
 
 
 @router.get("/print/tasks", response_class=HTMLResponse)
 def print_tasks(request: Request, hub: HubDep, user: PageUser, volunteer: str = "") -> HTMLResponse:
     """One sheet per volunteer with their unfinished tasks (or all unassigned ones)."""
-    with hub.db.read() as session:
-        query = select(Task).where(col(Task.status).in_(statuses(UNFINISHED))).order_by(col(Task.number))
-        rows = session.exec(query).all()
-        people = {v.id: v for v in session.exec(select(Volunteer)).all()}
-        sheets: dict[str, list[Task]] = {}
-        for task in rows:
-            key = task.volunteer_id or ""
-            if volunteer and key != volunteer:
-                continue
-            sheets.setdefault(key, []).append(task)
-        texts = {t.id: task_dispatch(t.number, t.kind, t.address, t.note, drill=t.drill) for t in rows}
-        return page(
-            request,
-            "admin/print_tasks.html",
-            user,
-            sheets=sorted(sheets.items(), key=lambda kv: people[kv[0]].name if kv[0] in people else ""),
-            people=people,
-            texts=texts,
-            printed_at=utcnow(),
-        )
+    found = dashboard.task_sheets(hub, volunteer)
+    return page(
+        request,
+        "admin/print_tasks.html",
+        user,
+        sheets=found.sheets,
+        people=found.people,
+        texts=found.texts,
+        printed_at=datetime.now(UTC),
+    )
 
 
 def qr_data_uri(text: str) -> str:
@@ -110,9 +91,8 @@ def resident_paper(request: Request, hub: HubDep, kind: Literal["flyer", "poster
 @router.get("/print/card/{household_id}", response_class=HTMLResponse)
 def print_card(request: Request, hub: HubDep, user: PageUser, household_id: str) -> HTMLResponse:
     """The card a special-attention household gets: its address and its own household code."""
-    with hub.db.read() as session:
-        household = coordination.get_household(session, household_id)
-        address, code = household.address, household_codes.shown(household.code or "")
+    household = coordination.find_household(hub, household_id)
+    address, code = household.address, household_codes.shown(household.code or "")
     response = render(
         request,
         "print/card.html",
@@ -151,13 +131,15 @@ def download(
     The minimised export is for the municipality; the full one only for coordinators."""
     if scope == "full" and not user.can_write:
         raise HTTPException(403, "Only coordinators can take the full export.")
-    hub.db.writer.run_sync(
-        lambda session: record(session, user.name, "export.download", None, format=fmt, scope=scope)
+    content, media_type, filename = exports.take_export(
+        hub,
+        fmt,
+        actor=user.name,
+        hub_id=hub.settings.id,
+        hub_name=hub.settings.name,
+        scope=scope,
+        share=hub.settings.sync_share,
     )
-    with hub.db.read() as session:
-        content, media_type, filename = exports.export(
-            session, fmt, hub.settings.id, hub.settings.name, scope=scope, share=hub.settings.sync_share
-        )
     return Response(
         content,
         media_type=media_type,

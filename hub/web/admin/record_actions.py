@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session
 
 from hub.services import erasure, record_status, worklist
 from hub.web.admin.auth import FormUser
@@ -24,42 +23,31 @@ Text = Annotated[str, Form(max_length=200)]
 async def need_status(
     hub: HubDep, user: FormUser, need_id: str, status: Text, duplicate_of: Text = ""
 ) -> RedirectResponse:
-    def job(session: Session) -> None:
-        record_status.set_need_status(
-            session, hub.ctx, need_id, status.strip(), actor=user.name, duplicate_of=duplicate_of
-        )
-
-    return await act(hub, job, "/admin/needs", "need_updated")
+    change = record_status.change_need_status(
+        hub, need_id, status.strip(), actor=user.name, duplicate_of=duplicate_of
+    )
+    return await act(change, "/admin/needs", "need_updated")
 
 
 @router.post("/offers/{offer_id}/status")
 async def offer_status(hub: HubDep, user: FormUser, offer_id: str, status: Text) -> RedirectResponse:
-    def job(session: Session) -> None:
-        record_status.set_offer_status(session, hub.ctx, offer_id, status.strip(), actor=user.name)
-
-    return await act(hub, job, "/admin/offers", "offer_updated")
+    change = record_status.change_offer_status(hub, offer_id, status.strip(), actor=user.name)
+    return await act(change, "/admin/offers", "offer_updated")
 
 
 @router.post("/checkins/{checkin_id}/handled")
 async def checkin_handled(hub: HubDep, user: FormUser, checkin_id: str) -> RedirectResponse:
-    return await act(
-        hub,
-        lambda s: worklist.mark_handled(s, hub.ctx, checkin_id, actor=user.name),
-        "/admin/checkins",
-        "handled",
-    )
+    return await act(worklist.help_handled(hub, checkin_id, actor=user.name), "/admin/checkins", "handled")
 
 
 @router.post("/checkins/{checkin_id}/task")
 async def checkin_task(
     hub: HubDep, user: FormUser, checkin_id: str, volunteer_id: Text = ""
 ) -> RedirectResponse:
-    def job(session: Session) -> None:
-        worklist.make_task(
-            session, hub.ctx, checkin_id, actor=user.name, volunteer_id=volunteer_id.strip() or None
-        )
-
-    return await act(hub, job, "/admin/checkins", "task_created")
+    change = worklist.help_to_task(
+        hub, checkin_id, actor=user.name, volunteer_id=volunteer_id.strip() or None
+    )
+    return await act(change, "/admin/checkins", "task_created")
 
 
 @router.post("/{kind}/{record_id}/delete")
@@ -71,6 +59,4 @@ async def delete_record(
     url = f"/admin/{kind}"
     if confirm != "yes":
         return back(url, error="confirm_deletion")
-    return await act(
-        hub, lambda s: erasure.delete_record(s, hub.ctx, kind, record_id, actor=user.name), url, "deleted"
-    )
+    return await act(erasure.delete_by_hand(hub, kind, record_id, actor=user.name), url, "deleted")
