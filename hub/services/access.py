@@ -201,4 +201,4 @@ access_overview = reads(_overview)
 def note_token_use(door: Door, token_id: str, at: datetime) -> Future[None]:
     """Write a token's last use without waiting for it (``StorageUnavailable`` when the writer
     is not running)."""
-    return door.db.writer.submit(lambda session: mark_token_used(session, token_id, at))
+    return door.store.submit(lambda session: mark_token_used(session, token_id, at))

@@ -15,4 +15,4 @@ def record(session: Session, actor: str, action: str, target: str | None = None,
 
 async def note(door: Door, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
     """Write one entry to the audit log (a use case), answered after its commit."""
-    await door.db.writer.run(lambda session: record(session, actor, action, target, **detail))
+    await door.store.write_async(lambda session: record(session, actor, action, target, **detail))

@@ -8,7 +8,7 @@ from hub.clock import ClockWatch
 from hub.domain.vocab import ShareLevel
 
 if TYPE_CHECKING:
-    from hub.db import Database
+    from hub.services.store import Store
 
 
 @dataclass
@@ -28,11 +28,8 @@ class HubContext:
 
 
 class Door(Protocol):
-    """What a caller hands a use case: the running hub's database and context (``hub.runtime.Hub``
+    """What a caller hands a use case: something holding the hub's :class:`Store` (``hub.runtime.Hub``
     is one). The caller never opens a session on it: the use case does (see ``hub.services.door``)."""
 
     @property
-    def db(self) -> Database: ...
-
-    @property
-    def ctx(self) -> HubContext: ...
+    def store(self) -> Store: ...

@@ -1,9 +1,10 @@
 """The one door to the data: how a use case reads, and how it hands a change to the writer.
 
 Callers outside the services (the admin pages and API) name a use case and give it the running
-hub (a :class:`~hub.services.context.Door`); the use case opens its own read session, or hands
-its work to the writer as a function of a session (the writer group-commits, one SAVEPOINT per
-job). Sessions and writer closures never leave ``hub.services``.
+hub (a :class:`~hub.services.context.Door`: anything holding the hub's
+:class:`~hub.services.store.Store`, the one handle on the database); the use case opens its own
+read session, or hands its work to the writer as a function of a session (the writer
+group-commits, one SAVEPOINT per job). Sessions and writer closures never leave ``hub.services``.
 
 ``reads`` and ``writes`` turn a function of a session into such a use case::
 
@@ -31,8 +32,7 @@ def reads(fn: Callable[Concatenate[Session, P], T]) -> Callable[Concatenate[Door
     """A read use case: ``fn`` in a read session of its own, beside the writer."""
 
     def read(door: Door, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        with door.db.read() as session:
-            return fn(session, *args, **kwargs)
+        return door.store.read(lambda session: fn(session, *args, **kwargs))
 
     read.__doc__ = fn.__doc__
     read.__name__ = fn.__name__
@@ -45,8 +45,8 @@ def writes(
     """A write use case: ``fn`` (with the hub's context) through the writer, answered after the commit."""
 
     async def write(door: Door, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        ctx = door.ctx
-        return await door.db.writer.run(lambda session: fn(session, ctx, *args, **kwargs))
+        ctx = door.store.ctx
+        return await door.store.write_async(lambda session: fn(session, ctx, *args, **kwargs))
 
     write.__doc__ = fn.__doc__
     write.__name__ = fn.__name__
@@ -59,7 +59,7 @@ def writes_without_context(
     """A write use case for a function that needs no hub context (accounts, access, the audit log)."""
 
     async def write(door: Door, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await door.db.writer.run(lambda session: fn(session, *args, **kwargs))
+        return await door.store.write_async(lambda session: fn(session, *args, **kwargs))
 
     write.__doc__ = fn.__doc__
     write.__name__ = fn.__name__

@@ -208,8 +208,5 @@ def take_export(
 ) -> tuple[bytes, str, str]:
     """A download of residents' data (a use case): who took it, and when, is in the audit log
     (committed) before the export is read."""
-    door.db.writer.run_sync(
-        lambda session: record(session, actor, "export.download", None, format=fmt, scope=scope)
-    )
-    with door.db.read() as session:
-        return export(session, fmt, hub_id, hub_name, scope=scope, share=share)
+    door.store.write(lambda session: record(session, actor, "export.download", None, format=fmt, scope=scope))
+    return door.store.read(lambda session: export(session, fmt, hub_id, hub_name, scope=scope, share=share))

@@ -1,8 +1,8 @@
 """The services' hold on the database: the one object callers outside the services pass along.
 
 Web routes, the radio and sync links and the scheduler never open a session or hand the writer a
-function: they call named use cases (``hub.services.submissions``, ``hub.services.public``,
-``hub.services.mesh_traffic``, ``hub.services.peers``, ``hub.services.scheduled``) with the hub's
+function: they call named use cases (``hub.services.submissions``, ``hub.services.overview``,
+``hub.services.mesh_traffic``, ``hub.services.received``, ``hub.services.scheduled``) with the hub's
 :class:`Store`, and get plain values back. Inside the services, a use case reads in a session of
 its own (:meth:`Store.read`) or hands its work to the writer's group commit (:meth:`Store.write`,
 :meth:`Store.write_async`); the function it hands over is an implementation detail.
@@ -11,6 +11,7 @@ its own (:meth:`Store.read`) or hands its work to the writer's group commit (:me
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TypeVar
 
 from sqlmodel import Session
@@ -39,6 +40,11 @@ class Store:
     def write(self, job: Callable[[Session], T]) -> T:
         """``job`` through the writer; returns once its commit is on disk (threads)."""
         return self._db.writer.run_sync(job)
+
+    def submit(self, job: Callable[[Session], T]) -> Future[T]:
+        """``job`` through the writer without waiting for it (``StorageUnavailable`` when the writer
+        is not running)."""
+        return self._db.writer.submit(job)
 
     async def write_async(self, job: Callable[[Session], T]) -> T:
         """``job`` through the writer; returns once its commit is on disk (async code)."""
