@@ -26,6 +26,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from sqlmodel import Session, select
 
+from hub import logs
 from hub.domain.figures import Figures
 from hub.domain.messages import status_broadcast
 from hub.models import MeshOutbound, Task
@@ -124,6 +125,7 @@ class Scheduler:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        logs.scheduler_routine_to_debug()
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self._errors = 0
         self._last_run: dict[str, str] = {}
