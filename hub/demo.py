@@ -130,12 +130,16 @@ ANSWERS_SEED = 868  # the simulated volunteers answer the same way in every demo
 LOGIN_FILE = "demo-password"
 
 
-def demo_handsets(hub: Hub) -> list[tuple[str, str | None]]:
-    """(name, node id) of every simulated handset; with a real radio (or none), three
-    volunteers without a handset (a made-up node id could be a neighbour's real one)."""
+# Without the simulated radio (a real one, or none) the buddies carry made-up handsets: their
+# tasks wait in the radio queue, as a real volunteer's do while out of range.
+UNSIMULATED = [("Anouk", "!a1b2c3d4"), ("Bram", "!b2c3d4e5"), ("Claire", "!c3d4e5f6")]
+
+
+def demo_handsets(hub: Hub) -> list[tuple[str, str]]:
+    """(name, node id) of every simulated handset, or :data:`UNSIMULATED`."""
     simulator = getattr(hub.links.get("mesh"), "simulator", None)
     if simulator is None:
-        return [(name, None) for name in ("Anouk", "Bram", "Claire")]
+        return list(UNSIMULATED)
     return [(h.long_name.removesuffix(" (vrijwilliger)"), h.node_id) for h in simulator.handsets]
 
 
@@ -211,7 +215,7 @@ def register_sim_volunteers(hub: Hub) -> None:
         from hub.mesh.sim import Behaviour
 
         simulator.answer_like_volunteers(Behaviour(seed=ANSWERS_SEED))
-    handsets = [(name, node) for name, node in demo_handsets(hub) if node is not None]
+    handsets = demo_handsets(hub)
 
     def job(session: Session) -> int:
         known = set(session.exec(select(Volunteer.node_id)).all())
