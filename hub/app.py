@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from hub import __version__, i18n, systemd
 from hub.config import Settings
@@ -19,6 +20,7 @@ from hub.web import admin, api, captive, ops, portal, problems
 from hub.web.admin.common import refused_form
 from hub.web.code_guesses import CodeGuesses
 from hub.web.metrics import AppMetrics, RequestMetrics
+from hub.web.not_found import friendly_not_found
 from hub.web.security import (
     BodyLimit,
     HeadAsGet,
@@ -77,6 +79,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, friendly_not_found)
+
     @app.exception_handler(StorageUnavailable)
     async def _storage(_request: Request, exc: StorageUnavailable) -> Response:
         log.error("storage unavailable: %s", exc)

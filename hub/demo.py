@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
+from hub.config import Settings
 from hub.models import Announcement, Household, Volunteer
 from hub.models.base import utcnow
 from hub.runtime import Hub
@@ -122,27 +125,59 @@ def seed(session: Session, hub: Hub) -> None:
     seed_volunteers(session, hub)
 
 
-VOLUNTEERS = [("Anna", "!a1b2c3d4"), ("Bram", "!b2c3d4e5"), ("Chantal", "!c3d4e5f6"), ("Dirk (papier)", None)]
+PAPER_VOLUNTEER = "Dirk (papier)"  # no handset: his tasks go on paper
+ANSWERS_SEED = 868  # the simulated volunteers answer the same way in every demo
+LOGIN_FILE = "demo-password"
+
+
+# Without the simulated radio (a real one, or none) the buddies carry made-up handsets: their
+# tasks wait in the radio queue, as a real volunteer's do while out of range.
+UNSIMULATED = [("Anouk", "!a1b2c3d4"), ("Bram", "!b2c3d4e5"), ("Claire", "!c3d4e5f6")]
+
+
+def demo_handsets(hub: Hub) -> list[tuple[str, str]]:
+    """(name, node id) of every simulated handset, or :data:`UNSIMULATED`."""
+    simulator = getattr(hub.links.get("mesh"), "simulator", None)
+    if simulator is None:
+        return list(UNSIMULATED)
+    return [(h.long_name.removesuffix(" (vrijwilliger)"), h.node_id) for h in simulator.handsets]
 
 
 def seed_volunteers(session: Session, hub: Hub) -> None:
+    """The simulated handsets' volunteers (the households' buddies) and one volunteer on paper."""
     from hub.services import volunteers
 
-    made = [volunteers.register(session, hub.ctx, name, node, actor="demo") for name, node in VOLUNTEERS]
+    buddies = [
+        volunteers.register(session, hub.ctx, name, node, actor="demo") for name, node in demo_handsets(hub)
+    ]
+    volunteers.register(session, hub.ctx, PAPER_VOLUNTEER, None, actor="demo")
     for household in session.exec(select(Household).order_by(Household.pk)).all():  # type: ignore[arg-type]
-        household.buddy_volunteer_id = made[(household.pk or 0) % 3].id
+        household.buddy_volunteer_id = buddies[(household.pk or 0) % len(buddies)].id
         session.add(household)
 
 
-def with_demo_coordinator(hub: Hub) -> None:
-    """A coordinator ``demo`` with a fresh random password, shown in the start-up banner."""
-    import secrets
+def demo_password(settings: Settings) -> str:
+    """The demo coordinator's password: made on the first run, kept in the data dir (0600)."""
+    path = settings.data_dir / LOGIN_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    return password
 
+
+def with_demo_coordinator(hub: Hub) -> None:
+    """A coordinator ``demo`` whose password (kept in the data dir) the start-up banner shows."""
     from hub.models import User
     from hub.services import accounts
 
-    password = secrets.token_urlsafe(9)
-    hub.ctx.metrics.setdefault("banner", []).append(f"demo login: demo / {password}")
+    password = demo_password(hub.settings)
+    hub.ctx.metrics.setdefault("banner", []).append(
+        f"demo login: demo / {password}   (kept in {hub.settings.data_dir / LOGIN_FILE})"
+    )
 
     def job(session: Session) -> None:
         user = session.exec(select(User).where(User.name == "demo")).first()
@@ -171,15 +206,27 @@ def seed_if_empty(hub: Hub) -> None:
 
 
 def register_sim_volunteers(hub: Hub) -> None:
-    """Make the simulated radio's handsets demo volunteers (unless their node ids are known)."""
+    """Make the simulated radio's handsets demo volunteers (unless their node ids are known),
+    each under a name no other volunteer has, and let them answer their tasks by themselves."""
     simulator = getattr(hub.links.get("mesh"), "simulator", None)
     if simulator is None:
         return
-    handsets = [(h.node_id, h.long_name.removesuffix(" (vrijwilliger)")) for h in simulator.handsets]
+    if simulator.volunteers is None:  # a test may have set faster volunteers already
+        from hub.mesh.sim import Behaviour
+
+        simulator.answer_like_volunteers(Behaviour(seed=ANSWERS_SEED))
+    handsets = demo_handsets(hub)
 
     def job(session: Session) -> int:
         known = set(session.exec(select(Volunteer.node_id)).all())
-        added = [Volunteer(name=name, node_id=node) for node, name in handsets if node not in known]
+        names = set(session.exec(select(Volunteer.name)).all())
+        added = []
+        for name, node in handsets:
+            if node in known:
+                continue
+            unique = name if name not in names else f"{name} ({node})"
+            names.add(unique)
+            added.append(Volunteer(name=unique, node_id=node))
         session.add_all(added)
         return len(added)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
+from hub import logs
 from hub.domain.clock import utcnow
 from hub.runtime import Hub
 from hub.services import backup, retention, scheduled
@@ -78,6 +79,7 @@ class Scheduler:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        logs.scheduler_routine_to_debug()
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self._errors = 0
         self._last_run: dict[str, str] = {}

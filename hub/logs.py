@@ -44,3 +44,32 @@ def configure(level: int) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(OneLineFormatter(FORMAT))
     logging.basicConfig(level=level, handlers=[handler])
+
+
+# The scheduler's lines for every routine run ("Running job ...", "... executed successfully",
+# "Added job ...") would fill the journal every few seconds; they belong to the debug log.
+ROUTINE = ("Running job ", "Job ", "Adding job tentatively", "Added job ", "Removed job ")
+SCHEDULER_LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default")
+
+
+class RoutineToDebug(logging.Filter):
+    """Turns a library's routine INFO lines into DEBUG ones (kept only when debug is on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not str(record.msg).startswith(ROUTINE):
+            return True
+        if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_routine_to_debug = RoutineToDebug()
+
+
+def scheduler_routine_to_debug() -> None:
+    """Install :class:`RoutineToDebug` on APScheduler's loggers (once)."""
+    for name in SCHEDULER_LOGGERS:
+        logger = logging.getLogger(name)
+        if _routine_to_debug not in logger.filters:
+            logger.addFilter(_routine_to_debug)

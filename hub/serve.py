@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import uvicorn
 from fastapi import FastAPI
 
+from hub.addresses import reachable_hosts, url
 from hub.app import create_app
 from hub.config import Settings
 from hub.runtime import Hub
@@ -42,21 +42,12 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
     return hub
 
 
-def lan_address() -> str:
-    """The address other devices most likely reach us on."""
-    try:
-        return socket.gethostbyname(socket.gethostname())
-    except OSError:
-        return "127.0.0.1"
-
-
 def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     hub = build_hub(settings, demo=demo)
     app = create_app(settings, hub)
-    shown = lan_address() if host in ("0.0.0.0", "::") else host
     print(f"Buurtbaken '{settings.name}' ({settings.id}) — data in {settings.data_dir.resolve()}")
-    print(f"  portal:  http://{shown}:{port}/")
-    print(f"  admin:   http://{shown}:{port}/admin")
+    for shown in reachable_hosts(host):
+        print(f"  portal:  {url(shown, port)}   admin: {url(shown, port, '/admin')}")
     for line in hub.ctx.metrics.get("banner", []):
         print(f"  {line}")
     print("  stop with Ctrl-C")

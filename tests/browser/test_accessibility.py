@@ -35,6 +35,7 @@ PORTAL_PAGES = [
     "/announcements",
     "/privacy",
     "/bedankt/checkin/gone",  # the not-found page
+    "/an/old/link",  # any unknown address: the same page
 ]
 FORMS = ["/checkin", "/need", "/offer", "/register"]
 TOKEN = re.compile(r'name="token" value="([^"]+)"')

@@ -14,5 +14,6 @@ from hub.mesh.sim.control import ControlServer, run_sim
 from hub.mesh.sim.faults import Faults
 from hub.mesh.sim.handsets import Handset, ReceivedText
 from hub.mesh.sim.simulator import Simulator
+from hub.mesh.sim.volunteers import Behaviour
 
-__all__ = ["ControlServer", "Faults", "Handset", "ReceivedText", "Simulator", "run_sim"]
+__all__ = ["Behaviour", "ControlServer", "Faults", "Handset", "ReceivedText", "Simulator", "run_sim"]

@@ -112,11 +112,14 @@ class Inbox:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._texts: dict[int, list[ReceivedText]] = {}
+        self.listeners: list[Callable[[int, ReceivedText], None]] = []  # told of each text, unlocked
 
     def add(self, handset_num: int, text: ReceivedText) -> None:
         with self._cond:
             self._texts.setdefault(handset_num, []).append(text)
             self._cond.notify_all()
+        for listener in list(self.listeners):
+            listener(handset_num, text)
 
     def texts(self, handset_num: int) -> list[ReceivedText]:
         with self._cond:

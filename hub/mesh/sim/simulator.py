@@ -38,6 +38,7 @@ from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh
 from hub.mesh.sim.radio import RadioState
 from hub.mesh.sim.scheduler import Scheduler
 from hub.mesh.sim.server import PtyTransport, Session, TcpServer
+from hub.mesh.sim.volunteers import AutoVolunteers, Behaviour
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Simulator:
         }
         self.airtime_seconds = 0.0
         self._clients = ApiClients(self.stats)
+        self.volunteers: AutoVolunteers | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -198,6 +200,20 @@ class Simulator:
                 spread_factor=spread_factor,
                 coding_rate=coding_rate,
             )
+
+    # -- volunteers who answer by themselves --------------------------------------------
+    def answer_like_volunteers(self, behaviour: Behaviour) -> AutoVolunteers:
+        """From now on the handsets answer the tasks they receive (see ``volunteers.py``)."""
+        volunteers = AutoVolunteers(self, behaviour)
+        if self.volunteers is not None:
+            self.inbox.listeners.remove(self.volunteers.heard)
+        self.volunteers = volunteers
+        self.inbox.listeners.append(volunteers.heard)
+        return volunteers
+
+    def later(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` on the simulator's timer thread after ``delay`` seconds."""
+        self._scheduler.call_later(delay, action)
 
     # -- drills and faults -----------------------------------------------------------
     def send_text(
