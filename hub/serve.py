@@ -7,9 +7,9 @@ import logging
 import uvicorn
 from fastapi import FastAPI
 
-from hub.addresses import reachable_hosts, url
 from hub.app import create_app
 from hub.config import Settings
+from hub.network import reachable_hosts, url
 from hub.runtime import Hub
 from hub.systemd import Watchdog, watchdog_interval
 from hub.web.connection_limits import ConnectionLimits, guarded_protocol

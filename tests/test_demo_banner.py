@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from hub.addresses import ipv4_addresses, ipv6_addresses, reachable_hosts, url
+from hub.network import ipv4_addresses, ipv6_addresses, reachable_hosts, url
 from tests.admin.conftest import login
 from tests.conftest import free_port
 
