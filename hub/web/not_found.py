@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from hub.errors import StorageUnavailable
-from hub.services.state import get_mode
+from hub.services import overview
 from hub.web.templating import render
 
 # Paths whose callers are programs: they keep JSON errors.
@@ -32,10 +32,8 @@ async def friendly_not_found(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code != 404 or is_api(request.url.path):
         return await http_exception_handler(request, exc)
-    hub = request.app.state.hub
     try:
-        with hub.db.read() as session:
-            mode = get_mode(session)
+        mode = overview.mode(request.app.state.hub.store)
     except StorageUnavailable:
         mode = "normal"
     return render(
