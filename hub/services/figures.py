@@ -93,7 +93,7 @@ def _reached(session: Session, since: datetime | None, drill: bool) -> ColumnEle
     # own index ((household_id, verified, created_at) and (address_key, ...)). ``+drill`` keeps
     # SQLite from choosing the (drill, created_at) index instead: a scan of every check-in
     # since the crisis began, for every household (0.6 s a view with 100k check-ins).
-    unindexed_drill = literal_column(f"+{CheckIn.__tablename__}.drill")
+    unindexed_drill: ColumnElement[bool] = literal_column(f"+{CheckIn.__tablename__}.drill")
     verified = [col(CheckIn.verified).is_(True), unindexed_drill == drill]
     done = [
         col(Task.status) == TaskStatus.DONE.value,
