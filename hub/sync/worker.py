@@ -77,11 +77,13 @@ class BrokerWorker:
         connect_timeout: float = 10.0,
         backoff: Backoff | None = None,
         tick: float = 0.25,
+        coalesce: float = 0.005,
     ) -> None:
         self._factory = client_factory
         self._connect_timeout = connect_timeout
         self._backoff = backoff or Backoff()
         self._tick = tick
+        self._coalesce = coalesce
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._generation = 0
@@ -182,6 +184,10 @@ class BrokerWorker:
             items: list[_Item] = []
             try:
                 items.append(self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait())
+                if timeout > 0 and self._coalesce:
+                    # Woken by one event (a PUBACK, most often) while more are on their way: a
+                    # moment's wait lets them come in together, one pass of the loop for many.
+                    time.sleep(self._coalesce)
                 while len(items) < 2000:
                     items.append(self._queue.get_nowait())
             except queue.Empty:

@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from hub.runtime import Hub
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
+    """The app's hub. ``async`` although it never waits: FastAPI runs a plain ``def`` dependency
+    in its thread pool, a thread hop on every request that asks for the hub."""
     hub: Hub = request.app.state.hub
     return hub
 

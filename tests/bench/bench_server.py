@@ -1,7 +1,8 @@
-"""The hub's app plus one bare endpoint, for the HTTP benchmark.
+"""The hub's app plus one bare endpoint, for the HTTP benchmark, served as ``hub serve`` does.
 
 ``/bench/bare`` validates the same body as ``POST /api/v1/checkins`` on the same stack
-(uvicorn, middleware, pydantic) and answers 201 without touching the disk: the baseline.
+(uvicorn, middleware, pydantic) and answers 201 without touching the disk: the in-hub baseline.
+The bare app outside the hub is ``tests.bench.bare_app``.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import uvicorn
 from hub.app import create_app
 from hub.config import load_settings
 from hub.schemas import CheckInCreate
+from hub.serve import server_config
 
 
 def main(data_dir: str, port: int) -> None:
-    settings = load_settings(data_dir=Path(data_dir), rate_limit=0)
+    settings = load_settings(data_dir=Path(data_dir), rate_limit=0, max_connections_per_client=0)
     app = create_app(settings)
 
     @app.post("/bench/bare", status_code=201)
     async def bare(body: CheckInCreate) -> dict[str, str]:
         return {"id": "01BARE", "address": body.address, "status": body.status}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.Server(server_config(app, settings, host="127.0.0.1", port=port, log_level="warning")).run()
 
 
 if __name__ == "__main__":
