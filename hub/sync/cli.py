@@ -15,14 +15,35 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upstream = commands.add_parser(
         "upstream", help="reference upstream consumer: stores hubs' events, sends receipts and replays"
     )
-    upstream.add_argument("--mqtt", required=True, help="mqtt://host:1883 or mqtts://user:pass@host:8883")
     upstream.add_argument(
-        "--db", default="sqlite:///upstream.sqlite3", help="SQLAlchemy URL (SQLite or PostgreSQL)"
+        "--mqtt",
+        required=True,
+        action="append",
+        help="mqtt://host:1883 or mqtts://user:pass@host:8883; once per regional broker",
+    )
+    upstream.add_argument(
+        "--db",
+        default="sqlite:///upstream.sqlite3",
+        help="SQLAlchemy URL: postgresql+psycopg://… (SQLite: one consumer only)",
     )
     upstream.add_argument("--ca-file", help="PEM file of the CA that signed the broker's certificate")
     upstream.add_argument("--hubs", default="", help="hub ids to follow, comma-separated (default: all)")
     upstream.add_argument("--topic-root", default="buurtbaken/v1")
-    upstream.add_argument("--client-id", default="buurtbaken-upstream", help="MQTT client id (session name)")
+    upstream.add_argument(
+        "--client-id", default="buurtbaken-upstream", help="MQTT client id (session name): one per consumer"
+    )
+    upstream.add_argument(
+        "--share",
+        default="",
+        help="MQTT 5 shared subscription group: consumers in one group split the events between them",
+    )
+    upstream.add_argument(
+        "--session-expiry",
+        type=int,
+        default=7 * 24 * 3600,
+        help="seconds the broker keeps this consumer's session (and queue) while it is away",
+    )
+    upstream.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive (s)")
     upstream.add_argument(
         "--overview-every", type=float, default=60.0, help="seconds between overviews; 0: never"
     )
