@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto chromium poppler-utils
+DEBIAN_PACKAGES := mosquitto chromium poppler-utils postgresql
 DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients debootstrap openssl git
 
 .PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
