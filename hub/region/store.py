@@ -111,6 +111,7 @@ class HubMark:
 
     confirmed: int
     gap: bool
+    events: int = 0  # stored for this hub, all consumers together
 
 
 @dataclass(frozen=True)
@@ -219,13 +220,13 @@ class RegionStore:
             .on_conflict_do_nothing()
         )
         locked = conn.execute(
-            select(hubs_table.c.hub, hubs_table.c.confirmed)
+            select(hubs_table.c.hub, hubs_table.c.confirmed, hubs_table.c.events)
             .where(hubs_table.c.hub.in_(hubs))
             .order_by(hubs_table.c.hub)
             .with_for_update()
         ).all()
         marks: dict[str, HubMark] = {}
-        for hub, confirmed in locked:
+        for hub, confirmed, events in locked:
             mark, gap = self._contiguous(conn, hub, int(confirmed))
             values: dict[str, Any] = {"confirmed": mark}
             if added.get(hub):
@@ -233,7 +234,7 @@ class RegionStore:
                 values["last_seen"] = now
             if mark != confirmed or added.get(hub):
                 conn.execute(hubs_table.update().where(hubs_table.c.hub == hub).values(**values))
-            marks[hub] = HubMark(mark, gap)
+            marks[hub] = HubMark(mark, gap, int(events) + added.get(hub, 0))
         return marks
 
     @staticmethod
@@ -262,6 +263,16 @@ class RegionStore:
             return {
                 hub: int(confirmed)
                 for hub, confirmed in conn.execute(select(hubs_table.c.hub, hubs_table.c.confirmed))
+            }
+
+    def hub_counts(self) -> dict[str, dict[str, int]]:
+        """Per hub: confirmed up to (``contiguous``) and events stored."""
+        with self.engine.connect() as conn:
+            return {
+                hub: {"contiguous": int(confirmed), "events": int(events)}
+                for hub, confirmed, events in conn.execute(
+                    select(hubs_table.c.hub, hubs_table.c.confirmed, hubs_table.c.events)
+                )
             }
 
     def overview(self) -> dict[str, dict[str, Any]]:

@@ -44,6 +44,7 @@ class HubProgress:
     """What this consumer knows of one hub (the store is the truth)."""
 
     contiguous: int = 0
+    count: int = 0  # events stored (by any consumer), as far as this one knows
     gap_since: float | None = None
     last_replay: float = -1e9
     last_receipt: float = -1e9
@@ -153,7 +154,12 @@ class UpstreamConsumer(BrokerWorker):
 
     def _load(self) -> None:
         assert self.store is not None
-        self.progress = {hub: HubProgress(contiguous=mark) for hub, mark in self.store.marks().items()}
+        self.progress = {
+            hub: HubProgress(contiguous=info["contiguous"], count=info["events"])
+            for hub, info in self.store.hub_counts().items()
+        }
+        for hub, mark in self.store.advance(self.progress).items():  # gaps left by the last run
+            self.progress[hub].update(mark)
 
     def _hub(self, hub_id: str) -> HubProgress:
         return self.progress.setdefault(hub_id, HubProgress())
@@ -267,6 +273,7 @@ class UpstreamConsumer(BrokerWorker):
         for hub_id, mark in result.marks.items():
             progress = self._hub(hub_id)
             progress.update(mark)
+            progress.count = max(progress.count, mark.events)
             if progress.contiguous > 0:
                 progress.receipt_due = True  # new, or a resend: the hub may have missed our receipt
 

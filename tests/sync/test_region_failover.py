@@ -34,7 +34,9 @@ from tests.sync.conftest import MosquittoBroker, backlog, fill_outbox, hub_setti
 ROOT = "buurtbaken/v1"
 
 
-def start_consumer(name: str, brokers: list[MosquittoBroker], db_url: str, log: Path) -> subprocess.Popen[bytes]:
+def start_consumer(
+    name: str, brokers: list[MosquittoBroker], db_url: str, log: Path
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "hub", "upstream", "--db", db_url, "--share", "region"]
     for broker in brokers:
         command += ["--mqtt", broker.url]
