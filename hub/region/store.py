@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -322,6 +322,18 @@ class RegionStore:
         query = (
             select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.payload)
             .where(outbox_table.c.id.not_in(sent))
+            .order_by(outbox_table.c.created_at, outbox_table.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [OutMessage(i, t, bytes(p)) for i, t, p in conn.execute(query)]
+
+    def recent(self, seconds: float, limit: int = 1000) -> list[OutMessage]:
+        """Messages kept for hubs in the last ``seconds``, oldest first."""
+        since = datetime.now(UTC) - timedelta(seconds=seconds)
+        query = (
+            select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.payload)
+            .where(outbox_table.c.created_at >= since)
             .order_by(outbox_table.c.created_at, outbox_table.c.id)
             .limit(limit)
         )

@@ -86,6 +86,9 @@ class UpstreamConsumer(BrokerWorker):
         replay_interval: float = 5.0,
         receipt_interval: float = 0.2,
         outbox_interval: float = 1.0,
+        republish_wait: float = 1.0,
+        republish_every: float = 300.0,
+        republish_window: float = 24 * 3600.0,
         keepalive: int = 30,
         max_backoff: float = 60.0,
         receive_maximum: int = 200,
@@ -121,6 +124,12 @@ class UpstreamConsumer(BrokerWorker):
         self.replay_interval = replay_interval
         self.receipt_interval = receipt_interval
         self.outbox_interval = outbox_interval
+        self.republish_wait = republish_wait
+        self.republish_every = republish_every
+        self.republish_window = republish_window
+        self.republished = 0
+        self._seen: set[str] = set()
+        self._republish_at: float | None = None
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.progress: dict[str, HubProgress] = {}
@@ -131,6 +140,7 @@ class UpstreamConsumer(BrokerWorker):
         self._pending_since = 0.0
         self._last_overview = time.monotonic()
         self._last_outbox = -1e9
+        self._last_republish = time.monotonic()
         self._out_in_flight: dict[int, str] = {}
         self._out_acked: list[str] = []
 
@@ -178,6 +188,7 @@ class UpstreamConsumer(BrokerWorker):
             progress.contiguous = max(progress.contiguous, mark)
             progress.receipt_due = progress.contiguous > 0
         self._last_outbox = -1e9
+        self._seen.clear()  # a hub's first event in this connection tells its bridge is here
 
     def on_lost(self) -> None:
         self._pending.clear()  # not acknowledged: the broker delivers them again
@@ -196,6 +207,9 @@ class UpstreamConsumer(BrokerWorker):
             log.warning("upstream: rejected a message on %s: %s", message.topic, exc)
             client.ack(message.mid, message.qos)
             return
+        if envelope.hub not in self._seen:
+            self._seen.add(envelope.hub)
+            self._republish_at = self._republish_at or time.monotonic() + self.republish_wait
         if not self._pending:
             self._pending_since = time.monotonic()
         self._pending.append(_Pending(envelope, message.mid, message.qos))
@@ -255,6 +269,25 @@ class UpstreamConsumer(BrokerWorker):
         self._last_outbox = now
         for message in self.store.unsent(self.broker):
             self._out_in_flight[client.publish(message.topic, message.payload, qos=1)] = message.id
+        newcomers = self._republish_at is not None and now >= self._republish_at
+        if newcomers or now - self._last_republish >= self.republish_every:
+            self._republish(client, now)
+
+    def _republish(self, client: BrokerClient, now: float) -> None:
+        """Publish the recent messages again; hubs apply each once by its id.
+
+        A bridge that comes to this broker for the first time (its main broker died) has no
+        session here yet, so what was published here before it came did not queue for it. Its
+        hub's first event shows it is here now; what went out before is sent once more (a few
+        seconds later, for all newcomers at once). Every ``republish_every`` seconds the same
+        happens anyway, for hubs that have nothing to send.
+        """
+        assert self.store is not None
+        self._republish_at = None
+        self._last_republish = now
+        for message in self.store.recent(self.republish_window):
+            client.publish(message.topic, message.payload, qos=1)
+            self.republished += 1
 
     def on_tick(self) -> None:
         if self.overview_every > 0 and time.monotonic() - self._last_overview >= self.overview_every:
