@@ -40,8 +40,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upstream.add_argument(
         "--session-expiry",
         type=int,
-        default=7 * 24 * 3600,
-        help="seconds the broker keeps this consumer's session (and queue) while it is away",
+        default=None,
+        help="seconds the broker keeps this consumer's session (and queue) while it is away; default "
+        "a week, with --share 60 s (a dead consumer's share of the stream waits in its session until "
+        "it expires; hubs send what it held again when asked)",
     )
     upstream.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive (s)")
     upstream.add_argument(

@@ -347,6 +347,9 @@ def run(args: Any) -> int:
     urls: list[str] = list(args.mqtt)
     store = RegionStore(args.db)
     store.create()
+    expiry = args.session_expiry
+    if expiry is None:
+        expiry = 60 if args.share else SESSION_EXPIRY
     consumers = [
         UpstreamConsumer(
             url,
@@ -355,7 +358,7 @@ def run(args: Any) -> int:
             topic_root=args.topic_root,
             client_id=args.client_id,
             share=args.share or None,
-            session_expiry=args.session_expiry,
+            session_expiry=expiry,
             keepalive=args.keepalive,
             overview_every=args.overview_every if n == 0 else 0,
             out=lambda text: print(text, flush=True),

@@ -40,7 +40,7 @@ def start_consumer(
     command = [sys.executable, "-m", "hub", "upstream", "--db", db_url, "--share", "region"]
     for broker in brokers:
         command += ["--mqtt", broker.url]
-    command += ["--client-id", name, "--keepalive", "2", "--session-expiry", "30", "--overview-every", "0"]
+    command += ["--client-id", name, "--keepalive", "2", "--session-expiry", "5", "--overview-every", "0"]
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
