@@ -44,6 +44,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     text,
@@ -225,36 +226,54 @@ class RegionStore:
             .order_by(hubs_table.c.hub)
             .with_for_update()
         ).all()
+        runs = self._contiguous(conn, hubs)
         marks: dict[str, HubMark] = {}
+        updates: list[dict[str, Any]] = []
         for hub, confirmed, events in locked:
-            mark, gap = self._contiguous(conn, hub, int(confirmed))
-            values: dict[str, Any] = {"confirmed": mark}
-            if added.get(hub):
-                values["events"] = hubs_table.c.events + added[hub]
-                values["last_seen"] = now
+            run_end, highest = runs.get(hub, (None, None))
+            mark = max(int(confirmed), run_end or 0)
+            gap = highest is not None and highest > mark
+            count = int(events) + added.get(hub, 0)
             if mark != confirmed or added.get(hub):
-                conn.execute(hubs_table.update().where(hubs_table.c.hub == hub).values(**values))
-            marks[hub] = HubMark(mark, gap, int(events) + added.get(hub, 0))
+                updates.append({"key": hub, "new_mark": mark, "new_events": count, "seen": now})
+            marks[hub] = HubMark(mark, gap, count)
+        if updates:
+            conn.execute(
+                hubs_table.update()
+                .where(hubs_table.c.hub == bindparam("key"))
+                .values(
+                    confirmed=bindparam("new_mark"),
+                    events=bindparam("new_events"),
+                    last_seen=func.coalesce(
+                        bindparam("seen", type_=DateTime(timezone=True)), hubs_table.c.last_seen
+                    ),
+                ),
+                updates,
+            )
         return marks
 
     @staticmethod
-    def _contiguous(conn: Connection, hub: str, confirmed: int) -> tuple[int, bool]:
-        """The end of the run of seqs ``confirmed+1, confirmed+2, …`` stored; events above it?
+    def _contiguous(conn: Connection, hubs: list[str]) -> dict[str, tuple[int | None, int | None]]:
+        """Per hub (its row locked): the end of the run of seqs ``confirmed+1, confirmed+2, …``
+        stored, and the highest seq stored above ``confirmed``; one query for all of them.
 
         Seqs are unique per hub, so ``seq - row_number()`` only grows: the run is where it
         equals ``confirmed``.
         """
-        row = conn.execute(
+        rows = conn.execute(
             text(
-                "SELECT max(CASE WHEN seq - rn = :mark THEN seq END), max(seq) FROM ("
-                " SELECT seq, row_number() OVER (ORDER BY seq) AS rn"
-                " FROM upstream_events WHERE hub = :hub AND seq > :mark) AS above"
-            ),
-            {"hub": hub, "mark": confirmed},
-        ).one()
-        run_end, highest = row
-        mark = int(run_end) if run_end is not None else confirmed
-        return mark, highest is not None and int(highest) > mark
+                "SELECT hub, max(CASE WHEN seq - rn = mark THEN seq END), max(seq) FROM ("
+                " SELECT e.hub, e.seq, h.confirmed AS mark,"
+                " row_number() OVER (PARTITION BY e.hub ORDER BY e.seq) AS rn"
+                " FROM upstream_events AS e JOIN upstream_hubs AS h ON h.hub = e.hub"
+                " WHERE e.hub IN :hubs AND e.seq > h.confirmed) AS above GROUP BY hub"
+            ).bindparams(bindparam("hubs", expanding=True)),
+            {"hubs": hubs},
+        ).all()
+        return {
+            hub: (int(run_end) if run_end is not None else None, int(top) if top is not None else None)
+            for hub, run_end, top in rows
+        }
 
     # --- what it knows ---
 
