@@ -19,34 +19,53 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--mqtt",
         required=True,
         action="append",
-        help="mqtt://host:1883 or mqtts://user:pass@host:8883; once per regional broker",
+        metavar="URL",
+        help="mqtt://host:1883 or mqtts://user:pass@host:8883 (required); once per regional broker",
     )
     upstream.add_argument(
         "--db",
+        metavar="URL",
         default="sqlite:///upstream.sqlite3",
-        help="SQLAlchemy URL: postgresql+psycopg://… (SQLite: one consumer only)",
+        help="SQLAlchemy URL: postgresql+psycopg://… (SQLite: one consumer only) (default: %(default)s)",
     )
-    upstream.add_argument("--ca-file", help="PEM file of the CA that signed the broker's certificate")
-    upstream.add_argument("--hubs", default="", help="hub ids to follow, comma-separated (default: all)")
-    upstream.add_argument("--topic-root", default="buurtbaken/v1")
     upstream.add_argument(
-        "--client-id", default="buurtbaken-upstream", help="MQTT client id (session name): one per consumer"
+        "--ca-file",
+        metavar="FILE",
+        help="PEM file of the CA that signed the broker's certificate (default: the system's CAs)",
+    )
+    upstream.add_argument(
+        "--hubs", default="", metavar="ID,...", help="hub ids to follow, comma-separated (default: all)"
+    )
+    upstream.add_argument(
+        "--topic-root", default="buurtbaken/v1", metavar="ROOT", help="topic root R (default: %(default)s)"
+    )
+    upstream.add_argument(
+        "--client-id",
+        default="buurtbaken-upstream",
+        help="MQTT client id, the name of the session; one per consumer (default: %(default)s)",
     )
     upstream.add_argument(
         "--share",
         default="",
+        metavar="GROUP",
         help="MQTT 5 shared subscription group: consumers in one group split the events between them",
     )
     upstream.add_argument(
         "--session-expiry",
         type=int,
         default=None,
-        help="seconds the broker keeps this consumer's session (and queue) while it is away; default "
-        "a week, with --share 60 s (a dead consumer's share of the stream waits in its session until "
-        "it expires; hubs send what it held again when asked)",
+        metavar="SECONDS",
+        help="how long the broker keeps this consumer's session (and queue) while it is away (default: "
+        "a week; with --share 60 s: a dead consumer's share of the stream waits in its session until it "
+        "expires, and hubs send what it held again when asked)",
     )
-    upstream.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive (s)")
     upstream.add_argument(
-        "--overview-every", type=float, default=60.0, help="seconds between overviews; 0: never"
+        "--keepalive", type=int, default=30, metavar="SECONDS", help="MQTT keepalive (default: %(default)s)"
+    )
+    upstream.add_argument(
+        "--overview-every",
+        type=float,
+        default=60.0,
+        help="seconds between overviews; 0: never (default: %(default)s)",
     )
     upstream.set_defaults(handler=_cmd_upstream)
