@@ -60,7 +60,8 @@ def announcements(hub: Hub, external_id: str) -> int:
         return len(session.exec(select(Announcement).where(Announcement.external_id == external_id)).all())
 
 
-def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int, timeout: float) -> None:
+def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int, timeout: float) -> float:
+    """The scenario; returns the seconds from the drain's start to every hub confirmed."""
     brokers = [MosquittoBroker(tmp_path / "broker-a"), MosquittoBroker(tmp_path / "broker-b")]
     for broker in brokers:
         broker.start()
@@ -81,6 +82,7 @@ def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int
             hubs.append(hub)
             fill_outbox(hub, events)
         total = hubs_count * events
+        started = time.monotonic()
         for hub in hubs:  # now the drain starts, all hubs at once
             link = SyncLink.for_hub(hub, keepalive=2, connect_timeout=3.0, max_backoff=1.0, resend_after=2.0)
             hub.add_link(link)
@@ -102,6 +104,7 @@ def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int
             return all(backlog(hub)["unconfirmed"] == 0 for hub in hubs)
 
         wait_for(all_confirmed, timeout, "every hub confirmed to the end of its outbox", 0.5)
+        drained = time.monotonic() - started
         wait_for(
             lambda: all(announcements(hub, "json:region:storm-1") == 1 for hub in hubs),
             timeout,
@@ -125,6 +128,7 @@ def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int
         for hub in hubs:
             assert announcements(hub, "json:region:storm-1") == 1, hub.settings.id
         assert consumers[1].poll() is None, "the surviving consumer kept running"
+        return drained
     finally:
         for hub in hubs:
             hub.stop()
@@ -142,9 +146,12 @@ def test_a_broker_and_a_consumer_killed_mid_drain_lose_nothing(tmp_path: Path, p
 
 
 @pytest.mark.scale
+@pytest.mark.timeout(900)
 def test_fifty_hubs_of_a_thousand_events_survive_a_broker_and_a_consumer(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    started = time.monotonic()
-    run_failover(tmp_path, postgres_url, hubs_count=50, events=1000, timeout=300)
-    assert time.monotonic() - started < 300
+    """The issue's size: the drain, failures and all, within 5 minutes (setting up 50 hubs'
+    databases comes on top)."""
+    drained = run_failover(tmp_path, postgres_url, hubs_count=50, events=1000, timeout=300)
+    print(f"\n50 hubs × 1,000 events: all confirmed {drained:.0f} s after the drain started")
+    assert drained < 300
