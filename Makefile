@@ -3,10 +3,10 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto chromium poppler-utils
+DEBIAN_PACKAGES := mosquitto chromium poppler-utils postgresql
 DEPLOY_PACKAGES := systemd dnsmasq nftables hostapd mosquitto mosquitto-clients debootstrap openssl git
 
-.PHONY: run test lint bench test-deploy ci setup system-deps system-deps-deploy clean migration
+.PHONY: run test lint bench test-deploy test-scale ci setup system-deps system-deps-deploy clean migration
 
 run: $(STAMP) ## Run the hub with a simulated radio and sample data
 	HUB_DATA_DIR=$${HUB_DATA_DIR:-./data} $(VENV)/bin/hub serve --demo
@@ -29,6 +29,9 @@ lint: setup ## ruff (lint + format check), mypy and the import contracts
 bench: setup ## Benchmarks: prints the figures and writes artifacts/bench/*.json (docs/reference/measurements.md has them, dated)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; }
 	$(PY) -m pytest -m bench -p no:randomly -s tests/bench
+
+test-scale: setup ## The region's full-size proofs: 50 hubs × 1,000 events, brokers and consumers killed
+	$(PY) -m pytest -m scale -p no:randomly tests/sync
 
 test-deploy: setup system-deps-deploy ## Slow deployment suite (debootstrap + ansible)
 	$(PY) -m pytest -m deploy tests/deploy

@@ -15,6 +15,8 @@ import uvicorn
 from hub.app import create_app
 from hub.config import Settings, load_settings
 from hub.runtime import Hub
+from tests.postgres import PostgresServer
+from tests.postgres import postgres_server as serve_postgres
 
 
 def free_port() -> int:
@@ -78,3 +80,17 @@ def live(settings: Settings) -> Iterator[LiveServer]:
 def client(live: LiveServer) -> Iterator[httpx.Client]:
     with live.client() as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """``HUB_TEST_POSTGRES_URL``'s server, else a cluster of this session's own (tests/postgres.py)."""
+    yield from serve_postgres()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from hub.errors import ConfigError, ValidationError
+from hub.region.store import HubMark, RegionStore
 from hub.sync.client import parse_broker_url
 from hub.sync.envelope import (
     MAX_PAYLOAD,
@@ -20,7 +22,6 @@ from hub.sync.envelope import (
     parse_json,
 )
 from hub.sync.topics import Route, Topics
-from hub.sync.upstream import HubProgress
 from hub.sync.worker import Backoff
 
 
@@ -114,11 +115,25 @@ def test_backoff_doubles_to_a_minute_and_resets() -> None:
     assert backoff.next() == 1
 
 
-def test_contiguous_mark_waits_for_gaps() -> None:
-    progress = HubProgress()
-    assert progress.add(1)
-    assert not progress.add(3)
-    assert progress.contiguous == 1
-    assert progress.add(2)
-    assert progress.contiguous == 3
-    assert not progress.above
+def test_contiguous_mark_waits_for_gaps(tmp_path: Path) -> None:
+    """The region store confirms a hub only up to what is stored without a gap; once each."""
+    store = RegionStore(f"sqlite:///{tmp_path / 'region.sqlite3'}")
+    store.create()
+
+    def event(seq: int, event_id: str | None = None) -> Envelope:
+        payload = encode_event(
+            "hub-a", seq, event_id or f"id-{seq}", "checkin.created", datetime.now(UTC), {}
+        )
+        return parse_json(payload, Envelope)
+
+    try:
+        assert store.store([event(1)]).marks["hub-a"] == HubMark(1, False, 1)
+        assert store.store([event(3)]).marks["hub-a"] == HubMark(1, True, 2)
+        result = store.store([event(2), event(2), event(3)])
+        assert (result.fresh, result.duplicates) == (1, 2)
+        assert result.marks["hub-a"] == HubMark(3, False, 3)
+        assert store.store([event(4, "id-other")]).fresh == 1
+        assert store.store([event(4, "id-another")]).fresh == 0  # (hub, seq) is unique too
+        assert store.stored_seqs("hub-a") == [1, 2, 3, 4]
+    finally:
+        store.dispose()

@@ -18,14 +18,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upstream.add_argument(
         "--mqtt",
         required=True,
+        action="append",
         metavar="URL",
-        help="mqtt://host:1883 or mqtts://user:pass@host:8883 (required)",
+        help="mqtt://host:1883 or mqtts://user:pass@host:8883 (required); once per regional broker",
     )
     upstream.add_argument(
         "--db",
         metavar="URL",
         default="sqlite:///upstream.sqlite3",
-        help="SQLAlchemy URL, SQLite or PostgreSQL (default: %(default)s)",
+        help="SQLAlchemy URL: postgresql+psycopg://… (SQLite: one consumer only) (default: %(default)s)",
     )
     upstream.add_argument(
         "--ca-file",
@@ -41,7 +42,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upstream.add_argument(
         "--client-id",
         default="buurtbaken-upstream",
-        help="MQTT client id, the name of the session (default: %(default)s)",
+        help="MQTT client id, the name of the session; one per consumer (default: %(default)s)",
+    )
+    upstream.add_argument(
+        "--share",
+        default="",
+        metavar="GROUP",
+        help="MQTT 5 shared subscription group: consumers in one group split the events between them "
+        "(default: none, this consumer takes every event)",
+    )
+    upstream.add_argument(
+        "--session-expiry",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="how long the broker keeps this consumer's session (and queue) while it is away (default: "
+        "a week; with --share 60 s: a dead consumer's share of the stream waits in its session until it "
+        "expires, and hubs send what it held again when asked)",
+    )
+    upstream.add_argument(
+        "--keepalive", type=int, default=30, metavar="SECONDS", help="MQTT keepalive (default: %(default)s)"
     )
     upstream.add_argument(
         "--overview-every",

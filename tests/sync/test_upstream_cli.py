@@ -5,30 +5,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from hub.sync.upstream import events_table
 from tests.sync.conftest import MosquittoBroker, backlog, fill_outbox, hub_settings, sync_hub, wait_for
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL, dropped afterwards."""
-    name = f"upstream_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield f"{POSTGRES}/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upstream_command_stores_confirms_and_prints_an_overview(

@@ -1,0 +1,1 @@
+"""The regional service: what a safety region runs beside its brokers (PostgreSQL store)."""

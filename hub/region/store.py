@@ -1,0 +1,368 @@
+"""The region's store: every hub's events, how far each hub is confirmed, what goes out to hubs.
+
+PostgreSQL in a region (SQLite works too, for one consumer on one machine). Any number of
+consumers write at once and none of them keeps state that another needs:
+
+- an event's ``id`` (and its ``(hub, seq)``) is unique: ``INSERT … ON CONFLICT DO NOTHING``
+  applies a duplicate delivery once, whichever broker, consumer or replay it came by;
+- ``upstream_hubs.confirmed`` is the highest ``seq`` up to which a hub's events are committed
+  without a gap. It is moved in the transaction that stores the events, under the hub's row
+  lock, from what is committed: the last of two concurrent writers sees both. So any consumer
+  can confirm any hub, and a receipt never names an event that is not durable;
+- ``region_outbox`` holds what the region sends to hubs (announcements, CAP alerts, inbox
+  messages); ``region_outbox_sent`` records per broker that the broker acknowledged it. Each
+  consumer publishes what its broker has not acknowledged yet, so a message sent while a
+  broker is down goes out through it when it is back. Hubs apply each message once by its id.
+
+The schema is this module's ``metadata``, created with ``create_all`` and stamped in
+``region_schema`` (one row, the version). It is not the hub's Alembic chain: the region has
+its own database, and a later change of these tables brings its own Alembic environment
+starting from version 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+from hub.db import make_engine
+from hub.errors import ConfigError
+from hub.models import new_id
+from hub.sync.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+schema_table = Table("region_schema", metadata, Column("version", Integer, nullable=False))
+events_table = Table(
+    "upstream_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("hub", String(40), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("hub", "seq", name="uq_upstream_events_hub_seq"),
+    Index("ix_upstream_events_hub_type", "hub", "type"),
+)
+hubs_table = Table(
+    "upstream_hubs",
+    metadata,
+    Column("hub", String(40), primary_key=True),
+    Column("confirmed", BigInteger, nullable=False, default=0),
+    Column("events", BigInteger, nullable=False, default=0),
+    Column("last_seen", DateTime(timezone=True)),
+)
+outbox_table = Table(
+    "region_outbox",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("topic", String(300), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+sent_table = Table(
+    "region_outbox_sent",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("broker", String(200), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+# PostgreSQL: deadlock_detected, serialization_failure (retried; both roll back cleanly).
+_RETRY = {"40P01", "40001"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HubMark:
+    """Where a hub stands after a write: confirmed up to ``confirmed``; ``gap``: events above it."""
+
+    confirmed: int
+    gap: bool
+    events: int = 0  # stored for this hub, all consumers together
+
+
+@dataclass(frozen=True)
+class Stored:
+    fresh: int
+    duplicates: int
+    marks: dict[str, HubMark]
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    id: str
+    topic: str
+    payload: bytes
+
+
+class RegionStore:
+    """The region's database; thread-safe (one engine, a transaction per call)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url, writer=True)
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    # --- schema ---
+
+    def create(self) -> None:
+        """Create the tables when missing; refuse a database of a newer schema."""
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            version = conn.execute(select(schema_table.c.version)).scalar()
+            if version is None:
+                conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
+            elif version > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the region database has schema version {version}; this hub knows {SCHEMA_VERSION}"
+                )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _retrying(self, work: Callable[[Connection], T]) -> T:
+        for attempt in range(8):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in _RETRY or attempt == 7:
+                    raise
+                log.info("region store: %s; trying again", code)
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # --- events in ---
+
+    def store(self, envelopes: Sequence[Envelope]) -> Stored:
+        """Store a batch once each; move and return the marks of the hubs it touched."""
+        unique = {e.id: e for e in envelopes}
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "id": e.id,
+                "hub": e.hub,
+                "seq": e.seq,
+                "type": e.type,
+                "at": e.at.isoformat(),
+                "data": json.dumps(e.data, ensure_ascii=False),
+                "received_at": now,
+            }
+            for e in sorted(unique.values(), key=lambda e: e.id)  # one lock order for every writer
+        ]
+        hubs = sorted({e.hub for e in unique.values()})
+
+        def work(conn: Connection) -> Stored:
+            inserted: list[str] = []
+            for start in range(0, len(rows), 500):
+                statement = (
+                    self._insert(events_table)
+                    .values(rows[start : start + 500])
+                    .on_conflict_do_nothing()
+                    .returning(events_table.c.hub)
+                )
+                inserted.extend(conn.execute(statement).scalars())
+            per_hub: dict[str, int] = {}
+            for hub in inserted:
+                per_hub[hub] = per_hub.get(hub, 0) + 1
+            marks = self._advance(conn, hubs, per_hub, now)
+            return Stored(len(inserted), len(envelopes) - len(inserted), marks)
+
+        return self._retrying(work)
+
+    def advance(self, hubs: Iterable[str]) -> dict[str, HubMark]:
+        """Recompute the marks of ``hubs`` from what is committed (a gap another consumer filled)."""
+        ordered = sorted(set(hubs))
+        return self._retrying(lambda conn: self._advance(conn, ordered, {}, None))
+
+    def _advance(
+        self, conn: Connection, hubs: list[str], added: dict[str, int], now: datetime | None
+    ) -> dict[str, HubMark]:
+        if not hubs:
+            return {}
+        conn.execute(
+            self._insert(hubs_table)
+            .values([{"hub": hub, "confirmed": 0, "events": 0} for hub in hubs])
+            .on_conflict_do_nothing()
+        )
+        locked = conn.execute(
+            select(hubs_table.c.hub, hubs_table.c.confirmed, hubs_table.c.events)
+            .where(hubs_table.c.hub.in_(hubs))
+            .order_by(hubs_table.c.hub)
+            .with_for_update()
+        ).all()
+        runs = self._contiguous(conn, hubs)
+        marks: dict[str, HubMark] = {}
+        updates: list[dict[str, Any]] = []
+        for hub, confirmed, events in locked:
+            run_end, highest = runs.get(hub, (None, None))
+            mark = max(int(confirmed), run_end or 0)
+            gap = highest is not None and highest > mark
+            count = int(events) + added.get(hub, 0)
+            if mark != confirmed or added.get(hub):
+                updates.append({"key": hub, "new_mark": mark, "new_events": count, "seen": now})
+            marks[hub] = HubMark(mark, gap, count)
+        if updates:
+            conn.execute(
+                hubs_table.update()
+                .where(hubs_table.c.hub == bindparam("key"))
+                .values(
+                    confirmed=bindparam("new_mark"),
+                    events=bindparam("new_events"),
+                    last_seen=func.coalesce(
+                        bindparam("seen", type_=DateTime(timezone=True)), hubs_table.c.last_seen
+                    ),
+                ),
+                updates,
+            )
+        return marks
+
+    @staticmethod
+    def _contiguous(conn: Connection, hubs: list[str]) -> dict[str, tuple[int | None, int | None]]:
+        """Per hub (its row locked): the end of the run of seqs ``confirmed+1, confirmed+2, …``
+        stored, and the highest seq stored above ``confirmed``; one query for all of them.
+
+        Seqs are unique per hub, so ``seq - row_number()`` only grows: the run is where it
+        equals ``confirmed``.
+        """
+        rows = conn.execute(
+            text(
+                "SELECT hub, max(CASE WHEN seq - rn = mark THEN seq END), max(seq) FROM ("
+                " SELECT e.hub, e.seq, h.confirmed AS mark,"
+                " row_number() OVER (PARTITION BY e.hub ORDER BY e.seq) AS rn"
+                " FROM upstream_events AS e JOIN upstream_hubs AS h ON h.hub = e.hub"
+                " WHERE e.hub IN :hubs AND e.seq > h.confirmed) AS above GROUP BY hub"
+            ).bindparams(bindparam("hubs", expanding=True)),
+            {"hubs": hubs},
+        ).all()
+        return {
+            hub: (int(run_end) if run_end is not None else None, int(top) if top is not None else None)
+            for hub, run_end, top in rows
+        }
+
+    # --- what it knows ---
+
+    def marks(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                hub: int(confirmed)
+                for hub, confirmed in conn.execute(select(hubs_table.c.hub, hubs_table.c.confirmed))
+            }
+
+    def hub_counts(self) -> dict[str, dict[str, int]]:
+        """Per hub: confirmed up to (``contiguous``) and events stored."""
+        with self.engine.connect() as conn:
+            return {
+                hub: {"contiguous": int(confirmed), "events": int(events)}
+                for hub, confirmed, events in conn.execute(
+                    select(hubs_table.c.hub, hubs_table.c.confirmed, hubs_table.c.events)
+                )
+            }
+
+    def overview(self) -> dict[str, dict[str, Any]]:
+        """Per hub: events, confirmed, events by type, last seen."""
+        with self.engine.connect() as conn:
+            hubs = conn.execute(
+                select(hubs_table.c.hub, hubs_table.c.events, hubs_table.c.confirmed, hubs_table.c.last_seen)
+            ).all()
+            by_type: dict[str, dict[str, int]] = {}
+            for hub, event_type, count in conn.execute(
+                select(events_table.c.hub, events_table.c.type, func.count()).group_by(
+                    events_table.c.hub, events_table.c.type
+                )
+            ):
+                by_type.setdefault(hub, {})[event_type] = int(count)
+        return {
+            hub: {
+                "events": int(events),
+                "contiguous": int(confirmed),
+                "by_type": by_type.get(hub, {}),
+                "last_seen": last_seen.isoformat() if last_seen else None,
+            }
+            for hub, events, confirmed, last_seen in sorted(hubs)
+        }
+
+    def stored_seqs(self, hub: str) -> list[int]:
+        with self.engine.connect() as conn:
+            query = select(events_table.c.seq).where(events_table.c.hub == hub).order_by(events_table.c.seq)
+            return [int(seq) for seq in conn.execute(query).scalars()]
+
+    # --- messages out ---
+
+    def enqueue(self, topic: str, payload: bytes) -> str:
+        """Keep a message for the hubs; every consumer sends it through its broker."""
+        message_id = new_id()
+        with self.engine.begin() as conn:
+            conn.execute(
+                outbox_table.insert().values(
+                    id=message_id, topic=topic, payload=payload, created_at=datetime.now(UTC)
+                )
+            )
+        return message_id
+
+    def unsent(self, broker: str, limit: int = 100) -> list[OutMessage]:
+        """Messages ``broker`` has not acknowledged yet, oldest first."""
+        sent = select(sent_table.c.message).where(sent_table.c.broker == broker)
+        query = (
+            select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.payload)
+            .where(outbox_table.c.id.not_in(sent))
+            .order_by(outbox_table.c.created_at, outbox_table.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [OutMessage(i, t, bytes(p)) for i, t, p in conn.execute(query)]
+
+    def recent(self, seconds: float, limit: int = 1000) -> list[OutMessage]:
+        """Messages kept for hubs in the last ``seconds``, oldest first."""
+        since = datetime.now(UTC) - timedelta(seconds=seconds)
+        query = (
+            select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.payload)
+            .where(outbox_table.c.created_at >= since)
+            .order_by(outbox_table.c.created_at, outbox_table.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [OutMessage(i, t, bytes(p)) for i, t, p in conn.execute(query)]
+
+    def mark_sent(self, broker: str, message_ids: Iterable[str]) -> None:
+        now = datetime.now(UTC)
+        rows = [{"message": m, "broker": broker, "sent_at": now} for m in sorted(set(message_ids))]
+        if rows:
+            self._retrying(
+                lambda conn: conn.execute(self._insert(sent_table).values(rows).on_conflict_do_nothing())
+            )
