@@ -98,3 +98,6 @@ class MeshOutbound(SQLModel, table=True):
     # The question this row answers (``hub.domain.commands.repeat_key``): a repeat of it
     # within ``HUB_MESH_REPEAT_SECONDS`` is not answered again.
     question: str | None = Field(default=None, max_length=64)
+    # A reaction (tapback) to the handset's packet with this id: ``text`` is the emoji
+    # (``hub.domain.replies``); None for a text.
+    reply_id: int | None = None

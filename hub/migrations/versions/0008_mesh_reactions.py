@@ -1,0 +1,25 @@
+"""mesh reactions: a queued packet may be a reaction (tapback) to a handset's packet
+
+Revision ID: 0008_mesh_reactions
+Revises: 0007_growth
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_mesh_reactions"
+down_revision = "0007_growth"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("mesh_outbound") as batch:
+        batch.add_column(sa.Column("reply_id", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mesh_outbound") as batch:
+        batch.drop_column("reply_id")
