@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 SIM_HANDSETS = 5
 SIM_SEED = 868  # the demo's handsets keep their node ids from one run to the next
+SIM_TELEMETRY_SECONDS = 60.0  # a real radio reports every device_update_interval (default 30 min)
 
 
 class MeshLink:
@@ -122,6 +123,7 @@ class MeshLink:
             from hub.mesh.sim import Simulator
 
             simulator = Simulator(handsets=SIM_HANDSETS, preset=settings.lora_preset, seed=SIM_SEED)
+            simulator.report_telemetry_every(SIM_TELEMETRY_SECONDS)  # the radio's channel figures
         return cls(
             hub.store,
             radio_url=settings.radio,

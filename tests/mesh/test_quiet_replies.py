@@ -23,6 +23,8 @@ from hub.domain.replies import REACTION
 from hub.mesh.sim import Simulator
 from hub.models import MeshOutbound
 from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_announcement, enqueue_text
+from tests.admin.conftest import login, make_user
+from tests.conftest import LiveServer
 
 from .hubmesh import MeshHub, wait_until
 
@@ -159,6 +161,21 @@ def test_the_radios_channel_figures_hold_low_priority_traffic(mesh: MeshHub) -> 
     sim.send_telemetry()
     sim.wait_for_text(node, lambda t: t.text.startswith("Waterpunt"), timeout=10)
     assert not mesh.link.status()["channel"]["busy"]
+
+    sim.channel_busy_pct = 40.0
+    sim.send_telemetry()
+    wait_until(lambda: mesh.link.status()["channel"]["busy"], 10, "busy again")
+    channel = mesh.link.status()["channel"]
+    # last: the live server stops the hub when it closes
+    with LiveServer(mesh.hub.settings, mesh.hub) as live, live.client() as http:
+        make_user(mesh.hub, "coord")
+        assert login(http, "coord").status_code == 303
+        page = http.get("/admin/mesh").text  # the radio's figures beside the hub's budget
+        assert "Kanaalbezetting zoals de radio die hoort" in page
+        assert f"{channel['utilization_pct']} %" in page
+        assert "Het kanaal is druk: mededelingen en samenvattingen wachten." in page
+        english = http.get("/admin/mesh", params={"lang": "en"}).text
+        assert "The channel is busy: announcements and summaries wait." in english
 
 
 def test_the_budget_counts_the_acks_the_hub_asks_for(mesh: MeshHub) -> None:
