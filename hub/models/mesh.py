@@ -36,6 +36,9 @@ class Task(SQLModel, table=True):
     kind: str = Field(max_length=12)
     address: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=280)
+    # The note goes on the air only when a coordinator ticked "send the note to the volunteer":
+    # a task text says where and what, not a diagnosis (the channel is heard by every handset).
+    note_on_air: bool = False
     status: str = Field(default="open", index=True, max_length=10)
     volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
     need_id: str | None = Field(default=None, foreign_key="needs.id")

@@ -89,7 +89,13 @@ class MeshHub:
         return self.sim.handsets[index].node_id
 
     def create_task(
-        self, number: int, volunteer: int = 0, address: str = "Kerkstraat 5", note: str = ""
+        self,
+        number: int,
+        volunteer: int = 0,
+        address: str = "Kerkstraat 5",
+        note: str = "",
+        *,
+        send_note: bool = False,
     ) -> str:
         volunteer_id = self.volunteer_ids[volunteer]
 
@@ -99,6 +105,7 @@ class MeshHub:
                 kind="door_knock",
                 address=address,
                 note=note or None,
+                note_on_air=send_note and bool(note),
                 volunteer_id=volunteer_id,
             )
             session.add(task)

@@ -42,7 +42,7 @@ def mesh(settings: Settings, radio: Simulator) -> Iterator[MeshHub]:
 
 def test_task_cycle_end_to_end(mesh: MeshHub) -> None:
     node = mesh.handset(0)
-    mesh.create_task(12, note="mevr. J (84, alleen)")
+    mesh.create_task(12, note="mevr. J (84, alleen)", send_note=True)  # a coordinator ticked it
     dispatch = mesh.sim.wait_for_text(node, lambda t: t.text.startswith("T12 "), timeout=10)
     assert dispatch.text == "T12 KLOP Kerkstraat 5: mevr. J (84, alleen). JA 12 / KLAAR 12 / NIET 12"
     assert dispatch.want_ack

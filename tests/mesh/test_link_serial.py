@@ -31,7 +31,7 @@ def mesh(settings: Settings) -> Iterator[MeshHub]:
 
 
 def test_task_cycle_over_serial(mesh: MeshHub) -> None:
-    mesh.create_task(7, address="Molenweg 14", note="mevr. (79)")
+    mesh.create_task(7, address="Molenweg 14", note="mevr. (79)", send_note=True)
     text = mesh.sim.wait_for_text(mesh.handset(0), lambda t: t.text.startswith("T7 "), timeout=15)
     assert text.text == "T7 KLOP Molenweg 14: mevr. (79). JA 7 / KLAAR 7 / NIET 7"
     mesh.wait_task(7, "sent")
