@@ -17,7 +17,7 @@ volunteer's own packet). Anything that went wrong, or a question, is answered in
 
 The choice was made by measurement (``tests/bench/test_mesh_bench.py``,
 ``docs/reference/mesh.md``): a reaction costs a 34-byte packet (140 ms on MEDIUM_FAST), a
-task cycle with a reaction on ``JA`` is 1.34 × its dispatch (target ≤ 1.3), without one 1.0 ×.
+task cycle with a reaction on ``JA`` is 1.39 × its dispatch (target ≤ 1.3), without one 1.0 ×.
 """
 
 from __future__ import annotations
