@@ -115,6 +115,21 @@ def text_packet_airtime(preset: ModemPreset | str, text: str) -> float:
     return time_on_air(preset, text_phy_bytes(text))
 
 
+# A reaction (tapback) carries ``Data.reply_id`` and ``Data.emoji`` besides its text: two
+# fixed32 fields with their tags.
+REACTION_EXTRA_BYTES = 10
+
+
+def reaction_packet_airtime(preset: ModemPreset | str, emoji: str) -> float:
+    """Seconds on air for one reaction to a packet (``emoji`` on the packet it answers)."""
+    return time_on_air(preset, text_phy_bytes(emoji) + REACTION_EXTRA_BYTES)
+
+
+def packet_airtime(preset: ModemPreset | str, text: str, *, reaction: bool = False) -> float:
+    """Seconds on air for one packet the hub sends: a text, or a reaction carrying ``text``."""
+    return reaction_packet_airtime(preset, text) if reaction else text_packet_airtime(preset, text)
+
+
 def ack_airtime(preset: ModemPreset | str) -> float:
     """Seconds on air for one routing ACK."""
     return time_on_air(preset, ROUTING_ACK_PHY_BYTES)

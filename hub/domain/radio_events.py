@@ -32,6 +32,9 @@ class TextReceived:
     pki: bool  # the sender's identity is authenticated only when True
     rx_snr: float | None
     rx_time: float | None = None  # epoch seconds the hub's radio stamped on it (None: it has no time)
+    # The handset asked for an ACK: on a direct message the hub's radio gave it, and the
+    # handset shows the message delivered (``hub.domain.replies``).
+    want_ack: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,17 @@ class NodeUpdated:
 
 
 @dataclass(frozen=True)
+class ChannelReport:
+    """The hub's own radio on the air it hears and uses (its device metrics telemetry)."""
+
+    channel_utilization: float | None  # % of the last minute the channel was busy (every node)
+    air_util_tx: float | None  # % of the last hour the radio itself transmitted
+    at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
 class ConnectionLost:
     reason: str = ""
 
 
-RadioEvent = TextReceived | AckReceived | NakReceived | NodeUpdated | ConnectionLost
+RadioEvent = TextReceived | AckReceived | NakReceived | NodeUpdated | ChannelReport | ConnectionLost

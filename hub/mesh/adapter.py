@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from meshtastic.serial_interface import SerialInterface
 from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
@@ -27,6 +28,7 @@ from hub.domain.airtime import ModemPreset, modem_from_lora
 from hub.domain.radio_events import (
     BROADCAST_NUM,
     AckReceived,
+    ChannelReport,
     ConnectionLost,
     NakReceived,
     NodeUpdated,
@@ -67,8 +69,10 @@ class RadioLink(Protocol):
 
     def close(self) -> None: ...
 
-    def send_text(self, dest: int | None, text: str, want_ack: bool) -> int:
-        """Send ``text`` to node ``dest`` (None: the channel); returns the packet id."""
+    def send_text(self, dest: int | None, text: str, want_ack: bool, reply_id: int | None = None) -> int:
+        """Send ``text`` to node ``dest`` (None: the channel); returns the packet id.
+
+        With ``reply_id`` the text is a reaction (tapback, ``Data.emoji``) on that packet."""
         ...
 
     def heartbeat(self) -> None: ...
@@ -125,14 +129,16 @@ class MeshtasticRadio:
             with contextlib.suppress(Exception):
                 iface.close()
 
-    def send_text(self, dest: int | None, text: str, want_ack: bool) -> int:
+    def send_text(self, dest: int | None, text: str, want_ack: bool, reply_id: int | None = None) -> int:
         iface = self._iface
         if iface is None or not iface.isConnected.is_set():
             raise LinkError("radio not connected")
+        destination = BROADCAST_NUM if dest is None else dest
         try:
-            packet = iface.sendText(
-                text, destinationId=BROADCAST_NUM if dest is None else dest, wantAck=want_ack
-            )
+            if reply_id is not None:
+                packet = _send_reaction(iface, destination, text, reply_id, want_ack)
+            else:
+                packet = iface.sendText(text, destinationId=destination, wantAck=want_ack)
         except BaseException as exc:
             raise LinkError(f"send failed: {exc}") from exc
         return int(packet.id)
@@ -161,8 +167,9 @@ class MeshtasticRadio:
         if interface is not self._iface or interface is None:
             return
         self._touch()
+        own = getattr(getattr(interface, "myInfo", None), "my_node_num", None)
         try:
-            event = packet_event(packet)
+            event = packet_event(packet, own_num=int(own) if isinstance(own, int) else None)
         except Exception:  # a malformed packet is dropped, never raised into the library
             log.warning("could not read a packet from the radio", exc_info=True)
             return
@@ -218,6 +225,20 @@ class MeshtasticRadio:
         )
 
 
+def _send_reaction(iface: Any, destination: int, emoji: str, reply_id: int, want_ack: bool) -> Any:
+    """A tapback: ``emoji`` as a text with ``reply_id`` and ``Data.emoji`` set, as the stock apps
+    send it. meshtastic 2.7.11's ``sendData`` has no ``emoji`` argument, so the packet is built
+    here as ``sendData`` builds it and handed to the same ``_sendPacket``."""
+    packet = mesh_pb2.MeshPacket()
+    packet.channel = 0
+    packet.decoded.portnum = portnums_pb2.PortNum.TEXT_MESSAGE_APP
+    packet.decoded.payload = emoji.encode("utf-8")
+    packet.decoded.reply_id = reply_id
+    packet.decoded.emoji = 1
+    packet.id = iface._generatePacketId()
+    return iface._sendPacket(packet, destination, wantAck=want_ack)
+
+
 def _lora(iface: Any) -> tuple[str | None, ModemPreset | None]:
     """The radio's modulation from ``localNode.localConfig.lora`` (sent in the handshake)."""
     local = getattr(getattr(iface, "localNode", None), "localConfig", None)
@@ -237,8 +258,10 @@ def _lora(iface: Any) -> tuple[str | None, ModemPreset | None]:
     return (preset_name if lora.use_preset else "CUSTOM"), modem
 
 
-def packet_event(packet: dict[str, Any]) -> RadioEvent | None:
-    """The typed event for one received packet dict, or None if the hub has no use for it."""
+def packet_event(packet: dict[str, Any], own_num: int | None = None) -> RadioEvent | None:
+    """The typed event for one received packet dict, or None if the hub has no use for it.
+
+    ``own_num`` is the radio's own node: its device metrics describe the channel."""
     decoded = packet.get("decoded")
     sender = int(packet.get("from") or 0)
     if not isinstance(decoded, dict) or sender == 0:
@@ -258,6 +281,7 @@ def packet_event(packet: dict[str, Any]) -> RadioEvent | None:
             pki=bool(packet.get("pkiEncrypted", False)),
             rx_snr=_float(packet.get("rxSnr")),
             rx_time=_float(packet.get("rxTime")) or None,
+            want_ack=bool(packet.get("wantAck", False)),
         )
     if portnum == "ROUTING_APP":
         request_id = decoded.get("requestId")
@@ -272,6 +296,12 @@ def packet_event(packet: dict[str, Any]) -> RadioEvent | None:
         metrics = (decoded.get("telemetry") or {}).get("deviceMetrics")
         if not isinstance(metrics, dict):
             return None
+        if own_num is not None and sender == own_num:
+            return ChannelReport(
+                channel_utilization=_float(metrics.get("channelUtilization")),
+                air_util_tx=_float(metrics.get("airUtilTx")),
+                at=time.time(),
+            )
         return NodeUpdated(
             node_id=node_id(sender),
             battery=_int(metrics.get("batteryLevel")),

@@ -21,13 +21,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.domain.airtime import AirtimeBudget, ReplyShares, default_budget_seconds, preset_by_name
 from hub.domain.clock import utcnow
 from hub.domain.radio_events import (
     AckReceived,
+    ChannelReport,
     ConnectionLost,
     NakReceived,
     NodeUpdated,
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 SIM_HANDSETS = 5
 SIM_SEED = 868  # the demo's handsets keep their node ids from one run to the next
+SIM_TELEMETRY_SECONDS = 60.0  # a real radio reports every device_update_interval (default 30 min)
 
 
 class MeshLink:
@@ -83,6 +85,7 @@ class MeshLink:
         self._info: RadioInfo | None = None
         self._nodes_heard: set[str] = set()
         self._last_rx: datetime | None = None
+        self._channel: ChannelReport | None = None
         self._stop = threading.Event()
         self._sender = MeshSender(
             store,
@@ -120,6 +123,7 @@ class MeshLink:
             from hub.mesh.sim import Simulator
 
             simulator = Simulator(handsets=SIM_HANDSETS, preset=settings.lora_preset, seed=SIM_SEED)
+            simulator.report_telemetry_every(SIM_TELEMETRY_SECONDS)  # the radio's channel figures
         return cls(
             hub.store,
             radio_url=settings.radio,
@@ -171,6 +175,7 @@ class MeshLink:
             info = self._info
             heard = len(self._nodes_heard)
             last_rx = self._last_rx
+            channel = self._channel
         radio_preset = info.preset_name if info else None
         try:
             queue = mesh_traffic.queue_counts(self._store)
@@ -194,6 +199,13 @@ class MeshLink:
             "preset_mismatch": None if radio_preset is None else radio_preset != self.preset,
             "queue": queue,
             "last_rx": last_rx.isoformat() if last_rx else None,
+            # The radio's own figures (device metrics), beside the hub's budget above.
+            "channel": {
+                "utilization_pct": _pct(channel.channel_utilization) if channel else None,
+                "air_util_tx_pct": _pct(channel.air_util_tx) if channel else None,
+                "reported_at": datetime.fromtimestamp(channel.at, UTC).isoformat() if channel else None,
+                "busy": self._sender.channel_busy(),
+            },
         }
 
     def wake(self) -> None:
@@ -290,6 +302,10 @@ class MeshLink:
                 self._on_text(event)
             elif isinstance(event, AckReceived | NakReceived):
                 self._sender.on_reply(event)
+            elif isinstance(event, ChannelReport):
+                with self._lock:
+                    self._channel = event
+                self._sender.channel_report(event)
             elif isinstance(event, NodeUpdated):
                 with self._lock:
                     self._nodes_heard.add(event.node_id)
@@ -306,3 +322,7 @@ class MeshLink:
 
         handled = mesh_traffic.text_received(self._store, text, allow_unknown=self.allow_unknown)
         log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -9,6 +9,12 @@ timeout queues a retry with backoff, and after ``max_attempts`` the text fails (
 task is flagged for the coordinators).
 Broadcasts do not wait for an ACK.
 
+The budget counts what a packet causes on the air: the handset's ACK of a direct message
+with ``want_ack`` is charged with it (and each retry again). While the radio reports the
+channel busy (its own channel utilisation above ``BUSY_CHANNEL_PCT``, reported within
+``CHANNEL_REPORT_FRESH`` seconds), announcements and summaries wait; tasks, replies, SOS and
+life alerts go.
+
 The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
 and asks it to expire overdue ACKs (``expire_pending``).
 """
@@ -26,11 +32,13 @@ from hub.domain.airtime import (
     ModemPreset,
     Priority,
     Verdict,
+    ack_airtime,
+    packet_airtime,
     preset_by_name,
     text_packet_airtime,
 )
 from hub.domain.clock import as_utc, utcnow
-from hub.domain.radio_events import AckReceived, NakReceived, node_num
+from hub.domain.radio_events import AckReceived, ChannelReport, NakReceived, node_num
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import RadioLink
 from hub.mesh.timings import LinkTimings
@@ -39,6 +47,12 @@ from hub.services.mesh_traffic import QueuedText
 from hub.services.store import Store
 
 log = logging.getLogger(__name__)
+
+# The firmware's own threshold for "polite" traffic (its telemetry and position broadcasts
+# wait above 25 % channel utilisation); the hub's low-priority traffic does the same.
+BUSY_CHANNEL_PCT = 25.0
+CHANNEL_REPORT_FRESH = 900.0
+LOW_PRIORITY = frozenset({Priority.ANNOUNCEMENT, Priority.SUMMARY})
 
 # NAK reasons that no retry will cure.
 PERMANENT_NAKS = frozenset({"TOO_LARGE", "NO_CHANNEL", "PKI_UNKNOWN_PUBKEY", "BAD_REQUEST"})
@@ -67,6 +81,7 @@ class TxStats:
     bytes: int = 0
     airtime: float = 0.0
     retries: int = 0
+    ack_airtime: float = 0.0  # the handsets' ACKs the hub's direct messages asked for
     by_priority: dict[int, int] = field(default_factory=dict)
 
 
@@ -100,6 +115,8 @@ class MeshSender:
         self._early: dict[int, tuple[float, list[AckReceived | NakReceived]]] = {}
         self._heartbeat_due = False
         self._wake = threading.Event()
+        self._channel: ChannelReport | None = None
+        self._channel_seen = 0.0  # time.monotonic() of the report
 
     # -- what the supervisor calls -------------------------------------------------------
     def use(self, radio: RadioLink | None) -> RadioLink | None:
@@ -116,6 +133,22 @@ class MeshSender:
         with self._lock:
             self.preset = preset
             self.ack_timeout = self.timings.ack_timeout or ack_timeout_for(preset)
+
+    def channel_report(self, report: ChannelReport) -> None:
+        """The radio's own channel figures (device metrics telemetry)."""
+        with self._lock:
+            self._channel = report
+            self._channel_seen = time.monotonic()
+        self._wake.set()
+
+    def channel_busy(self, now: float | None = None) -> bool:
+        """The radio reported the channel busy, recently enough to believe it."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            report, seen = self._channel, self._channel_seen
+        if report is None or report.channel_utilization is None:
+            return False
+        return moment - seen <= CHANNEL_REPORT_FRESH and report.channel_utilization > BUSY_CHANNEL_PCT
 
     def wake(self) -> None:
         """Something was queued, or the radio is back: look now."""
@@ -245,14 +278,16 @@ class MeshSender:
                 newest_summary[row.dest] = max(newest_summary.get(row.dest, 0), row.pk)
         chosen: QueuedText | None = None
         held = False  # strict priority: nothing lower may overtake a held row
+        busy = self.channel_busy(now)
         for row in rows:
             priority = Priority(row.priority)
-            airtime = text_packet_airtime(preset, row.text)
+            airtime = self._caused(preset, row)
             with self._lock:
                 verdict = self.budget.verdict(priority, airtime, now, row.dest)
             if verdict in (Verdict.REPLIES, Verdict.HANDSET):
                 continue  # waits for its share; rows behind it may go
-            fits = verdict is Verdict.SEND
+            # over the budget, or low-priority on a busy channel: it waits
+            fits = verdict is Verdict.SEND and not (busy and priority in LOW_PRIORITY)
             if fits and not held:
                 chosen = row
                 break
@@ -262,20 +297,24 @@ class MeshSender:
                     drop.append(row.pk)
             held = held or not fits
         if drop:
-            log.info("mesh: over the airtime budget, %d summaries dropped", len(drop))
-            mesh_traffic.dropped(self._store, drop, "over budget")
+            log.info("mesh: over the airtime budget or on a busy channel, %d summaries dropped", len(drop))
+            mesh_traffic.dropped(self._store, drop, "busy channel" if busy else "over budget")
         return chosen
 
     def _send(self, row: QueuedText) -> bool:
         dest = None if row.dest == mesh_traffic.BROADCAST else node_num(row.dest)
         with self._lock:
-            airtime = text_packet_airtime(self.preset, row.text)
+            own = packet_airtime(self.preset, row.text, reaction=row.reply_id is not None)
+            airtime = self._caused(self.preset, row)
         with self._radio_lock:
             radio = self._radio
             if radio is None:
                 return False
             try:
-                packet_id = radio.send_text(dest, row.text, row.want_ack)
+                if row.reply_id is None:
+                    packet_id = radio.send_text(dest, row.text, row.want_ack)
+                else:
+                    packet_id = radio.send_text(dest, row.text, row.want_ack, reply_id=row.reply_id)
             except LinkError as exc:
                 log.warning("mesh: could not hand message %d to the radio: %s", row.pk, exc)
                 return False
@@ -284,7 +323,8 @@ class MeshSender:
                 self.budget.charge(airtime, now, Priority(row.priority), row.dest)
                 self.tx.packets += 1
                 self.tx.bytes += len(row.text.encode("utf-8"))
-                self.tx.airtime += airtime
+                self.tx.airtime += own
+                self.tx.ack_airtime += airtime - own
                 self.tx.by_priority[row.priority] = self.tx.by_priority.get(row.priority, 0) + 1
                 if row.want_ack and dest is not None:
                     self._pending[packet_id] = _Pending(
@@ -295,6 +335,13 @@ class MeshSender:
         for event in early[1] if early is not None else ():
             self._apply_early(event)
         return True
+
+    @staticmethod
+    def _caused(preset: ModemPreset, row: QueuedText) -> float:
+        """Airtime a transmission of ``row`` causes: itself, and the ACK it asks of a handset."""
+        own = packet_airtime(preset, row.text, reaction=row.reply_id is not None)
+        wants_ack = row.want_ack and row.dest != mesh_traffic.BROADCAST
+        return own + (ack_airtime(preset) if wants_ack else 0.0)
 
     def _apply_early(self, event: AckReceived | NakReceived) -> None:
         try:

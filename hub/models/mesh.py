@@ -36,6 +36,9 @@ class Task(SQLModel, table=True):
     kind: str = Field(max_length=12)
     address: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=280)
+    # The note goes on the air only when a coordinator ticked "send the note to the volunteer":
+    # a task text says where and what, not a diagnosis (the channel is heard by every handset).
+    note_on_air: bool = False
     status: str = Field(default="open", index=True, max_length=10)
     volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
     need_id: str | None = Field(default=None, foreign_key="needs.id")
@@ -98,3 +101,6 @@ class MeshOutbound(SQLModel, table=True):
     # The question this row answers (``hub.domain.commands.repeat_key``): a repeat of it
     # within ``HUB_MESH_REPEAT_SECONDS`` is not answered again.
     question: str | None = Field(default=None, max_length=64)
+    # A reaction (tapback) to the handset's packet with this id: ``text`` is the emoji
+    # (``hub.domain.replies``); None for a text.
+    reply_id: int | None = None

@@ -3,8 +3,10 @@
 A text is stored as a ``MeshMessage`` keyed by ``(from, packet id)``: the node replays
 up to ~30 buffered packets after a reconnect and the mesh duplicates, so a second copy
 is recognised and ignored. Commands call the same services as the portal (a CHECKIN over
-LoRa is a check-in like any other, ``source="mesh"``) and are answered with one short
-direct message.
+LoRa is a check-in like any other, ``source="mesh"``). How each is answered on the air is
+``hub.domain.replies``: a success with no text (the hub's radio already acknowledged the
+direct message; otherwise a reaction on it), a question with a short text without ACK, a
+refusal with a short text that must be acknowledged.
 
     kind       what it is
     command    a command, answered
@@ -26,8 +28,9 @@ from datetime import UTC, datetime
 from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session, select
 
-from hub.domain import commands, messages
+from hub.domain import commands, messages, replies
 from hub.domain.radio_events import NodeUpdated, TextReceived
+from hub.domain.replies import Answer
 from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
@@ -36,7 +39,7 @@ from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes_without_context
 from hub.services.figures import current_figures
-from hub.services.mesh_queue import SendPriority, answered_recently, enqueue_text
+from hub.services.mesh_queue import BROADCAST, SendPriority, answered_recently, enqueue_reaction, enqueue_text
 from hub.services.record_views import MeshMessageView, returning
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
@@ -47,7 +50,7 @@ class Handled:
     """What became of one received text."""
 
     kind: str  # see the module docstring; "duplicate" when it was applied before
-    reply: str | None = None
+    reply: str | None = None  # what a sentence would say (a success sends none, or a reaction)
 
 
 def handle_text(session: Session, ctx: HubContext, text: TextReceived, *, allow_unknown: bool) -> Handled:
@@ -85,17 +88,23 @@ def handle_text(session: Session, ctx: HubContext, text: TextReceived, *, allow_
     if volunteer is None and not allow_unknown:
         message.kind = "held"
         return Handled("held")
-    kind, reply, priority = _apply(session, ctx, command, volunteer, text)
+    kind, answer, priority = _apply(session, ctx, command, volunteer, text)
     message.kind = kind
     message.handled = kind in ("command", "unknown")
-    if reply is not None:
-        question = commands.repeat_key(command)
-        if question is not None and answered_recently(
-            session, text.node_id, question, ctx.mesh_repeat_seconds
-        ):
-            return Handled("repeat")  # answered moments ago: the air is worth more than a copy
-        enqueue_text(session, ctx, text.node_id, reply, priority, question=question)
-    return Handled(kind, reply)
+    if answer is None:
+        return Handled(kind)
+    if answer.ok:
+        if replies.needs_reaction(direct=text.direct, want_ack=text.want_ack):
+            where = text.node_id if text.direct else BROADCAST  # on the message, where it was sent
+            enqueue_reaction(session, ctx, where, text.packet_id, replies.REACTION, priority)
+        return Handled(kind, answer.text)
+    question = commands.repeat_key(command)
+    if question is not None and answered_recently(session, text.node_id, question, ctx.mesh_repeat_seconds):
+        return Handled("repeat")  # answered moments ago: the air is worth more than a copy
+    enqueue_text(
+        session, ctx, text.node_id, answer.text, priority, want_ack=answer.want_ack, question=question
+    )
+    return Handled(kind, answer.text)
 
 
 def _apply(
@@ -104,22 +113,30 @@ def _apply(
     command: commands.Command,
     volunteer: Volunteer | None,
     text: TextReceived,
-) -> tuple[str, str | None, SendPriority]:
+) -> tuple[str, Answer | None, SendPriority]:
     reply = SendPriority.REPLY
+    refusal, success = replies.refusal, replies.success
     match command:
         case commands.Help():
-            return "command", messages.help_text(), reply
+            return "command", replies.information(messages.help_text()), reply
         case commands.Status():
-            return "command", status_reply(session), reply
+            return "command", replies.information(status_reply(session)), reply
         case commands.CheckIn(address, status, note):
             try:
                 data = CheckInCreate(address=address, status=status, note=note or None)
             except PydanticValidationError:
-                return "command", messages.invalid_command("CHECKIN", "adres of notitie klopt niet"), reply
+                return (
+                    "command",
+                    refusal(messages.invalid_command("CHECKIN", "adres of notitie klopt niet")),
+                    reply,
+                )
             saved = residents.create_checkin(
                 session, ctx, data, source="mesh", volunteer_id=volunteer.id if volunteer else None
             )
-            return "command", messages.checkin_confirmed(saved.address, saved.status), reply
+            confirmed = messages.checkin_confirmed(saved.address, saved.status)
+            # A call for help gets its honest sentence (nobody has seen it yet), acknowledged.
+            answer = replies.notice(confirmed) if saved.status == "help" else success(confirmed)
+            return "command", answer, reply
         case commands.Need(category, address, need_text):
             try:
                 need_data = NeedCreate(
@@ -128,22 +145,26 @@ def _apply(
                     description=need_text or f"gemeld via LoRa door {text.node_id}",
                 )
             except PydanticValidationError:
-                return "command", messages.invalid_command("NODIG", "adres of tekst klopt niet"), reply
+                return (
+                    "command",
+                    refusal(messages.invalid_command("NODIG", "adres of tekst klopt niet")),
+                    reply,
+                )
             need = residents.create_need(session, ctx, need_data, source="mesh")
-            return "command", messages.need_confirmed(need.category, need.address), reply
+            return "command", success(messages.need_confirmed(need.category, need.address)), reply
         case commands.Invalid(word, why):
-            return "command", messages.invalid_command(word, why), reply
+            return "command", refusal(messages.invalid_command(word, why)), reply
         case commands.Unknown(words):
             if len(words.split()) <= 1:
-                return "unknown", messages.unknown_command(), reply
+                return "unknown", refusal(messages.unknown_command()), reply
             return "free_text", None, reply
     if volunteer is None:  # an unknown node (allowed to create data) has no tasks
-        return "command", messages.no_task("TAKEN"), reply
+        return "command", refusal(messages.no_task("TAKEN")), reply
     match command:
         case commands.Available():
             volunteer.available = True
             session.add(volunteer)
-            return "command", messages.available_confirmed(), reply
+            return "command", success(messages.available_confirmed()), reply
         case commands.Accept(number):
             return "command", task_flow.accept(session, ctx, volunteer, number), reply
         case commands.Done(number, note):
@@ -151,8 +172,9 @@ def _apply(
         case commands.Fail(number, why):
             return "command", task_flow.fail(session, ctx, volunteer, number, why), reply
         case commands.ListTasks():
-            return "command", messages.task_list(task_flow.open_tasks(session, volunteer)), reply
-    return "unknown", messages.unknown_command(), reply  # pragma: no cover - every command matched
+            tasks = task_flow.open_tasks(session, volunteer)
+            return "command", replies.information(messages.task_list(tasks)), reply
+    return "unknown", refusal(messages.unknown_command()), reply  # pragma: no cover - every command matched
 
 
 def status_reply(session: Session) -> str:

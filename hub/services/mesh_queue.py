@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, not_, update
+from sqlalchemy import and_, func, not_, or_, update
 from sqlmodel import Session, col, select
 
 from hub.db import after_commit
@@ -67,6 +67,26 @@ def enqueue_text(
     return rows
 
 
+def enqueue_reaction(
+    session: Session, ctx: HubContext, dest: str, reply_id: int, emoji: str, priority: Priority
+) -> MeshOutbound:
+    """Queue a reaction (tapback) ``emoji`` on the handset's packet ``reply_id``, without an ACK:
+    the handset sends the same command again if it sees no confirmation."""
+    row = MeshOutbound(
+        dest=dest, text=emoji, priority=int(priority), want_ack=False, reply_id=reply_id & 0xFFFFFFFF
+    )
+    session.add(row)
+    session.flush()
+    for wake in ctx.mesh_wakers:
+        after_commit(session, wake)
+    return row
+
+
+# An answer sent without an ACK may have been lost without anyone knowing: a repeat of its
+# question more than this long after it was queued is answered again.
+UNACKED_ANSWER_SECONDS = 60.0
+
+
 def answered_recently(
     session: Session, dest: str, question: str, within_seconds: float, now: datetime | None = None
 ) -> bool:
@@ -74,10 +94,13 @@ def answered_recently(
 
     An answer counts while it is queued, on its way or delivered; one that failed or was
     dropped does not, so a handset that never heard the answer gets it when it asks again.
+    An answer sent without an ACK counts while queued and for ``UNACKED_ANSWER_SECONDS``.
     """
     if within_seconds <= 0:
         return False
-    since = (now or utcnow()) - timedelta(seconds=within_seconds)
+    moment = now or utcnow()
+    since = moment - timedelta(seconds=within_seconds)
+    unacked_since = moment - timedelta(seconds=min(within_seconds, UNACKED_ANSWER_SECONDS))
     found = session.exec(
         select(MeshOutbound.pk)
         .where(
@@ -85,6 +108,11 @@ def answered_recently(
             MeshOutbound.question == question,
             col(MeshOutbound.created_at) >= since,
             col(MeshOutbound.status).not_in(("failed", "dropped")),
+            or_(
+                col(MeshOutbound.want_ack).is_(True),
+                col(MeshOutbound.status) == "queued",
+                col(MeshOutbound.created_at) >= unacked_since,
+            ),
         )
         .limit(1)
     ).first()

@@ -32,6 +32,7 @@ class QueuedText:
     want_ack: bool
     attempts: int
     created_at: datetime
+    reply_id: int | None = None  # a reaction (tapback) to this handset packet; ``text`` is the emoji
 
 
 def requeue_unacked(store: Store) -> int:
@@ -65,6 +66,7 @@ def sendable(
                 want_ack=row.want_ack,
                 attempts=row.attempts,
                 created_at=row.created_at,
+                reply_id=row.reply_id,
             )
             for row in rows
         ]

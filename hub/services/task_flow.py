@@ -12,7 +12,8 @@ the step is taken by ``tasks.accept``, ``tasks.done`` or ``tasks.fail``, the one
 handsets and coordinators alike (events, the need resolved on done). A command without a
 number means the volunteer's most recent task waiting for that step; when several wait, the
 answer is the question ``Welke taak? JA 14 of JA 15``. With a number, only the volunteer's
-own tasks count. Every command function returns the reply text for the handset.
+own tasks count. Every command function returns the ``Answer`` for the handset
+(``hub.domain.replies``): a success, which goes on the air as no text at all, or a refusal.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hub.domain import messages
+from hub.domain import messages, replies
+from hub.domain.replies import Answer
 from hub.domain.task_states import (
     ON_HAND,
     WAITING_FOR_ACCEPT,
@@ -84,37 +86,37 @@ def _current_dispatch(session: Session, task: Task, outbound_pk: int | None) -> 
     return latest == outbound_pk
 
 
-def accept(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None) -> str:
+def accept(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None) -> Answer:
     found = _find(session, volunteer, number, "JA", statuses(WAITING_FOR_ACCEPT))
-    if isinstance(found, str):
+    if isinstance(found, Answer):
         return found
     try:
         task = tasks.accept(session, ctx, found.id, volunteer=volunteer)
     except IllegalTransition:
-        return messages.task_closed(found.number, found.status)
-    return messages.accepted(task.number)
+        return replies.refusal(messages.task_closed(found.number, found.status))
+    return replies.success(messages.accepted(task.number))
 
 
-def done(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, note: str) -> str:
+def done(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, note: str) -> Answer:
     found = _find(session, volunteer, number, "KLAAR", statuses(WAITING_FOR_FINISH))
-    if isinstance(found, str):
+    if isinstance(found, Answer):
         return found
     try:
         task = tasks.done(session, ctx, found.id, volunteer=volunteer, note=note or None)
     except IllegalTransition:
-        return messages.task_closed(found.number, found.status)
-    return messages.done(task.number)
+        return replies.refusal(messages.task_closed(found.number, found.status))
+    return replies.success(messages.done(task.number))
 
 
-def fail(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, reason: str) -> str:
+def fail(session: Session, ctx: HubContext, volunteer: Volunteer, number: int | None, reason: str) -> Answer:
     found = _find(session, volunteer, number, "NIET", statuses(WAITING_FOR_FINISH))
-    if isinstance(found, str):
+    if isinstance(found, Answer):
         return found
     try:
         task = tasks.fail(session, ctx, found.id, volunteer=volunteer, reason=reason or None)
     except IllegalTransition:
-        return messages.task_closed(found.number, found.status)
-    return messages.failed(task.number)
+        return replies.refusal(messages.task_closed(found.number, found.status))
+    return replies.success(messages.failed(task.number))
 
 
 def open_tasks(session: Session, volunteer: Volunteer) -> list[messages.TaskLine]:
@@ -135,15 +137,15 @@ def _tasks(session: Session, volunteer: Volunteer, statuses: Sequence[str]) -> l
 
 def _find(
     session: Session, volunteer: Volunteer, number: int | None, command: str, waiting: Sequence[str]
-) -> Task | str:
-    """The task meant, or the reply explaining why there is none (or asking which one is meant)."""
+) -> Task | Answer:
+    """The task meant, or the refusal explaining why there is none (or asking which one is meant)."""
     if number is None:
         candidates = _tasks(session, volunteer, waiting)
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            return messages.no_task(command)
-        return messages.which_task(command, [t.number for t in candidates])
+            return replies.refusal(messages.no_task(command))
+        return replies.refusal(messages.which_task(command, [t.number for t in candidates]))
     task = tasks.find_by_number(session, number, volunteer_id=volunteer.id)
     if task is None:  # numbers are reused: their own finished task, if any, is the one they mean
         task = session.exec(
@@ -153,4 +155,4 @@ def _find(
             )
             .order_by(col(Task.pk).desc())
         ).first()
-    return task if task is not None else messages.unknown_task(number)
+    return task if task is not None else replies.refusal(messages.unknown_task(number))

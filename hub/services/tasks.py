@@ -112,8 +112,14 @@ def create_task(
     household_id: str | None = None,
     volunteer_id: str | None = None,
     automatic: bool = False,
+    send_note: bool = False,
 ) -> Task:
-    """A task from a need, a household, or a free address; assigned at once when a volunteer is given."""
+    """A task from a need, a household, or a free address; assigned at once when a volunteer is given.
+
+    The note goes on the air with the dispatch only with ``send_note`` (a coordinator ticked
+    "send the note to the volunteer"); a need's description or a household's note never does
+    unless so ticked. The printed task sheet carries it either way.
+    """
     if kind not in TASK_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(TASK_KINDS)}", "kind")
     if need_id is not None:
@@ -135,6 +141,7 @@ def create_task(
         kind=kind,
         address=address.strip()[:120],
         note=(note or "").strip()[:280] or None,
+        note_on_air=send_note and bool((note or "").strip()),
         need_id=need_id,
         household_id=household_id,
         automatic=automatic,
@@ -183,7 +190,13 @@ def assign(
             session,
             ctx,
             volunteer.node_id,
-            task_dispatch(task.number, task.kind, task.address, task.note, drill=task.drill),
+            task_dispatch(
+                task.number,
+                task.kind,
+                task.address,
+                task.note if task.note_on_air else None,
+                drill=task.drill,
+            ),
             SendPriority.TASK,
             task_id=task.id,
         )

@@ -100,7 +100,8 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
     with live.hub.db.read() as session:
         queued = session.exec(select(MeshOutbound).where(MeshOutbound.task_id == body["id"])).one()
     assert queued.dest == "!a1b2c3d4"
-    assert queued.text == "T1 KLOP Kerkstraat 5: 84, alleen. JA 1 / KLAAR 1 / NIET 1"
+    assert queued.text == "T1 KLOP Kerkstraat 5. JA 1 / KLAAR 1 / NIET 1"  # the household's note: off air
+    assert body["note_on_air"] is False
 
     on_paper = bearer.post(
         "/api/v1/admin/tasks", json={"kind": "delivery", "address": "Molenweg 4", "volunteer_id": paper["id"]}
@@ -132,6 +133,23 @@ def test_create_and_dispatch_through_the_api(bearer: httpx.Client, live: LiveSer
         actors = {e.actor for e in session.exec(select(AuditEntry)).all()}
     assert {"volunteer.registered", "household.registered", "task.created", "task.assigned"} <= set(types)
     assert "token:script" in actors
+
+    ticked = bearer.post(  # a coordinator ticked "send the note to the volunteer"
+        "/api/v1/admin/tasks",
+        json={"kind": "delivery", "address": "Dorpsstraat 3", "note": "achterom", "send_note": True},
+    ).json()
+    assert ticked["note_on_air"] is True
+    number = ticked["number"]
+    assigned = bearer.post(
+        f"/api/v1/admin/tasks/{ticked['id']}/assign", json={"volunteer_id": anna.json()["id"]}
+    )
+    assert assigned.status_code == 200
+    with live.hub.db.read() as session:
+        queued = session.exec(select(MeshOutbound).where(MeshOutbound.task_id == ticked["id"])).one()
+    assert (
+        queued.text
+        == f"T{number} BRENG Dorpsstraat 3: achterom. JA {number} / KLAAR {number} / NIET {number}"
+    )
 
 
 def test_bad_input_names_the_field(bearer: httpx.Client) -> None:

@@ -130,7 +130,7 @@ def test_silent_household_gets_a_door_knock_task_for_its_buddy(hub: Hub) -> None
     assert escalation_job(hub, hours=6, mono=time.monotonic() + 7 * 3600) == []  # one task per household
     with hub.db.read() as session:
         text = session.exec(select(MeshOutbound)).one().text
-    assert text == "T1 KLOP Kerkstraat 5: woont alleen. JA 1 / KLAAR 1 / NIET 1"
+    assert text == "T1 KLOP Kerkstraat 5. JA 1 / KLAAR 1 / NIET 1"  # the household's note stays off the air
 
 
 def test_heard_updates_the_handset_state(hub: Hub) -> None:

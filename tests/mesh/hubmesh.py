@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
@@ -12,9 +13,10 @@ from hub.config import Settings
 from hub.mesh.link import MeshLink
 from hub.mesh.sim import Simulator
 from hub.mesh.timings import LinkTimings
-from hub.models import MeshOutbound, OutboxEvent, Task, Volunteer
+from hub.models import MeshMessage, MeshOutbound, OutboxEvent, Task, Volunteer
 from hub.runtime import Hub
 from hub.services import tasks
+from hub.services.mesh_queue import BROADCAST
 
 T = TypeVar("T")
 
@@ -87,7 +89,13 @@ class MeshHub:
         return self.sim.handsets[index].node_id
 
     def create_task(
-        self, number: int, volunteer: int = 0, address: str = "Kerkstraat 5", note: str = ""
+        self,
+        number: int,
+        volunteer: int = 0,
+        address: str = "Kerkstraat 5",
+        note: str = "",
+        *,
+        send_note: bool = False,
     ) -> str:
         volunteer_id = self.volunteer_ids[volunteer]
 
@@ -97,6 +105,7 @@ class MeshHub:
                 kind="door_knock",
                 address=address,
                 note=note or None,
+                note_on_air=send_note and bool(note),
                 volunteer_id=volunteer_id,
             )
             session.add(task)
@@ -140,6 +149,47 @@ class MeshHub:
             return None
 
         return wait_until(reply, timeout, f"reply to {text!r}")
+
+    def step(self, index: int, text: str, *, want_ack: bool = True, timeout: float = 10.0) -> Step:
+        """A handset sends ``text`` as the stock apps send a direct message (``want_ack``);
+        returns once the hub applied it, with what the hub queued for that handset."""
+        node = self.handset(index)
+        last = max((r.pk or 0 for r in self.outbound()), default=0)
+        packet_id = self.sim.send_text(node, text, want_ack=want_ack)
+
+        def applied() -> bool:
+            found = self.read(
+                lambda s: s.exec(select(MeshMessage.pk).where(MeshMessage.packet_id == packet_id)).first()
+            )
+            return found is not None
+
+        wait_until(applied, timeout, f"{text!r} applied")
+        queued = [r for r in self.outbound() if (r.pk or 0) > last and r.dest in (node, BROADCAST)]
+        return Step(packet_id, queued)
+
+    def reaction(self, index: int, packet_id: int, timeout: float = 10.0) -> str:
+        """The reaction (tapback) the handset got on its packet ``packet_id``: its emoji."""
+        got = self.sim.wait_for_text(
+            self.handset(index), lambda t: t.emoji and t.reply_id == packet_id, timeout=timeout
+        )
+        return got.text
+
+    def delivered(self, index: int, packet_id: int, timeout: float = 5.0) -> bool:
+        """The handset shows its packet delivered: the hub's radio acknowledged it."""
+        node = self.handset(index)
+        return bool(wait_until(lambda: packet_id in self.sim.acknowledged(node), timeout, "radio ACK"))
+
+
+@dataclass(frozen=True)
+class Step:
+    """A handset's text and what the hub queued for that handset in answer (texts, reactions)."""
+
+    packet_id: int
+    queued: list[MeshOutbound]
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.text for r in self.queued if r.reply_id is None]
 
 
 def _register(session: Session, sim: Simulator, count: int) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub.config import load_settings
-from hub.domain.airtime import Priority, text_packet_airtime, time_on_air
+from hub.domain.airtime import ROUTING_ACK_PHY_BYTES, Priority, ack_airtime, text_packet_airtime, time_on_air
 from hub.mesh.sim import Simulator
 from tests.admin.conftest import login, make_user
 from tests.conftest import LiveServer
@@ -58,8 +58,10 @@ def test_a_long_fast_radio_is_budgeted_as_long_fast_and_the_admin_is_warned(
         mesh.create_task(41, volunteer=0, address="Kerkstraat 5", note="mevr. J (84, alleen)")
         mesh.wait_task(41, "sent")
         (row,) = [r for r in mesh.outbound() if r.priority == Priority.TASK]
-        assert row.airtime == pytest.approx(text_packet_airtime("LONG_FAST", row.text))
-        assert row.airtime > 3 * text_packet_airtime("MEDIUM_FAST", row.text)
+        # the dispatch and the handset's ACK it asks for, at the radio's real preset
+        caused = text_packet_airtime("LONG_FAST", row.text) + ack_airtime("LONG_FAST")
+        assert row.airtime == pytest.approx(caused)
+        assert row.airtime > 3 * (text_packet_airtime("MEDIUM_FAST", row.text) + ack_airtime("MEDIUM_FAST"))
         assert mesh.link.status()["airtime"]["used_s"] == pytest.approx(row.airtime, abs=0.01)
 
         make_user(mesh.hub, "coord")
@@ -83,7 +85,8 @@ def test_a_radio_with_its_own_modulation_is_budgeted_with_it(tmp_path: Path, lon
         mesh.create_task(42, volunteer=0)
         mesh.wait_task(42, "sent")
         (row,) = [r for r in mesh.outbound() if r.priority == Priority.TASK]
-        assert row.airtime == pytest.approx(time_on_air("LONG_SLOW", 16 + len(row.text.encode()) + 7))
+        ack = time_on_air("LONG_SLOW", ROUTING_ACK_PHY_BYTES)
+        assert row.airtime == pytest.approx(time_on_air("LONG_SLOW", 16 + len(row.text.encode()) + 7) + ack)
     finally:
         mesh.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from hub.domain.replies import Answer, AnswerKind
 from hub.models import AuditEntry, Need, OutboxEvent, Task, Volunteer
 from hub.runtime import Hub
 from hub.schemas import NeedCreate
@@ -29,7 +30,9 @@ def _task(hub: Hub, volunteer: Volunteer, address: str, need_id: str | None = No
 
 
 def _say(hub: Hub, volunteer: Volunteer, command: str, number: int | None, text: str = "") -> str:
-    def job(session: Session) -> str:
+    """The answer's text, marked ``ok:`` for a success (no text on the air) or ``no:``."""
+
+    def job(session: Session) -> Answer:
         who = session.exec(select(Volunteer).where(Volunteer.id == volunteer.id)).one()
         if command == "JA":
             return task_flow.accept(session, hub.ctx, who, number)
@@ -37,7 +40,9 @@ def _say(hub: Hub, volunteer: Volunteer, command: str, number: int | None, text:
             return task_flow.done(session, hub.ctx, who, number, text)
         return task_flow.fail(session, hub.ctx, who, number, text)
 
-    return hub.db.writer.run_sync(job)
+    answer = hub.db.writer.run_sync(job)
+    assert answer.kind in (AnswerKind.SUCCESS, AnswerKind.REFUSAL)
+    return ("ok: " if answer.ok else "no: ") + answer.text
 
 
 def test_handset_steps_take_the_admin_path_and_numbers_stay_each_volunteers_own(hub: Hub) -> None:
@@ -51,19 +56,19 @@ def test_handset_steps_take_the_admin_path_and_numbers_stay_each_volunteers_own(
         )
     )
     first = _task(hub, anna, "Dorpsstraat 3", need_id=need.id)
-    assert _say(hub, anna, "KLAAR", 1, "water gebracht") == "T1 afgerond. Dank je wel!"  # JA forgotten
+    assert _say(hub, anna, "KLAAR", 1, "water gebracht") == "ok: T1 afgerond. Dank je wel!"  # JA forgotten
     with hub.db.read() as session:
         assert session.exec(select(Need)).one().status == "resolved"  # as when a coordinator enters it
 
     second = _task(hub, bram, "Molenweg 4")
     assert second.number == 1  # the number came free
-    assert _say(hub, anna, "JA", 1).startswith("T1 is al afgesloten")  # her own, finished T1
-    assert _say(hub, anna, "KLAAR", 1) == "T1 afgerond. Dank je wel!"  # a repeated KLAAR changes nothing
-    assert _say(hub, anna, "JA", 7).startswith("T7 staat niet op jouw naam")
-    assert _say(hub, anna, "JA", None).startswith("Geen taak die wacht op JA")
-    assert _say(hub, bram, "JA", None).startswith("T1 is van jou")  # Bram's T1, not Anna's
-    assert _say(hub, bram, "NIET", None, "brug dicht").startswith("T1 teruggemeld")
-    assert _say(hub, bram, "KLAAR", 1).startswith("T1 is al afgesloten")  # failed: a coordinator re-plans
+    assert _say(hub, anna, "JA", 1).startswith("no: T1 is al afgesloten")  # her own, finished T1
+    assert _say(hub, anna, "KLAAR", 1) == "ok: T1 afgerond. Dank je wel!"  # a repeated KLAAR changes nothing
+    assert _say(hub, anna, "JA", 7).startswith("no: T7 staat niet op jouw naam")
+    assert _say(hub, anna, "JA", None).startswith("no: Geen taak die wacht op JA")
+    assert _say(hub, bram, "JA", None).startswith("ok: T1 is van jou")  # Bram's T1, not Anna's
+    assert _say(hub, bram, "NIET", None, "brug dicht").startswith("ok: T1 teruggemeld")
+    assert _say(hub, bram, "KLAAR", 1).startswith("no: T1 is al afgesloten")  # failed: a coordinator re-plans
 
     with hub.db.read() as session:
         done, failed = (session.exec(select(Task).where(Task.id == t.id)).one() for t in (first, second))

@@ -234,8 +234,11 @@ def escalation_reaches_a_handset(street: Street) -> int:
 
 def anna_knocks(street: Street, number: int) -> None:
     """Anna takes it over LoRa, knocks, checks in for the household and finishes."""
-    street.radio.send_text(street.nodes["Anna"], f"JA {number}")
-    street.heard("Anna", lambda text: text.startswith(f"T{number} is van jou"))
+    # As the stock apps send it: a direct message with want_ack. The hub's radio acknowledges it
+    # (her handset shows it delivered) and the hub answers nothing more: a silent success.
+    accept = street.radio.send_text(street.nodes["Anna"], f"JA {number}", want_ack=True)
+    wait_for(lambda: accept in street.radio.acknowledged(street.nodes["Anna"]), 10, "the radio's ACK")
+    wait_for(lambda: (street.task_for("Dorpsstraat 21") or {}).get("status") == "accepted", 30, "Anna's JA")
     street.radio.send_text(street.nodes["Anna"], "CHECKIN Dorpsstraat 21 OK apparaat op accu buurman")
     street.radio.send_text(street.nodes["Anna"], f"KLAAR {number}")
     wait_for(lambda: (street.task_for("Dorpsstraat 21") or {}).get("status") == "done", 30, "Anna's KLAAR")

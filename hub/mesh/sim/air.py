@@ -96,5 +96,7 @@ class Air:
                 broadcast=broadcast,
                 pki_encrypted=packet.pki_encrypted,
                 hop_limit=packet.hop_limit,
+                reply_id=packet.decoded.reply_id,
+                emoji=bool(packet.decoded.emoji),
             ),
         )

@@ -64,6 +64,8 @@ class ReceivedText:
     broadcast: bool
     pki_encrypted: bool
     hop_limit: int
+    reply_id: int = 0  # the packet this answers (a reaction's target)
+    emoji: bool = False  # a reaction (tapback): ``text`` is the emoji shown on packet ``reply_id``
 
 
 @dataclass
@@ -113,6 +115,17 @@ class Inbox:
         self._cond = threading.Condition()
         self._texts: dict[int, list[ReceivedText]] = {}
         self.listeners: list[Callable[[int, ReceivedText], None]] = []  # told of each text, unlocked
+        self._acked: dict[int, list[int]] = {}
+
+    def add_ack(self, handset_num: int, packet_id: int) -> None:
+        """The radio acknowledged the handset's packet: the handset shows it delivered."""
+        with self._cond:
+            self._acked.setdefault(handset_num, []).append(packet_id)
+            self._cond.notify_all()
+
+    def acked(self, handset_num: int) -> list[int]:
+        with self._cond:
+            return list(self._acked.get(handset_num, []))
 
     def add(self, handset_num: int, text: ReceivedText) -> None:
         with self._cond:
@@ -128,6 +141,7 @@ class Inbox:
     def clear(self) -> None:
         with self._cond:
             self._texts.clear()
+            self._acked.clear()
 
     def wait_for(
         self,

@@ -27,6 +27,7 @@ from hub.mesh.sim.handsets import (
     node_id,
     node_num,
 )
+from hub.mesh.sim.ledger import FIRMWARE_TRANSMISSIONS, AirKind, AirLedger
 from hub.mesh.sim.packets import (
     copy_message,
     make_routing,
@@ -34,7 +35,7 @@ from hub.mesh.sim.packets import (
     reply_packet,
     text_packet,
 )
-from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2
+from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2, telemetry_pb2
 from hub.mesh.sim.radio import RadioState
 from hub.mesh.sim.scheduler import Scheduler
 from hub.mesh.sim.server import PtyTransport, Session, TcpServer
@@ -43,6 +44,12 @@ from hub.mesh.sim.volunteers import AutoVolunteers, Behaviour
 log = logging.getLogger(__name__)
 
 MAX_TEXT_BYTES = 232
+# A routing ACK's Data: portnum, a Routing(error_reason) payload and the request id.
+ROUTING_DATA_BYTES = mesh_pb2.Data(
+    portnum=PortNum.Value("ROUTING_APP"),
+    payload=mesh_pb2.Routing(error_reason=mesh_pb2.Routing.Error.Value("NONE")).SerializeToString(),
+    request_id=0xFFFFFFFF,
+).ByteSize()
 
 Destination = Literal["radio", "broadcast"] | int | str
 
@@ -80,6 +87,12 @@ class Simulator:
             "refused": 0,
         }
         self.airtime_seconds = 0.0
+        # Every transmission with its real size (``ledger.py``); what the benchmarks count.
+        self.air = AirLedger()
+        # Channel utilisation the radio hears from nodes the simulator does not model, in %
+        # (added to what its own air ledger shows in the device metrics it reports).
+        self.channel_busy_pct = 0.0
+        self._telemetry_interval: float | None = None
         self._clients = ApiClients(self.stats)
         self.volunteers: AutoVolunteers | None = None
 
@@ -248,12 +261,63 @@ class Simulator:
         )
         copies = 2 if self.faults.roll(self.faults.duplicate_rate) else 1
         self._charge_air(len(payload))
+        self.air.add("handset", packet.decoded.ByteSize(), self.preset)
         for copy in range(copies):
             self._scheduler.call_later(
                 self.faults.delay + 0.01 * copy,
                 lambda: self._clients.deliver(mesh_pb2.FromRadio(packet=packet)),
             )
+        if packet.want_ack and dest == self.node_num:
+            # The radio's firmware acknowledges a direct message itself, whatever its client does.
+            self._scheduler.call_later(
+                self.faults.ack_latency, lambda: self._radio_ack(handset.node_num, packet_id)
+            )
         return packet_id
+
+    def acknowledged(self, who: str | int) -> list[int]:
+        """Ids of the handset's packets the radio acknowledged (the handset shows them delivered)."""
+        return self.inbox.acked(self.handset(who).node_num)
+
+    def send_telemetry(self) -> None:
+        """The radio reports its own device metrics to its client (a TELEMETRY_APP packet from
+        its own node), as the firmware does every ``device_update_interval``: channel
+        utilisation (all air heard in the last minute, plus ``channel_busy_pct``) and
+        ``air_util_tx`` (its own transmissions in the last hour), both in %."""
+        own: frozenset[AirKind] = frozenset({"hub", "hub_retry", "radio_ack"})
+        telemetry = telemetry_pb2.Telemetry(time=int(time.time()))
+        metrics = telemetry.device_metrics
+        metrics.battery_level = 101
+        metrics.channel_utilization = min(
+            100.0, self.air.airtime_within(60.0) / 60.0 * 100 + self.channel_busy_pct
+        )
+        metrics.air_util_tx = self.air.airtime_within(3600.0, own) / 3600.0 * 100
+        metrics.uptime_seconds = 3600
+        with self._lock:
+            packet_id = self._new_packet_id()
+        packet = mesh_pb2.MeshPacket(to=BROADCAST_NUM, id=packet_id, rx_time=int(time.time()))
+        setattr(packet, "from", self.node_num)
+        packet.decoded.portnum = PortNum.Value("TELEMETRY_APP")
+        packet.decoded.payload = telemetry.SerializeToString()
+        self._clients.deliver(mesh_pb2.FromRadio(packet=packet))
+
+    def report_telemetry_every(self, seconds: float | None) -> None:
+        """Send the radio's device metrics every ``seconds`` (None: only on ``send_telemetry``)."""
+        first = self._telemetry_interval is None and seconds is not None
+        self._telemetry_interval = seconds
+        if first and seconds is not None:
+            self._scheduler.call_later(seconds, self._telemetry_tick)
+
+    def _telemetry_tick(self) -> None:
+        interval = self._telemetry_interval
+        if interval is None:
+            return
+        if self._clients.connected:
+            self.send_telemetry()
+        self._scheduler.call_later(interval, self._telemetry_tick)
+
+    def _radio_ack(self, handset_num: int, packet_id: int) -> None:
+        self.air.add("radio_ack", ROUTING_DATA_BYTES, self.preset)
+        self.inbox.add_ack(handset_num, packet_id)
 
     def send_data(self, sender: str | int, portnum: int, payload: bytes, to: Destination = "radio") -> int:
         """A handset sends a packet of any port number (even an unknown one) and payload."""
@@ -363,6 +427,7 @@ class Simulator:
             return
         self._charge_air(len(packet.decoded.payload))
         routing = self._air.carry(packet)
+        self._ledger(packet, routing)
         if routing is not None:
             self._later_routing(routing.from_num, packet, routing.error, routing.delay)
 
@@ -384,6 +449,19 @@ class Simulator:
             self._clients.send(session, self._routing(self.node_num, packet, "NONE"))
         if outcome.reboot_after is not None:
             self._scheduler.call_later(outcome.reboot_after, self.reboot)
+
+    def _ledger(self, packet: Any, routing: Any) -> None:
+        """What the client's packet puts on the air: itself, the firmware's retries when it
+        never arrived, the handset's ACK when it did."""
+        data_bytes = packet.decoded.ByteSize()
+        self.air.add("hub", data_bytes, self.preset)
+        if routing is None or packet.to in (BROADCAST_NUM, self.node_num):
+            return
+        if routing.error == "MAX_RETRANSMIT":
+            for _ in range(FIRMWARE_TRANSMISSIONS - 1):
+                self.air.add("hub_retry", data_bytes, self.preset)
+        elif routing.error == "NONE" and routing.from_num != self.node_num:
+            self.air.add("ack", ROUTING_DATA_BYTES, self.preset)
 
     # -- FromRadio -------------------------------------------------------------------
     def _later_routing(self, from_num: int, request: Any, error: str, delay: float) -> None:

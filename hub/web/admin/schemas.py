@@ -93,6 +93,7 @@ class TaskOut(_Out):
     kind: str
     address: str
     note: str | None
+    note_on_air: bool = False
     status: str
     volunteer_id: str | None
     need_id: str | None
@@ -200,6 +201,7 @@ class TaskIn(_Input):
     kind: TaskKind
     address: Address | None = None
     note: ShortText | None = None
+    send_note: bool = False  # the note goes on the air with the dispatch (no diagnoses)
     volunteer_id: RecordId | None = None
     need_id: RecordId | None = None
     household_id: RecordId | None = None
