@@ -116,6 +116,7 @@ class TaskView(_View):
     accepted_at: datetime | None
     done_at: datetime | None
     failed_at: datetime | None
+    note_on_air: bool
 
 
 class MeshMessageView(_View):
@@ -155,6 +156,7 @@ class MeshOutboundView(_View):
     created_at: datetime
     sent_at: datetime | None
     question: str | None
+    reply_id: int | None
 
 
 class HouseholdView(_View):
