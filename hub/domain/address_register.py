@@ -63,6 +63,11 @@ _POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Za-z]{2})$")
 _ADDITION = re.compile(r"^[A-Za-z0-9]{1,4}$")
 
 
+def address_label(street: str, number: int, letter: str = "", addition: str = "") -> str:
+    """How the hub writes a register's address: "Kerkstraat 5A", "Kerkstraat 5-1", "Kerkstraat 5A-BIS"."""
+    return f"{street} {number}{letter}{f'-{addition}' if addition else ''}"
+
+
 @dataclass(frozen=True)
 class RegisterAddress:
     """One address of the register (one door)."""
@@ -83,9 +88,7 @@ class RegisterAddress:
 
     @property
     def label(self) -> str:
-        """How the hub writes it: "Kerkstraat 5A", "Kerkstraat 5-1", "Kerkstraat 5A-bis"."""
-        addition = f"-{self.addition}" if self.addition else ""
-        return f"{self.street} {self.number}{self.letter}{addition}"
+        return address_label(self.street, self.number, self.letter, self.addition)
 
     @property
     def key(self) -> str:

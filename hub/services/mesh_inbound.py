@@ -31,7 +31,7 @@ from hub.domain.radio_events import NodeUpdated, TextReceived
 from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import alerts, residents, task_flow
+from hub.services import address_matching, alerts, residents, task_flow
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes_without_context
@@ -119,7 +119,12 @@ def _apply(
             saved = residents.create_checkin(
                 session, ctx, data, source="mesh", volunteer_id=volunteer.id if volunteer else None
             )
-            return "command", messages.checkin_confirmed(saved.address, saved.status), reply
+            known = address_matching.check_typed(session, saved.address)
+            near = known.did_you_mean[0] if known.did_you_mean else None
+            confirmed = messages.checkin_confirmed(
+                saved.address, saved.status, near, outside=known.not_in_register
+            )
+            return "command", confirmed, reply
         case commands.Need(category, address, need_text):
             try:
                 need_data = NeedCreate(
