@@ -30,3 +30,21 @@ class Address(SQLModel, table=True):
     lat: float
     lon: float
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Section(SQLModel, table=True):
+    """A part of the neighbourhood with a contact volunteer: a street, or a range of its numbers.
+
+    The door-knock plan of a crisis is the section plan made in peace time.
+    """
+
+    __tablename__ = "sections"
+    pk: int | None = pk_field()
+    id: str = id_field()
+    name: str = Field(max_length=80, unique=True)
+    street: str = Field(max_length=80)  # as the coordinator wrote it
+    street_key: str = Field(index=True, max_length=120)
+    number_from: int | None = None  # None: from the first number
+    number_to: int | None = None  # None: to the last number
+    contact_volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,6 +1,7 @@
-"""address register: every door of the neighbourhood (the BAG export); addresses re-keyed
+"""address register: every door of the neighbourhood (the BAG export), sections; addresses re-keyed
 
-The table ``addresses`` holds the register ``hub addresses import`` reads. The address key now
+The table ``addresses`` holds the register ``hub addresses import`` reads; ``sections`` the parts
+of the neighbourhood with a contact volunteer; a volunteer may have an address. The address key now
 writes a house letter or addition against the number ("kerkstraat 5 a", "kerkstraat 5-a" →
 "kerkstraat 5a") and leaves out a postcode and place after it; the stored keys of households,
 check-ins and needs are computed again with ``hub.domain.addresses`` so that old and new records
@@ -46,6 +47,28 @@ def upgrade() -> None:
     op.create_index("ix_addresses_address_key", "addresses", ["address_key"])
     op.create_index("ix_addresses_id", "addresses", ["id"], unique=True)
     op.create_index("ix_addresses_street_key", "addresses", ["street_key"])
+    op.create_table(
+        "sections",
+        sa.Column("pk", sa.Integer(), nullable=False),
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("street_key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("number_from", sa.Integer(), nullable=True),
+        sa.Column("number_to", sa.Integer(), nullable=True),
+        sa.Column("contact_volunteer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["contact_volunteer_id"], ["volunteers.id"]),
+        sa.PrimaryKeyConstraint("pk"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_index("ix_sections_contact_volunteer_id", "sections", ["contact_volunteer_id"])
+    op.create_index("ix_sections_id", "sections", ["id"], unique=True)
+    op.create_index("ix_sections_street_key", "sections", ["street_key"])
+    with op.batch_alter_table("volunteers") as batch:
+        batch.add_column(sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True))
+        batch.add_column(sa.Column("address_key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True))
+        batch.create_index("ix_volunteers_address_key", ["address_key"])
     _rekey()
 
 
@@ -69,6 +92,14 @@ def _rekey() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("volunteers") as batch:
+        batch.drop_index("ix_volunteers_address_key")
+        batch.drop_column("address_key")
+        batch.drop_column("address")
+    op.drop_index("ix_sections_street_key", table_name="sections")
+    op.drop_index("ix_sections_id", table_name="sections")
+    op.drop_index("ix_sections_contact_volunteer_id", table_name="sections")
+    op.drop_table("sections")
     op.drop_index("ix_addresses_street_key", table_name="addresses")
     op.drop_index("ix_addresses_id", table_name="addresses")
     op.drop_index("ix_addresses_address_key", table_name="addresses")
