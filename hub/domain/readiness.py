@@ -16,10 +16,13 @@ or no volunteer with a handset.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from hub.domain.addresses import address_key, split_address
+from hub.domain.addresses import address_key, split_address, walking_order
+from hub.domain.csv_safe import safe_cell
 from hub.domain.figures import HELP, OK
 from hub.errors import ValidationError
 
@@ -138,6 +141,13 @@ def coverage(register: Mapping[str, str], latest: Mapping[str, str]) -> Coverage
     )
 
 
+def silent_addresses(street: Mapping[str, str], latest: Mapping[str, str]) -> list[str]:
+    """The door-knock list widened to a whole street: its register addresses (``address_key`` →
+    label) that have not said how they are, in walking order (the odd side, then the even side)."""
+    silent = [key for key in street if latest.get(key) not in (OK, HELP)]
+    return [street[key] for key in sorted(silent, key=walking_order)]
+
+
 @dataclass(frozen=True)
 class Household:
     """A special-attention household, as readiness sees it."""
@@ -237,3 +247,32 @@ def readiness(
             )
         )
     return result
+
+
+CSV_COLUMNS = (
+    "section",
+    "contact",
+    "addresses",
+    "registered_anything",
+    "special_attention",
+    "with_buddy",
+    "without_buddy",
+    "volunteers",
+    "with_handset",
+    "with_skills",
+    "drill_share_reached",
+    "drill_minutes_to_all",
+    "stands_out",
+)
+
+
+def readiness_csv(rows: Iterable[SectionReadiness]) -> str:
+    """The readiness table as CSV (a header, one section a line; cells safe for spreadsheets)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        values = {name: getattr(row, name) for name in CSV_COLUMNS if name != "stands_out"}
+        values["stands_out"] = " ".join(row.stands_out)
+        writer.writerow([safe_cell(values[name]) for name in CSV_COLUMNS])
+    return out.getvalue()

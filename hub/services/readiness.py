@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from hub.domain import readiness
+from hub.domain.address_register import address_label
 from hub.domain.addresses import address_key
 from hub.domain.clock import as_utc
 from hub.errors import Conflict, NotFound
@@ -93,6 +94,19 @@ def street_coverage(store: Store) -> readiness.Coverage:
     def query(session: Session) -> readiness.Coverage:
         register = dict(session.exec(select(Address.address_key, Address.street)).all())
         return readiness.coverage(register, current_statuses(session))
+
+    return store.read(query)
+
+
+def silent_addresses(store: Store, street: str) -> list[str]:
+    """Every address of ``street`` in the register not heard from (as the mode is), in walking
+    order: the door-knock list widened from special-attention households to the whole street."""
+    key = address_key(street)
+
+    def query(session: Session) -> list[str]:
+        rows = session.exec(select(Address).where(col(Address.street_key) == key)).all()
+        labels = {r.address_key: address_label(r.street, r.number, r.letter, r.addition) for r in rows}
+        return readiness.silent_addresses(labels, current_statuses(session))
 
     return store.read(query)
 

@@ -97,6 +97,15 @@ def test_coverage_in_a_drill_counts_every_address_and_only_the_drills_check_ins(
     assert streets["Molenweg"].not_heard_from == streets["Molenweg"].addresses == 41
     assert (found.outside_ok, found.outside_help, found.not_heard_from) == (0, 1, 285)
 
+    silent = readiness.silent_addresses(hub.store, "KERKSTRAAT")
+    assert len(silent) == 62 and silent[:4] == [
+        "Kerkstraat 1",
+        "Kerkstraat 3",
+        "Kerkstraat 5A",
+        "Kerkstraat 11",
+    ]
+    assert "Kerkstraat 7" not in silent and silent[-1] == "Kerkstraat 60"  # then the even side
+
     mode(hub, "normal")
     mode(hub, "crisis")
     checkin(hub, "Molenweg 14", "help")

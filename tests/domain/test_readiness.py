@@ -17,6 +17,7 @@ from hub.domain.readiness import (
     new_section,
     overlap,
     readiness,
+    readiness_csv,
 )
 from hub.errors import ValidationError
 
@@ -115,3 +116,12 @@ def test_without_a_drill_there_are_no_drill_figures() -> None:
         drill_held=False,
     )
     assert (row.drill_share_reached, row.drill_minutes_to_all) == (None, None)
+
+
+def test_the_readiness_table_exports_as_csv_safe_for_spreadsheets() -> None:
+    sections = [Section("=Kerkstraat", "kerkstraat", contact="Anna"), MOLENWEG]
+    rows = readiness(sections, [house_key("Kerkstraat", 1)], [], [], [], drill_held=False)
+    lines = readiness_csv(rows).splitlines()
+    assert lines[0].startswith("section,contact,addresses,registered_anything,")
+    assert lines[1] == "'=Kerkstraat,Anna,1,0,0,0,0,0,0,0,,,no_handset"
+    assert lines[2] == "Molenweg,Bram,0,0,0,0,0,0,0,0,,,no_handset"
