@@ -21,7 +21,8 @@ SAMPLE = Path(__file__).parents[2] / "hub" / "data" / "sample-addresses.csv"
 
 
 def page_with(svg: str) -> str:
-    return f'<!doctype html><html lang="en"><head><title>Map</title></head><body><main><h1>Map</h1>{svg}</main></body></html>'
+    head = '<!doctype html><html lang="en"><head><title>Map</title></head>'
+    return f"{head}<body><main><h1>Map</h1>{svg}</main></body></html>"
 
 
 def test_two_thousand_addresses_draw_within_a_second_without_violations(browser: Browser) -> None:
