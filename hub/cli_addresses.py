@@ -6,10 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hub.domain.address_register import MAX_FILE_BYTES
 from hub.errors import FileRefused, ValidationError
-
-# A neighbourhood's export is well under a megabyte; a file this size is something else.
-MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
 def read_export(path: Path) -> bytes:

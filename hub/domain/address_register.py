@@ -51,6 +51,7 @@ DUTCH = {
 }
 # A neighbourhood is at most a few thousand addresses; a town's export is refused, not loaded.
 MAX_ADDRESSES = 20_000
+MAX_FILE_BYTES = 8 * 1024 * 1024  # well over a neighbourhood's export; a bigger file is something else
 MAX_PROBLEMS = 200
 
 # The Netherlands, with a margin: a position outside is a swapped or mistyped column.

@@ -116,9 +116,8 @@ def section_readiness(store: Store, now: datetime | None = None) -> list[readine
     return store.read(lambda session: readiness_in(session, now))
 
 
-def readiness_in(session: Session, now: datetime | None = None) -> list[readiness.SectionReadiness]:
-    sections = _sections(session)
-    register = list(session.exec(select(Address.address_key)).all())
+def registered_keys(session: Session) -> set[str]:
+    """Addresses that registered anything (real records): a household, check-in, need or offer."""
     registered: set[str] = set()
     for model in (Household, CheckIn, Need):
         registered |= set(session.exec(select(model.address_key).where(col(model.drill).is_(False))).all())
@@ -126,6 +125,13 @@ def readiness_in(session: Session, now: datetime | None = None) -> list[readines
         select(Offer.address).where(col(Offer.drill).is_(False), col(Offer.address).is_not(None))
     )
     registered |= {address_key(address) for address in offers.all() if address}
+    return registered
+
+
+def readiness_in(session: Session, now: datetime | None = None) -> list[readiness.SectionReadiness]:
+    sections = _sections(session)
+    register = list(session.exec(select(Address.address_key)).all())
+    registered = registered_keys(session)
     drill = session.exec(select(Drill).order_by(col(Drill.started_at).desc())).first()
     reached = first_reached(session, drill, now) if drill else {}
     start = as_utc(drill.started_at) if drill else None
