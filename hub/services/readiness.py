@@ -76,6 +76,18 @@ def define_section(
     )
 
 
+def contacts(store: Store) -> list[tuple[str, str]]:
+    """``(id, name)`` of every volunteer, by name: who may be a section's contact."""
+    return store.read(
+        lambda session: [
+            (vid, name)
+            for vid, name in session.exec(
+                select(Volunteer.id, Volunteer.name).order_by(col(Volunteer.name))
+            ).all()
+        ]
+    )
+
+
 def _sections(session: Session) -> list[readiness.Section]:
     rows = session.exec(
         select(Section, Volunteer.name)

@@ -85,3 +85,23 @@ def test_readiness_map_and_address_pages(admin: Admin, live: LiveServer) -> None
     assert address.status_code == 200 and "Kerkstraat 7" in address.text and "help" in address.text
     assert admin.http.get("/admin/addresses/999999").status_code == 404
     assert admin.http.get("/admin/addresses/abc").status_code == 422
+
+
+def test_a_coordinator_adds_sections_on_the_readiness_page(admin: Admin, live: LiveServer) -> None:
+    assert upload(admin, SAMPLE.read_bytes()).status_code == 303
+    added = admin.post_form(
+        "/admin/sections",
+        {"name": "Molenweg noord", "street": "molenweg", "number_from": "20", "number_to": ""},
+    )
+    assert added.status_code == 303 and added.headers["location"] == "/admin/readiness?ok=section_added"
+    overlapping = admin.post_form(
+        "/admin/sections", {"name": "Molenweg", "street": "Molenweg", "number_to": "25"}
+    )
+    assert overlapping.headers["location"] == "/admin/readiness?error=conflict"
+    bad = admin.post_form("/admin/sections", {"name": "x", "street": "Molenweg", "number_from": "²"})
+    assert bad.headers["location"].startswith("/admin/readiness?error=invalid")
+    missing = admin.post_form("/admin/sections", {"name": "x"})
+    assert missing.status_code == 303 and "error=form_refused" in missing.headers["location"]
+    page = admin.http.get("/admin/readiness").text
+    row = re.search(r"<th scope=\"row\">Molenweg noord</th>.*?</tr>", page, re.S)
+    assert row and '<td class="num">21</td>' in row[0]  # 20..40 and 14A is not in it

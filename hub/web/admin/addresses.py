@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub import i18n
 from hub.domain import readiness as rules
 from hub.domain.address_map import CRISIS, NORMAL, DotStatus, count_by_status, render_map
 from hub.domain.address_register import MAX_FILE_BYTES
-from hub.errors import FileRefused, HubError
+from hub.errors import FileRefused, HubError, ValidationError
 from hub.services import address_register, address_views, readiness
 from hub.web.admin.auth import FormUser, PageUser
 from hub.web.admin.common import NO_STORE, back, page, refused
@@ -88,9 +88,41 @@ def readiness_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRespons
         user,
         rows=rows,
         coverage=readiness.street_coverage(hub.store),
+        contacts=readiness.contacts(hub.store),
         marks={rules.NO_CONTACT, rules.WITHOUT_BUDDY, rules.NO_HANDSET},
         unsectioned=rules.UNSECTIONED,
     )
+
+
+Text = Annotated[str, Form(max_length=80)]
+
+
+def _house_number(text: str) -> int | None:
+    """A typed house number, ``None`` when empty; :class:`ValidationError` when it is none."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 99_999:
+        raise ValidationError("a house number is a whole number from 1 to 99999", "number_from")
+    return int(text)
+
+
+@router.post("/sections")
+async def add_section(
+    hub: HubDep,
+    user: FormUser,
+    name: Text,
+    street: Text,
+    number_from: Text = "",
+    number_to: Text = "",
+    contact: Text = "",
+) -> RedirectResponse:
+    try:
+        low, high = _house_number(number_from), _house_number(number_to)
+        readiness.define_section(hub.store, name, street, low, high, contact or None, actor=user.name)
+    except HubError as exc:
+        return refused("/admin/readiness", exc)
+    return back("/admin/readiness", ok="section_added")
 
 
 @router.get("/readiness.csv")
