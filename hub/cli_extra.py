@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from hub import cli_admin
+from hub import cli_addresses, cli_admin
 from hub.mesh import cli as mesh_cli
 from hub.sync import cli as sync_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-REGISTRARS: list[Registrar] = [mesh_cli.register, sync_cli.register, cli_admin.register]
+REGISTRARS: list[Registrar] = [
+    mesh_cli.register,
+    sync_cli.register,
+    cli_admin.register,
+    cli_addresses.register,
+]

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import Session, func, select
 
@@ -21,7 +22,7 @@ from hub.schemas import (
     NeedCreate,
     OfferCreate,
 )
-from hub.services import announcements, residents
+from hub.services import address_register, announcements, residents
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,8 @@ def seed(session: Session, hub: Hub) -> None:
         ),
     )
     seed_volunteers(session, hub)
+    sample = address_register.parse_or_refuse(SAMPLE_REGISTER.read_bytes())
+    address_register.replace_register(session, sample.addresses, actor="demo")
 
 
 PAPER_VOLUNTEER = "Dirk (papier)"  # no handset: his tasks go on paper
@@ -141,6 +144,10 @@ def demo_handsets(hub: Hub) -> list[tuple[str, str]]:
     if simulator is None:
         return list(UNSIMULATED)
     return [(h.long_name.removesuffix(" (vrijwilliger)"), h.node_id) for h in simulator.handsets]
+
+
+# The generated, fictitious register of Buurtdorp (hub.domain.sample_addresses).
+SAMPLE_REGISTER = Path(__file__).parent / "data" / "sample-addresses.csv"
 
 
 def seed_volunteers(session: Session, hub: Hub) -> None:

@@ -3,7 +3,8 @@
     HubError
     ├── ConfigError          a setting is invalid (start-up stops, naming it)
     ├── ValidationError      input broke a rule (HTTP 422, a mesh reply, a dead letter)
-    │   └── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
+    │   ├── WrongHouseholdCode   a household code that does not match the address (HTTP 422)
+    │   └── FileRefused          an uploaded file was refused whole; ``problems`` says why, by line
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
     │   └── IllegalTransition    a task step its status does not allow (HTTP 409, the reason)
@@ -39,6 +40,18 @@ class WrongHouseholdCode(ValidationError):
 
     def __init__(self) -> None:
         super().__init__("the household code does not match this address", "code")
+
+
+class FileRefused(ValidationError):
+    """A file (an address register) refused whole: nothing of it was stored. ``problems`` are
+    the reasons, one a line ("line 12: postcode '12345' is not ...")."""
+
+    def __init__(self, what: str, problems: tuple[str, ...]) -> None:
+        n = len(problems)
+        super().__init__(
+            f"{what} was not imported ({n} problem{'s' if n != 1 else ''}): {problems[0]}", "file"
+        )
+        self.problems = problems
 
 
 class NotFound(HubError):

@@ -13,7 +13,7 @@ from hub.demo import LOGIN_FILE, demo_password
 from hub.mesh.sim import Behaviour
 from hub.mesh.sim.handsets import node_num
 from hub.mesh.sim.volunteers import plan
-from hub.models import Announcement, CheckIn, Household, Need, Task, User, Volunteer
+from hub.models import Address, Announcement, CheckIn, Household, Need, Task, User, Volunteer
 from hub.schemas import Consent, HouseholdCreate
 from hub.serve import build_hub
 from hub.services import residents, tasks
@@ -28,7 +28,7 @@ def counts(settings: Settings, demo: bool) -> dict[str, int]:
         with hub.db.read() as session:
             return {
                 model.__name__: session.exec(select(func.count()).select_from(model)).one()
-                for model in (Announcement, CheckIn, Household, Need, User, Volunteer)
+                for model in (Address, Announcement, CheckIn, Household, Need, User, Volunteer)
             }
     finally:
         hub.stop()
@@ -44,6 +44,7 @@ def test_demo_seeds_once_and_keeps_what_is_there(settings: Settings) -> None:
     assert first["Need"] == 3
     assert first["User"] == 1
     assert first["Volunteer"] >= 3
+    assert first["Address"] == 288  # the generated register of hub/data/sample-addresses.csv
     assert counts(settings, demo=True) == first  # a second start adds nothing
 
 

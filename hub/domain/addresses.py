@@ -1,7 +1,11 @@
 """Addresses as residents type them, made comparable.
 
-"Kerkstraat 5", "kerkstraat  5 " and "Kerkstraat 5," are one household; the street part
-("kerkstraat") groups a door-knock list, the number sorts it in walking order.
+"Kerkstraat 5", "kerkstraat  5 " and "Kerkstraat 5," are one household; so are "Kerkstraat 5a",
+"kerkstraat 5 A" and "Kerkstraat 5-A" (a house letter or addition is written against the number),
+and "Kerkstraat 5a, 1234 AB Dorp" (a postcode and place after the number are left out: the hub
+serves one neighbourhood). The street part ("kerkstraat") groups a door-knock list, the number
+sorts it in walking order. The address register (``hub.domain.address_register``) keys its
+addresses with the same :func:`address_key`, so a typed address and the register meet on it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,12 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# After a house number: ", Dorp", ", 1234 AB Dorp" (the place or postcode that follows a comma).
+_AFTER_COMMA = re.compile(r"^(?P<head>[^,]*\d[^,]*),.*$", re.DOTALL)
+# After a house number: "1234 AB" and whatever follows it (a postcode, then the place).
+_POSTCODE_TAIL = re.compile(r"^(?P<head>.*\d\S*)\s+\d{4}\s?[a-z]{2}\b.*$")
+# A house number and its letter or addition, written with spaces or a dash: "5 a", "5-a", "5 a-1".
+_SUFFIX = re.compile(r"\b(?P<number>\d{1,5})(?P<suffix>(?:\s*-?\s*[a-z0-9]{1,4}){0,2})$")
 _NUMBER = re.compile(r"^(?P<street>.*?)[\s,]*(?P<number>\d+)\s*(?P<suffix>[a-z0-9-]*)$")
 
 
@@ -19,11 +29,25 @@ def clean_address(address: str) -> str:
 
 
 def address_key(address: str) -> str:
-    """A key equal for the same address however it was typed."""
-    text = unicodedata.normalize("NFKD", clean_address(address).casefold())
+    """A key equal for the same address however it was typed (see the module's docstring)."""
+    text = clean_address(address)
+    if cut := _AFTER_COMMA.match(text):
+        text = cut["head"]
+    text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w\s-]", " ", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", re.sub(r"[^\w\s-]", " ", text)).strip(" -")
+    if cut := _POSTCODE_TAIL.match(text):
+        text = cut["head"]
+    if house := _SUFFIX.search(text):
+        suffix = re.sub(r"[\s-]", "", house["suffix"])
+        dash = "-" if suffix[:1].isdigit() else ""  # "5-1" is not number 51
+        text = f"{text[: house.start()]}{house['number']}{dash}{suffix}"
+    return text
+
+
+def house_key(street: str, number: int, letter: str = "", addition: str = "") -> str:
+    """The :func:`address_key` of a register's address, from its parts."""
+    return address_key(f"{street} {number}{letter}-{addition}" if addition else f"{street} {number}{letter}")
 
 
 def split_address(address: str) -> tuple[str, int | None, str]:

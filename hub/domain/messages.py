@@ -156,12 +156,25 @@ NOT_SEEN_YET = "nog geen coördinator heeft het gezien. / Received by the hub; n
 _ADDRESS_ROOM = 60  # bytes: what an address may take in a reply that must stay honest
 
 
-def checkin_confirmed(address: str, status: str) -> str:
-    """The answer to ``CHECKIN``; a ``HULP`` one promises only what happened (it is stored)."""
+def checkin_confirmed(
+    address: str, status: str, did_you_mean: str | None = None, *, outside: bool = False
+) -> str:
+    """The answer to ``CHECKIN``; a ``HULP`` one promises only what happened (it is stored).
+
+    An address ``outside`` the address register is stored all the same; the answer says so, with
+    the register's nearest address when there is one, so the volunteer can send it again.
+    """
+    tail = ""
+    if outside:
+        tail = (
+            f" Niet in adreslijst: bedoel je {did_you_mean}?"
+            if did_you_mean
+            else " Adres niet in adreslijst."
+        )
     if status == "help":
         shown = truncate_utf8(address, _ADDRESS_ROOM, ELLIPSIS)
-        return _fit(f"Check-in {shown}: HULP ontvangen door de hub; {NOT_SEEN_YET}")
-    return _fit(f"Check-in {address}: OK genoteerd. Dank je!")
+        return _fit(f"Check-in {shown}: HULP ontvangen door de hub; {NOT_SEEN_YET}{tail}")
+    return _fit(f"Check-in {address}: OK genoteerd. Dank je!{tail}")
 
 
 def need_confirmed(category: str, address: str, urgent: bool = False) -> str:

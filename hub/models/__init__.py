@@ -1,5 +1,6 @@
 """SQLModel tables, grouped by who they serve. Import from here."""
 
+from hub.models.addresses import Address, Section
 from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
@@ -9,6 +10,7 @@ from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEven
 from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
+    "Address",
     "AdminSession",
     "Alert",
     "Announcement",
@@ -27,6 +29,7 @@ __all__ = [
     "Need",
     "Offer",
     "OutboxEvent",
+    "Section",
     "Task",
     "TaskOffer",
     "User",

@@ -17,6 +17,9 @@ class Volunteer(SQLModel, table=True):
     name: str = Field(max_length=80)
     node_id: str | None = Field(default=None, unique=True, max_length=9)
     skills: list[str] = json_field(list)
+    # Where the volunteer lives (optional): the readiness of their section counts them.
+    address: str | None = Field(default=None, max_length=120)
+    address_key: str | None = Field(default=None, index=True, max_length=120)
     available: bool = True
     last_heard_at: datetime | None = None
     battery: int | None = None

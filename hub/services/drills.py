@@ -96,6 +96,43 @@ def _stats(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
+def first_reached(session: Session, drill: Drill, now: datetime | None = None) -> dict[str, datetime]:
+    """When each special-attention household was first reached in ``drill`` (household id →
+    moment): a verified drill check-in at it, or a drill task for it done."""
+    start = as_utc(drill.started_at)
+    end = as_utc(drill.ended_at) if drill.ended_at else (now or utcnow())
+
+    def window(column: Any) -> Any:
+        return (col(column) >= start) & (col(column) <= end)
+
+    by_key = dict(session.exec(select(Household.address_key, Household.id)).all())
+    household_ids = set(by_key.values())
+    first: dict[str, datetime] = {}
+    verified = session.exec(
+        select(CheckIn.household_id, CheckIn.address_key, CheckIn.created_at)
+        .where(col(CheckIn.drill).is_(True), col(CheckIn.verified).is_(True), window(CheckIn.created_at))
+        .order_by(col(CheckIn.pk))
+    ).all()
+    for household_id, key, created_at in verified:
+        hid = household_id or by_key.get(key)
+        if hid in household_ids and hid is not None:
+            first.setdefault(hid, as_utc(created_at))
+    done = session.exec(
+        select(Task.household_id, Task.done_at).where(
+            col(Task.drill).is_(True),
+            window(Task.created_at),
+            col(Task.status) == TaskStatus.DONE.value,
+            col(Task.done_at).is_not(None),
+        )
+    ).all()
+    for hid, done_at in done:
+        if hid in household_ids and hid is not None and done_at is not None:
+            moment = as_utc(done_at)
+            if hid not in first or moment < first[hid]:
+                first[hid] = moment
+    return first
+
+
 def drill_report(session: Session, drill: Drill, now: datetime | None = None) -> dict[str, Any]:
     """The after-action figures of one drill, from the drill records made during it."""
     start = as_utc(drill.started_at)
@@ -110,24 +147,12 @@ def drill_report(session: Session, drill: Drill, now: datetime | None = None) ->
         .order_by(col(CheckIn.pk))
     ).all()
     households = session.exec(select(Household)).all()
-    by_key = {h.address_key: h.id for h in households}
     household_ids = {h.id for h in households}
-
     first_address: dict[str, datetime] = {}
-    first_household: dict[str, datetime] = {}
     for checkin in checkins:
-        moment = as_utc(checkin.created_at)
-        first_address.setdefault(checkin.address_key, moment)
-        hid = checkin.household_id or by_key.get(checkin.address_key)
-        if hid in household_ids and hid is not None and checkin.verified:  # reached = verified
-            first_household.setdefault(hid, moment)
+        first_address.setdefault(checkin.address_key, as_utc(checkin.created_at))
     tasks = session.exec(select(Task).where(col(Task.drill).is_(True), window(Task.created_at))).all()
-    for task in tasks:
-        if task.status == TaskStatus.DONE and task.household_id in household_ids and task.done_at is not None:
-            moment = as_utc(task.done_at)
-            hid = task.household_id
-            if hid is not None and (hid not in first_household or moment < first_household[hid]):
-                first_household[hid] = moment
+    first_household = first_reached(session, drill, now)
 
     # The headline figures are the neighbourhood's figures of the drill (``hub.services.figures``);
     # the timeline above shows how they grew.

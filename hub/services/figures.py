@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_
+from sqlalchemy import ColumnElement, Subquery, and_, exists, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from hub.domain.addresses import address_key
@@ -70,12 +70,30 @@ def reached_households(session: Session, since: datetime | None, *, drill: bool)
     return set(session.exec(select(Household.id).where(_reached(session, since, drill))).all())
 
 
-def _households(session: Session, since: datetime | None, drill: bool) -> tuple[int, int]:
-    """Addresses whose latest check-in since ``since`` says OK, and those whose latest says help."""
+def _latest_checkins(since: datetime | None, drill: bool) -> Subquery:
+    """The pk of each address's latest check-in since ``since`` (drill or real)."""
     latest = select(func.max(CheckIn.pk).label("pk")).where(col(CheckIn.drill) == drill)
     if since is not None:
         latest = latest.where(col(CheckIn.created_at) >= since)
-    last = latest.group_by(col(CheckIn.address_key)).subquery()
+    return latest.group_by(col(CheckIn.address_key)).subquery()
+
+
+def latest_statuses(session: Session, since: datetime | None, *, drill: bool) -> dict[str, str]:
+    """Each address's (``address_key``) latest check-in status since ``since``: the household's
+    status by the rules of ``hub.domain.figures`` (coverage per street counts these)."""
+    last = _latest_checkins(since, drill)
+    rows = session.exec(select(CheckIn.address_key, CheckIn.status).join(last, col(CheckIn.pk) == last.c.pk))
+    return dict(rows.all())
+
+
+def current_statuses(session: Session) -> dict[str, str]:
+    """:func:`latest_statuses` since the current mode began, drill or real as the mode is."""
+    return latest_statuses(session, mode_since(session), drill=is_drill(session))
+
+
+def _households(session: Session, since: datetime | None, drill: bool) -> tuple[int, int]:
+    """Addresses whose latest check-in since ``since`` says OK, and those whose latest says help."""
+    last = _latest_checkins(since, drill)
     counts = dict(
         session.exec(
             select(CheckIn.status, func.count())

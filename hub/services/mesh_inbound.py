@@ -34,7 +34,7 @@ from hub.domain.replies import Answer
 from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import alerts, residents, task_flow
+from hub.services import address_matching, alerts, residents, task_flow
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes_without_context
@@ -133,9 +133,19 @@ def _apply(
             saved = residents.create_checkin(
                 session, ctx, data, source="mesh", volunteer_id=volunteer.id if volunteer else None
             )
-            confirmed = messages.checkin_confirmed(saved.address, saved.status)
-            # A call for help gets its honest sentence (nobody has seen it yet), acknowledged.
-            answer = replies.notice(confirmed) if saved.status == "help" else success(confirmed)
+            known = address_matching.check_typed(session, saved.address)
+            near = known.did_you_mean[0] if known.did_you_mean else None
+            confirmed = messages.checkin_confirmed(
+                saved.address, saved.status, near, outside=known.not_in_register
+            )
+            # A call for help gets its honest sentence (nobody has seen it yet), acknowledged; an
+            # address outside the register a short hint (the check-in is stored all the same).
+            if saved.status == "help":
+                answer = replies.notice(confirmed)
+            elif known.not_in_register:
+                answer = replies.information(confirmed)
+            else:
+                answer = success(confirmed)
             return "command", answer, reply
         case commands.Need(category, address, need_text):
             try:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
+from hub.domain.addresses import address_key, clean_address
 from hub.domain.task_states import ON_HAND, statuses
 from hub.errors import Conflict, ValidationError
 from hub.models import CheckIn, Household, Task, Volunteer
@@ -102,6 +103,16 @@ def correct(
         record(session, actor, "volunteer.update", volunteer.id, **changed)
         append_event(session, ctx, "volunteer.updated", {"id": volunteer.id, **_shareable(changed)})
     return volunteer
+
+
+def set_home(session: Session, volunteer_id: str, address: str | None, *, actor: str) -> None:
+    """Where the volunteer lives (``None``: not given); their section's readiness counts them.
+    Never shared upstream: an address is personal data."""
+    volunteer = get_volunteer(session, volunteer_id)
+    volunteer.address = clean_address(address) if address and address.strip() else None
+    volunteer.address_key = address_key(volunteer.address) if volunteer.address else None
+    session.add(volunteer)
+    record(session, actor, "volunteer.home", volunteer.id)
 
 
 def _shareable(changed: dict[str, object]) -> dict[str, object]:

@@ -25,7 +25,7 @@ from hub.domain.clock import as_utc
 from hub.errors import Conflict, StorageUnavailable, WrongHouseholdCode
 from hub.i18n import gettext as _
 from hub.schemas import AnnouncementPublic, CheckInCreate, Created, HouseholdCreate, NeedCreate, OfferCreate
-from hub.services import overview, submissions
+from hub.services import address_matching, overview, submissions
 from hub.services.store import Store
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
@@ -216,6 +216,7 @@ def form_page(
         values=values or {},
         errors=errors or {},
         problem=problem,
+        address_suggestions=address_matching.suggestions(hub.store),
         **CHOICES,
     )
 
@@ -366,6 +367,7 @@ def confirmation(request: Request, hub: HubDep, kind: str, record_id: str) -> HT
         headers=NO_STORE,
         kind=kind,
         record=record,
+        address_check=address_matching.check_address(hub.store, record.address) if record.address else None,
         form_path=form.path,
         label=label,
     )

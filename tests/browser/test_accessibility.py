@@ -135,6 +135,10 @@ ADMIN_PAGES = [
     "/admin/volunteers?ok=volunteer_added",
     "/admin/export",
     "/admin/access",
+    "/admin/readiness",  # the demo's sample register (hub/data/sample-addresses.csv)
+    "/admin/map",
+    "/admin/addresses",
+    "/admin/addresses/1",
 ]
 
 

@@ -23,6 +23,8 @@ def N_(message: str) -> str:
 
 
 NOTICES: dict[str, str] = {
+    "addresses_imported": N_("the address register is imported"),
+    "section_added": N_("section added"),
     "alert_acknowledged": N_("alert acknowledged; the sender is told"),
     "assigned": N_("assigned"),
     "checkin_verified": N_("check-in confirmed"),
