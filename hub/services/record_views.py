@@ -90,6 +90,8 @@ class VolunteerView(_View):
     battery: int | None
     snr: float | None
     created_at: datetime
+    address: str | None
+    address_key: str | None
 
 
 class TaskView(_View):
