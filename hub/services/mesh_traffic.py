@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hub.domain.radio_events import NodeUpdated, TextReceived
+from hub.models import MeshOutbound
 from hub.services import mesh_inbound, mesh_queue, task_flow
 from hub.services.mesh_queue import BROADCAST, Spent
 from hub.services.store import Store
@@ -33,6 +34,19 @@ class QueuedText:
     attempts: int
     created_at: datetime
     reply_id: int | None = None  # a reaction (tapback) to this handset packet; ``text`` is the emoji
+
+    @classmethod
+    def of(cls, row: MeshOutbound) -> QueuedText:
+        return cls(
+            pk=row.pk or 0,
+            dest=row.dest,
+            text=row.text,
+            priority=row.priority,
+            want_ack=row.want_ack,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            reply_id=row.reply_id,
+        )
 
 
 def requeue_unacked(store: Store) -> int:
@@ -57,19 +71,7 @@ def sendable(
 
     def query(session: Session) -> list[QueuedText]:
         rows = mesh_queue.sendable(session, skip_replies=skip_replies, skip_replies_to=skip_replies_to)
-        return [
-            QueuedText(
-                pk=row.pk or 0,
-                dest=row.dest,
-                text=row.text,
-                priority=row.priority,
-                want_ack=row.want_ack,
-                attempts=row.attempts,
-                created_at=row.created_at,
-                reply_id=row.reply_id,
-            )
-            for row in rows
-        ]
+        return [QueuedText.of(row) for row in rows]
 
     return store.read(query)
 

@@ -109,15 +109,7 @@ def hourly_summary(store: Store) -> QueuedText | None:
             row = waiting
         else:
             (row,) = enqueue_text(session, store.ctx, BROADCAST, text, SendPriority.SUMMARY)  # one packet
-        return QueuedText(
-            pk=row.pk or 0,
-            dest=row.dest,
-            text=row.text,
-            priority=row.priority,
-            want_ack=row.want_ack,
-            attempts=row.attempts,
-            created_at=row.created_at,
-        )
+        return QueuedText.of(row)
 
     return store.write(job)
 
