@@ -253,6 +253,11 @@ def announcement(title: str, body: str, priority: str = "info", *, drill: bool =
     return packets(f"{head}: {text}" if text else head, drill=drill)
 
 
+def announcement_withdrawn(title: str, *, drill: bool = False) -> str:
+    """``INGETROKKEN: Kook water`` — an announcement that went on the air no longer holds."""
+    return _fit(f"{_drill_head(drill)}INGETROKKEN: {' '.join(title.split())}")
+
+
 def unknown_task(number: int) -> str:
     """A task number that is not the volunteer's (or does not exist)."""
     return f"T{number} staat niet op jouw naam. Stuur TAKEN voor je lijst."

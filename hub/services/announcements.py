@@ -6,13 +6,16 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from hub.models import Announcement
+from hub.domain import messages
+from hub.errors import Conflict
+from hub.models import Announcement, MeshOutbound
 from hub.models.base import as_utc, utcnow
 from hub.schemas import AnnouncementCreate
 from hub.services import mesh_queue
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.outbox import append_event
+from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
 
@@ -93,3 +96,42 @@ def active_announcements(
 
 def is_active(announcement: Announcement, now: datetime | None = None) -> bool:
     return announcement.expires_at is None or as_utc(announcement.expires_at) > (now or utcnow())
+
+
+def withdraw_announcement(
+    session: Session, ctx: HubContext, announcement_id: str, *, actor: str
+) -> Announcement:
+    """Stop showing an announcement, now. Its radio parts not yet sent are dropped; when a part
+    already went on the air, the channel hears ``INGETROKKEN: <title>``. Upstream (and the peers)
+    hear ``announcement.withdrawn`` when they had heard of it. ``Conflict`` when it no longer shows."""
+    announcement = get_by_id(session, Announcement, announcement_id)
+    if not is_active(announcement):
+        raise Conflict(f"announcement {announcement_id} is no longer shown")
+    now = utcnow()
+    announcement.expires_at = now
+    session.add(announcement)
+    if announcement.send_mesh:
+        parts = messages.announcement(
+            announcement.title, announcement.body, announcement.priority, drill=announcement.drill
+        )
+        unsent = session.exec(
+            select(MeshOutbound).where(
+                MeshOutbound.dest == mesh_queue.BROADCAST,
+                MeshOutbound.status == "queued",
+                col(MeshOutbound.text).in_(parts),
+            )
+        ).all()
+        for row in unsent:
+            row.status, row.error = "dropped", "announcement withdrawn"
+            session.add(row)
+        if len(unsent) < len(parts):  # some of it was heard: say it no longer holds
+            text = messages.announcement_withdrawn(announcement.title, drill=announcement.drill)
+            mesh_queue.enqueue_text(
+                session, ctx, mesh_queue.BROADCAST, text, mesh_queue.SendPriority.ANNOUNCEMENT
+            )
+    record(session, actor, "announcement.withdraw", announcement.id, title=announcement.title)
+    if announcement.send_upstream:
+        append_event(
+            session, ctx, "announcement.withdrawn", {"id": announcement.id, "withdrawn_at": now.isoformat()}
+        )
+    return announcement

@@ -288,6 +288,12 @@ async def announce(
     return await act(coordination.announce(hub, data, actor=user.name), "/admin/announcements", "published")
 
 
+@router.post("/announcements/{announcement_id}/withdraw")
+async def withdraw_announcement(hub: HubDep, user: FormUser, announcement_id: str) -> RedirectResponse:
+    change = coordination.withdraw(hub, announcement_id, actor=user.name)
+    return await act(change, "/admin/announcements", "withdrawn")
+
+
 @router.post("/messages/{message_id}/handled")
 async def message_handled(hub: HubDep, user: FormUser, message_id: str) -> RedirectResponse:
     """A coordinator has dealt with a handset's message: it leaves the to-do colour."""

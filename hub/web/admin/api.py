@@ -192,6 +192,16 @@ async def post_announcement(body: AnnouncementCreate, hub: HubDep, who: ApiWrite
     return AnnouncementOut.model_validate(await coordination.announce(hub, body, actor=who.name))
 
 
+@router.post(
+    "/announcements/{announcement_id}/withdraw",
+    response_model=AnnouncementOut,
+    responses=problems.ADMIN_RECORD_WRITE,
+)
+async def withdraw_announcement(announcement_id: str, hub: HubDep, who: ApiWriter) -> AnnouncementOut:
+    """No longer shown from now; unsent radio parts are dropped, the channel hears it was withdrawn."""
+    return AnnouncementOut.model_validate(await coordination.withdraw(hub, announcement_id, actor=who.name))
+
+
 def _mode(state: ModeState) -> ModeOut:
     return ModeOut(mode=state.mode, since=state.since.isoformat() if state.since else None)
 

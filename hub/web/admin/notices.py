@@ -44,6 +44,7 @@ NOTICES: dict[str, str] = {
     "task_updated": N_("task updated"),
     "token_revoked": N_("token revoked"),
     "volunteer_added": N_("volunteer added"),
+    "withdrawn": N_("withdrawn: no longer shown"),
 }
 
 ERRORS: dict[str, str] = {
