@@ -465,3 +465,16 @@ def test_admin_notices_and_errors_speak_the_coordinators_language(live: LiveServ
     assert "tick the box to confirm the deletion" in in_english
     done = admin.post_form(f"/admin/volunteers/{volunteer_id}/delete", {"confirm": "yes"})
     assert "verwijderd" in admin.http.get(done.headers["location"]).text
+
+
+def test_crisis_mode_asks_first_and_says_what_it_sets_going(admin: Admin, live: LiveServer) -> None:
+    asked = admin.post_form("/admin/mode", {"mode": "crisis"})
+    assert asked.status_code == 200
+    assert "aanbeltaak" in asked.text and "binnen 6 uur" in asked.text  # Dutch first
+    assert admin.api("GET", "/api/v1/admin/mode").json()["mode"] == "normal"  # nothing changed yet
+    sure = admin.post_form("/admin/mode", {"mode": "crisis", "confirmed": "yes"})
+    assert sure.status_code == 303 and "ok=mode_changed" in sure.headers["location"]
+    assert admin.api("GET", "/api/v1/admin/mode").json()["mode"] == "crisis"
+    # Back to normal, or into a drill, needs no second question.
+    assert admin.post_form("/admin/mode", {"mode": "normal"}).status_code == 303
+    assert admin.api("GET", "/api/v1/admin/mode").json()["mode"] == "normal"

@@ -174,6 +174,13 @@ def test_a_crisis_evening_in_the_browser(
     page = logged_in(browser, live, viewport={"width": 1280, "height": 900})
 
     page.click("button[value=crisis]")
+    # First it says what crisis mode sets going, and asks again; "no" changes nothing.
+    assert "Switch to crisis mode?" in page.inner_text("h1")
+    assert "door-knock tasks" in page.inner_text("main")
+    page.click("text=No, go back")
+    assert "Normal mode" in page.inner_text(".modebar")
+    page.click("button[value=crisis]")
+    page.click("text=Yes, switch to crisis mode")
     page.wait_for_url(f"{live.url}/admin?*")
     assert "CRISIS MODE" in page.inner_text(".modebar")
     assert page.inner_text(".figure.alert .num") == "11"  # crisis just started: nobody reached yet

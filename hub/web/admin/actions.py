@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError as PydanticError
 
 from hub import i18n
@@ -16,7 +16,7 @@ from hub.errors import ValidationError
 from hub.schemas import AnnouncementCreate, Consent, HouseholdCreate
 from hub.services import coordination, drills, mesh_inbound, tasks, volunteers
 from hub.web.admin.auth import FormUser
-from hub.web.admin.common import act, back, refused
+from hub.web.admin.common import act, back, page, refused
 from hub.web.admin.schemas import TaskIn, VolunteerIn
 from hub.web.deps import HubDep
 
@@ -54,9 +54,22 @@ async def _delete(confirm: str, deletion: Callable[[], Awaitable[Any]], url: str
     return await act(deletion(), url, "deleted")
 
 
-@router.post("/mode")
-async def mode(hub: HubDep, user: FormUser, mode: Text, back_to: Text = "/admin") -> RedirectResponse:
+@router.post("/mode", response_model=None)
+async def mode(
+    request: Request,
+    hub: HubDep,
+    user: FormUser,
+    mode: Text,
+    back_to: Text = "/admin",
+    confirmed: Text = "",
+) -> RedirectResponse | HTMLResponse:
+    """Switch the hub's mode. Crisis mode first says what it sets going and asks again: a tap on
+    the wrong button at 3 a.m. must not start escalation and a crisis banner for the street."""
     target = back_to if back_to in ("/admin", "/admin/drill") else "/admin"
+    if mode == "crisis" and confirmed != "yes":
+        return page(
+            request, "admin/confirm_crisis.html", user, back_url=target, hours=hub.settings.escalation_hours
+        )
     return await act(drills.switch_mode(hub, mode, actor=user.name), target, "mode_changed")
 
 
