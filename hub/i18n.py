@@ -13,9 +13,11 @@ import io
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -48,6 +50,7 @@ ADMIN_LANGUAGES = frozenset({"nl", "en"})
 _current: contextvars.ContextVar[NullTranslations | None] = contextvars.ContextVar(
     "translations", default=None
 )
+_code: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="nl")
 _NULL = NullTranslations()
 
 
@@ -98,17 +101,31 @@ def negotiate(
 
 
 def activate(code: str) -> contextvars.Token[NullTranslations | None]:
+    _code.set(code)
     return _current.set(translations_for(code))
 
 
 @contextmanager
 def using(code: str) -> Iterator[None]:
     """Translate into ``code`` inside the block (for messages made in Python)."""
-    token = activate(code)
+    language = _code.set(code)
+    token = _current.set(translations_for(code))
     try:
         yield
     finally:
         _current.reset(token)
+        _code.reset(language)
+
+
+def current_code() -> str:
+    """The language being translated into (Dutch outside a request)."""
+    return _code.get()
+
+
+def day_and_time(moment: datetime, *, year: bool = False) -> str:
+    """``3 dec 16:10`` in the current language: the month by name, so no reader takes the day
+    for the month (``03-12`` is March 12th to an American)."""
+    return format_datetime(moment, "d MMM y HH:mm" if year else "d MMM HH:mm", locale=current_code())
 
 
 def gettext(message: str) -> str:

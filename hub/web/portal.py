@@ -96,7 +96,8 @@ class AnnouncementView:
 
 def show_announcement(announcement: AnnouncementPublic, lang: str) -> AnnouncementView:
     translation = announcement.translations.get(lang) or {}
-    when = as_utc(announcement.created_at).astimezone().strftime("%d-%m %H:%M")
+    with i18n.using(lang):
+        when = i18n.day_and_time(as_utc(announcement.created_at).astimezone())
     if lang != "nl" and translation.get("title") and translation.get("body"):
         title, body, shown_lang = translation["title"], translation["body"], lang
     else:

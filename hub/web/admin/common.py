@@ -35,8 +35,19 @@ def when(value: datetime | None, with_date: bool = False) -> str:
     local = as_utc(value).astimezone()
     today = datetime.now().astimezone().date()
     if with_date or local.date() != today:
-        return local.strftime("%d-%m %H:%M")
+        return i18n.day_and_time(local)
     return local.strftime("%H:%M")
+
+
+def duration(minutes: float | None) -> str:
+    """``3 min 28 s`` (a drill's times: a minute with decimals is no time anyone reads)."""
+    if minutes is None:
+        return "–"
+    total = round(minutes * 60)
+    whole, seconds = divmod(total, 60)
+    if whole >= 60:
+        return f"{whole // 60} h {whole % 60} min"
+    return f"{whole} min {seconds} s" if whole else f"{seconds} s"
 
 
 def minutes_ago(value: datetime | None) -> str:
@@ -52,6 +63,8 @@ def minutes_ago(value: datetime | None) -> str:
 
 env.filters["when"] = when
 env.filters["ago"] = minutes_ago
+env.filters["duration"] = duration
+env.filters["with_year"] = lambda moment: i18n.day_and_time(moment, year=True)
 
 
 def header_state(hub: Hub) -> dict[str, Any]:
@@ -62,7 +75,8 @@ def header_state(hub: Hub) -> dict[str, Any]:
         "header_alerts": open_alerts,
         "clock": hub.ctx.clock.state(),
         "clock_epoch": int(wall),
-        "clock_shown": datetime.fromtimestamp(wall).astimezone().strftime("%d-%m-%Y %H:%M"),
+        "clock_shown": datetime.fromtimestamp(wall).astimezone(),  # shown with its year: a clock
+        # that lost its time is often years off
     }
 
 
