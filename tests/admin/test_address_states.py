@@ -56,7 +56,7 @@ def test_state_figures_equal_the_old_query_through_modes_drills_and_deletes(hub:
     def burst(n: int) -> None:
         for _ in range(n):
             data = CheckInCreate(address=rng.choice(addresses), status=rng.choice(("ok", "help")))
-            saved.append(hub.db.writer.run_sync(lambda s: residents.create_checkin(s, hub.ctx, data)).id)
+            saved.append(hub.db.writer.run_sync(lambda s, d=data: residents.create_checkin(s, hub.ctx, d)).id)
 
     def switch(mode: str) -> None:
         hub.db.writer.run_sync(lambda s: drills.set_mode(s, hub.ctx, mode, actor="coord"))
