@@ -39,7 +39,7 @@ class CheckIn(SQLModel, table=True):
     __tablename__ = "checkins"
     # Each read that grows with the crisis has an index that bounds it (migration 0007_growth).
     __table_args__ = (
-        # check-ins since a moment: the figures, the portal's "today" (covering: no row is read)
+        # check-ins since a moment: retention, the drill report (the figures read address_states)
         Index("ix_checkins_created_at", "created_at", "address_key", "status"),
         Index("ix_checkins_drill_created_at", "drill", "created_at", "address_key"),
         # a household's first verified / latest unverified check-in (the door-knock list)
