@@ -5,12 +5,13 @@ from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
-from hub.models.residents import Announcement, CheckIn, Household, Need, Offer
+from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
     "Address",
+    "AddressState",
     "AdminSession",
     "Alert",
     "Announcement",

@@ -39,7 +39,7 @@ class CheckIn(SQLModel, table=True):
     __tablename__ = "checkins"
     # Each read that grows with the crisis has an index that bounds it (migration 0007_growth).
     __table_args__ = (
-        # check-ins since a moment: the figures, the portal's "today" (covering: no row is read)
+        # check-ins since a moment: retention, the drill report (the figures read address_states)
         Index("ix_checkins_created_at", "created_at", "address_key", "status"),
         Index("ix_checkins_drill_created_at", "drill", "created_at", "address_key"),
         # a household's first verified / latest unverified check-in (the door-knock list)
@@ -70,6 +70,24 @@ class CheckIn(SQLModel, table=True):
     handled_at: datetime | None = None
     handled_by: str | None = Field(default=None, max_length=80)
     task_id: str | None = Field(default=None, max_length=26)
+
+
+class AddressState(SQLModel, table=True):
+    """Each address's latest check-in, drill and real apart: what the figures count.
+
+    Kept by triggers on ``checkins`` (migration 0010_address_states) in the same transaction as
+    the row they follow, whatever writes it (a form, a handset, a sync, a bulk load, a delete):
+    the figures read at most one row per address instead of every check-in since the crisis began.
+    """
+
+    __tablename__ = "address_states"
+    # the households' figures since a moment: covering, no row is read
+    __table_args__ = (Index("ix_address_states_since", "drill", "created_at", "status"),)
+    address_key: str = Field(primary_key=True, max_length=120)
+    drill: bool = Field(primary_key=True)
+    checkin_pk: int
+    status: str = Field(max_length=8)
+    created_at: datetime
 
 
 class Need(SQLModel, table=True):

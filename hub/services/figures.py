@@ -1,20 +1,22 @@
 """The one read of the neighbourhood's figures (definitions in ``hub.domain.figures``).
 
 Every count is an aggregate in SQL (``COUNT``, ``GROUP BY``, ``EXISTS``): no view loads the
-check-ins into Python to count them.
+check-ins into Python to count them. The households' figures read ``address_states`` (each
+address's latest check-in, kept by triggers in the transaction that writes the check-in), not
+the check-ins since the crisis began.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Subquery, and_, exists, func, literal_column, or_
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from hub.domain.addresses import address_key
 from hub.domain.figures import Figures
 from hub.domain.task_states import ON_HAND, UNFINISHED, TaskStatus, statuses
-from hub.models import CheckIn, Household, Need, Task, Volunteer
+from hub.models import AddressState, CheckIn, Household, Need, Task, Volunteer
 from hub.models.base import utcnow
 from hub.services.state import is_drill, mode_since
 from hub.services.volunteers import UNHEARD_AFTER
@@ -70,19 +72,23 @@ def reached_households(session: Session, since: datetime | None, *, drill: bool)
     return set(session.exec(select(Household.id).where(_reached(session, since, drill))).all())
 
 
-def _latest_checkins(since: datetime | None, drill: bool) -> Subquery:
-    """The pk of each address's latest check-in since ``since`` (drill or real)."""
-    latest = select(func.max(CheckIn.pk).label("pk")).where(col(CheckIn.drill) == drill)
+def _latest_states(since: datetime | None, drill: bool) -> list[ColumnElement[bool]]:
+    """The condition on ``address_states``: an address whose latest check-in (drill or real) is
+    since ``since``, i.e. the latest of its check-ins since then (check-ins are numbered in the
+    order of their time, so the latest since a moment is the latest of all when it is after it).
+    One row per address: the cost follows the addresses, not the check-ins."""
+    where = [col(AddressState.drill) == drill]
     if since is not None:
-        latest = latest.where(col(CheckIn.created_at) >= since)
-    return latest.group_by(col(CheckIn.address_key)).subquery()
+        where.append(col(AddressState.created_at) >= since)
+    return where
 
 
 def latest_statuses(session: Session, since: datetime | None, *, drill: bool) -> dict[str, str]:
     """Each address's (``address_key``) latest check-in status since ``since``: the household's
     status by the rules of ``hub.domain.figures`` (coverage per street counts these)."""
-    last = _latest_checkins(since, drill)
-    rows = session.exec(select(CheckIn.address_key, CheckIn.status).join(last, col(CheckIn.pk) == last.c.pk))
+    rows = session.exec(
+        select(AddressState.address_key, AddressState.status).where(*_latest_states(since, drill))
+    )
     return dict(rows.all())
 
 
@@ -93,12 +99,11 @@ def current_statuses(session: Session) -> dict[str, str]:
 
 def _households(session: Session, since: datetime | None, drill: bool) -> tuple[int, int]:
     """Addresses whose latest check-in since ``since`` says OK, and those whose latest says help."""
-    last = _latest_checkins(since, drill)
     counts = dict(
         session.exec(
-            select(CheckIn.status, func.count())
-            .join(last, col(CheckIn.pk) == last.c.pk)
-            .group_by(col(CheckIn.status))
+            select(AddressState.status, func.count())
+            .where(*_latest_states(since, drill))
+            .group_by(col(AddressState.status))
         ).all()
     )
     return int(counts.get("ok", 0)), int(counts.get("help", 0))
