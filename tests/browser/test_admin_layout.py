@@ -26,6 +26,11 @@ ONE_ROW = 80  # px: one row of 44 px targets with its padding; two rows are more
 TABLET = {"width": 1024, "height": 768}
 LAPTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 360, "height": 740}
+# The innermost elements that reach past the right edge of the screen: what makes a page too wide.
+WIDEST = """() => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 5).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 LISTS = [
     "/admin",
     "/admin/needs",
@@ -124,3 +129,27 @@ def test_on_a_phone_the_menu_is_folded_and_opens_without_javascript(
         assert page.locator("header .drop").is_hidden()  # a new page: the menu folded again
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_no_admin_page_scrolls_sideways_on_a_phone(browser: Browser, with_sos: LiveServer, lang: str) -> None:
+    """Tables become stacked cards below 600 px; every cell keeps its column's name."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = log_in(browser, with_sos, PHONE, lang)
+    wide: dict[str, list[str]] = {}
+    try:
+        for path in [*LISTS, "/admin/addresses/1", "/admin/map"]:
+            page.goto(f"{with_sos.url}{path}?lang={lang}")
+            width = int(page.evaluate("document.documentElement.scrollWidth"))
+            if width > PHONE["width"]:
+                wide[path] = page.evaluate(WIDEST)
+            name = path.strip("/").replace("/", "-")
+            page.screenshot(path=str(SHOTS / f"{lang}-phone-{name}.png"), full_page=True)
+        page.goto(f"{with_sos.url}/admin/needs?lang={lang}")
+        label = page.locator("main tbody td[data-label]").first
+        before = label.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert before.startswith('"') and len(before) > 4, before  # the column's name, not nothing
+        assert page.locator("main thead").first.bounding_box() is not None
+    finally:
+        page.context.close()
+    assert wide == {}
