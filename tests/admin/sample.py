@@ -2,7 +2,8 @@
 
 The demo's neighbourhood in crisis mode, plus: an SOS from an unknown handset, a life-threatening
 need for a medical device, a call for help nobody handled, an offer of a car, an announcement,
-and a task nobody accepted (offered to every handset in turn, the clock moved on).
+a task nobody accepted (offered to every handset in turn, the clock moved on) and a message
+from a volunteer's handset.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def fill(hub: Hub) -> None:
     packet = TextReceived(0xBEEF, "!0000beef", 4242, "SOS brand in de schuur", 0, True, False, None)
     write(lambda s: mesh_inbound.handle_text(s, hub.ctx, packet, allow_unknown=False))
     unaccepted(hub)
+    said = TextReceived(0xFACE, "!0000face", 4343, "brug bij de Molenweg is dicht", 0, True, False, None)
+    write(lambda s: mesh_inbound.handle_text(s, hub.ctx, said, allow_unknown=False))  # a handset's own words
 
 
 def unaccepted(hub: Hub) -> None:
