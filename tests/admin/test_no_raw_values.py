@@ -19,6 +19,7 @@ from hub.domain import vocab
 from hub.mesh.link import MeshLink
 from hub.models import Address, Household, Need
 from hub.runtime import Hub
+from hub.services import drills
 from tests.admin.conftest import login, make_user
 from tests.admin.sample import fill
 from tests.conftest import LiveServer
@@ -169,11 +170,22 @@ def test_no_admin_page_shows_a_code_or_a_python_value(
     if address is not None:
         pages.append(f"/admin/addresses/{address.pk}")
     found: dict[str, list[str]] = {}
-    for path in pages:
+
+    def check(path: str) -> None:
         joiner = "&" if "?" in path else "?"
         response = http.get(f"{path}{joiner}lang={lang}")
         assert response.status_code == 200, path
         words, code = visible(response.text)
-        if raw := raw_values(words, lang, code):
+        if raw := raw_values(words, lang, code):  # each with the words around it
             found[path] = [*raw, *(words[max(0, words.find(w) - 60) : words.find(w) + 30] for w in raw)]
+
+    for path in pages:
+        check(path)
+    # back to normal mode for a moment ("Stand nu: normal" was the example)
+    live.hub.db.writer.run_sync(lambda s: drills.set_mode(s, live.hub.ctx, "normal", actor="test"))
+    try:
+        for path in ("/admin", "/admin/drill", "/admin/audit"):
+            check(f"{path}?mode=normal")
+    finally:
+        live.hub.db.writer.run_sync(lambda s: drills.set_mode(s, live.hub.ctx, "crisis", actor="test"))
     assert found == {}, "\n".join(f"{path}: {', '.join(raw)}" for path, raw in found.items())
