@@ -65,7 +65,7 @@ NOT_DUTCH = (
         "connected",
         "stopped",
     }
-    | {"command", "held", "free", "unknown", "sos"}
+    | {"command", "held", "free", "unknown", "sos", "unacked"}
 ) - {"water", "transport", "generator", "crisis", "help", "open", "ok", "other"}
 # (The sample data's own words, typed by residents, use none of these as a word.)
 
