@@ -96,8 +96,9 @@ class Seen:
     at: datetime
     what: str  # "checkin", "need", "task", "household"
     status: str
-    detail: str
+    detail: str  # what a person wrote (a note, a description) or a task's number
     drill: bool
+    codes: tuple[str, ...] = ()  # vocabulary codes (flags, category and urgency, a task's kind)
 
 
 @dataclass(frozen=True)
@@ -120,25 +121,15 @@ def address_page(store: Store, pk: int) -> AddressPage | None:
         key = row.address_key
         seen: list[Seen] = []
         for h in session.exec(select(Household).where(col(Household.address_key) == key)).all():
-            detail = ", ".join(h.special_attention)
-            seen.append(
-                Seen(
-                    h.created_at,
-                    "household",
-                    "buddy" if h.buddy_volunteer_id else "no_buddy",
-                    detail,
-                    h.drill,
-                )
-            )
+            buddy = "buddy" if h.buddy_volunteer_id else "no_buddy"
+            seen.append(Seen(h.created_at, "household", buddy, "", h.drill, tuple(h.special_attention)))
         for c in session.exec(select(CheckIn).where(col(CheckIn.address_key) == key)).all():
             seen.append(Seen(c.created_at, "checkin", c.status, c.note or "", c.drill))
         for n in session.exec(select(Need).where(col(Need.address_key) == key)).all():
-            seen.append(
-                Seen(n.created_at, "need", n.status, f"{n.category} ({n.urgency}): {n.description}", n.drill)
-            )
+            seen.append(Seen(n.created_at, "need", n.status, n.description, n.drill, (n.category, n.urgency)))
         for t in session.exec(select(Task).where(col(Task.address).is_not(None))).all():
             if address_key(t.address) == key:
-                seen.append(Seen(t.created_at, "task", t.status, f"T{t.number} {t.kind}", t.drill))
+                seen.append(Seen(t.created_at, "task", t.status, f"T{t.number}", t.drill, (t.kind,)))
         seen.sort(key=lambda s: s.at, reverse=True)
         return AddressPage(
             label=address_label(row.street, row.number, row.letter, row.addition),

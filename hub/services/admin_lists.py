@@ -133,9 +133,16 @@ class CheckInsList:
     volunteers: list[VolunteerRow]
 
 
-def _checkins(session: Session, before: int | None = None) -> CheckInsList:
+def _checkins(session: Session, before: int | None = None, status: str | None = None) -> CheckInsList:
+    """The check-ins, newest first; only those of one ``status`` ("help", "ok") when given."""
+    pk = col(CheckIn.pk)
+    query = select(CheckIn).order_by(pk.desc()).limit(LIST_LIMIT)
+    if before is not None:
+        query = query.where(pk < before)
+    if status is not None:
+        query = query.where(CheckIn.status == status)
     return CheckInsList(
-        rows=views(CheckInView, newest(session, CheckIn, before=before)),
+        rows=views(CheckInView, session.exec(query).all()),
         names=names(session),
         worklist=views(CheckInView, worklist.help_worklist(session)),
         volunteers=volunteer_rows(session),

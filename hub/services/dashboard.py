@@ -70,6 +70,7 @@ class Dashboard:
     alerts: list[AlertView] = field(default_factory=list)
     unhandled_messages: int = 0
     unaccepted: list[tuple[TaskView, list[TaskOfferView]]] = field(default_factory=list)
+    help_calls: list[CheckInView] = field(default_factory=list)  # calls for help nobody handled
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -174,6 +175,7 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
             (view(TaskView, t), views(TaskOfferView, tasks.offers_of(session, t.id)))
             for t in tasks.nobody_accepted(session)
         ],
+        help_calls=views(CheckInView, [c for c in worklist.help_worklist(session) if c.drill == drill]),
         extra={"help_waiting": worklist.waiting_count(session, drill=drill)},
     )
 

@@ -166,6 +166,6 @@ def test_the_dashboard_counts_calls_for_help_waiting_and_links_to_the_worklist(
     checkin(live.hub, "Dorpsstraat 23")
     checkin(live.hub, "Dorpsstraat 25", status="ok")
     page = admin.http.get("/admin?lang=en").text
-    assert '<a href="/admin/checkins"><span class="num">2</span> calls for help to handle</a>' in page
+    assert 'href="/admin/checkins#worklist"><span class="num">2</span> calls for help to handle</a>' in page
     admin.post_form(f"/admin/checkins/{first}/handled")
     assert '<span class="num">1</span> calls for help to handle' in admin.http.get("/admin?lang=en").text

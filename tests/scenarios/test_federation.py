@@ -12,6 +12,7 @@ and unknown ids become dead letters; a full replay changes nothing.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -142,4 +143,4 @@ def test_a_peer_catches_up_and_follows_the_origins_status(make_topology: Callabl
     late = post_need(origin, 99)
     wait_for(lambda: late in mirrors(peer), 30, "a new need still mirrored")
     page = peer.coordinator().get("/admin/sync").text
-    assert "Gefedereerde hubs" in page and f"<td>{ORIGIN}</td><td>{last + 1}</td>" in page
+    assert "Gefedereerde hubs" in page and re.search(rf"<td[^>]*>{ORIGIN}</td><td[^>]*>{last + 1}</td>", page)

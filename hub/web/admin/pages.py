@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub import i18n
 from hub.domain import household_codes
+from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, admin_lists
 from hub.services import dashboard as dashboard_view
 from hub.services.admin_lists import LIST_LIMIT
@@ -114,14 +115,20 @@ def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 Before = Annotated[int | None, Query(ge=1, le=10**18, description="The first row not to show")]
 
 
+# ``?status=help``: only the calls for help (the dashboard's "asked for help" links here).
+Status = Annotated[CheckInStatus | None, Query(description="Only the check-ins of this status")]
+
+
 def _older(rows: list[Any], limit: int = LIST_LIMIT) -> int | None:
     """The ``before`` of the next page; ``None`` when this one is the last."""
     return rows[-1].pk if len(rows) == limit and rows else None
 
 
 @router.get("/checkins", response_class=HTMLResponse)
-def checkins(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
-    found = admin_lists.checkins(hub, before)
+def checkins(
+    request: Request, hub: HubDep, user: PageUser, before: Before = None, status: Status = None
+) -> HTMLResponse:
+    found = admin_lists.checkins(hub, before, status)
     return page(
         request,
         "admin/checkins.html",
@@ -129,6 +136,7 @@ def checkins(request: Request, hub: HubDep, user: PageUser, before: Before = Non
         rows=found.rows,
         older=_older(found.rows),
         paged=before is not None,
+        status=status,
         names=found.names,
         worklist=found.worklist,
         volunteers=found.volunteers,

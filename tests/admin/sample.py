@@ -1,0 +1,80 @@
+"""A hub with something of everything on the admin pages, made through the services.
+
+The demo's neighbourhood in crisis mode, plus: an SOS from an unknown handset, a life-threatening
+need for a medical device, a call for help nobody handled, an offer of a car, an announcement,
+a task nobody accepted (offered to every handset in turn, the clock moved on) and a message
+from a volunteer's handset.
+"""
+
+from __future__ import annotations
+
+import time
+
+from hub.demo import seed_if_empty
+from hub.domain.radio_events import TextReceived
+from hub.jobs import reoffer_job
+from hub.runtime import Hub
+from hub.schemas import AnnouncementCreate, CheckInCreate, NeedCreate, OfferCreate
+from hub.services import announcements, drills, mesh_inbound, residents, task_flow, tasks, volunteers
+
+
+def fill(hub: Hub) -> None:
+    seed_if_empty(hub)
+    write = hub.db.writer.run_sync
+    write(lambda s: drills.set_mode(s, hub.ctx, "crisis", actor="test"))
+    write(
+        lambda s: residents.create_need(
+            s,
+            hub.ctx,
+            NeedCreate(
+                address="Molenweg 9", category="medical_device", urgency="life", description="zuurstof"
+            ),
+        )
+    )
+    write(
+        lambda s: residents.create_need(
+            s,
+            hub.ctx,
+            NeedCreate(address="Kerkstraat 3", category="water", urgency="urgent", description="2 kratten"),
+        )
+    )
+    write(
+        lambda s: residents.create_checkin(
+            s, hub.ctx, CheckInCreate(address="Dorpsstraat 21", status="help", note="accu bijna leeg")
+        )
+    )
+    car = OfferCreate(category="car", description="Auto, zaterdag")
+    write(lambda s: residents.create_offer(s, hub.ctx, car))
+    write(
+        lambda s: announcements.create_announcement(
+            s,
+            hub.ctx,
+            AnnouncementCreate(title="Stroomstoring", body="Laad uw telefoon op.", priority="info"),
+            actor="test",
+        )
+    )
+    packet = TextReceived(0xBEEF, "!0000beef", 4242, "SOS brand in de schuur", 0, True, False, None)
+    write(lambda s: mesh_inbound.handle_text(s, hub.ctx, packet, allow_unknown=False))
+    unaccepted(hub)
+    said = TextReceived(0xFACE, "!0000face", 4343, "brug bij de Molenweg is dicht", 0, True, False, None)
+    write(lambda s: mesh_inbound.handle_text(s, hub.ctx, said, allow_unknown=False))  # a handset's own words
+
+
+def unaccepted(hub: Hub) -> None:
+    """A task offered to one handset after another until nobody is left: back to the coordinator."""
+    write = hub.db.writer.run_sync
+    first = write(lambda s: volunteers.register(s, hub.ctx, "Zeno", "!0000face", actor="test"))
+    task = write(
+        lambda s: tasks.create_task(
+            s, hub.ctx, kind="delivery", address="Molenweg 4", volunteer_id=first.id, actor="test"
+        )
+    )
+    moment = time.monotonic()
+    for _ in range(12):
+        write(lambda s: task_flow.mark_delivered(s, task.id))
+        moment += 16 * 60
+        reoffer_job(hub, minutes=15, mono=moment)
+        with hub.db.read() as session:
+            if tasks.nobody_accepted(session):
+                return
+    raise AssertionError("the task never came back to the coordinators")
