@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, and_, col, select, true
 
-from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
+from hub.domain.task_states import TaskStatus
 from hub.domain.vocab import Mode
 from hub.models import (
     Alert,
@@ -189,12 +190,38 @@ def _need_search(q: str) -> list[Any]:
     return [any_of(address_matches(Need.address_key, q), contains(Need.description, q))]
 
 
+DUPLICATES_SHOWN = 15
+
+
+def duplicate_candidates(needs: list[NeedView]) -> dict[str, list[NeedView]]:
+    """Per open need, the others it may repeat: at its address first, then of its category (a
+    choice of a few, not every open need: 300 needs would make a page of 90,000 options)."""
+    by_address: dict[str, list[NeedView]] = {}
+    by_category: dict[str, list[NeedView]] = {}
+    for need in needs:
+        by_address.setdefault(need.address_key, []).append(need)
+        by_category.setdefault(need.category, []).append(need)
+    found: dict[str, list[NeedView]] = {}
+    for need in needs:
+        seen = {need.id}
+        chosen: list[NeedView] = []
+        for other in chain(by_address[need.address_key], by_category[need.category]):
+            if len(chosen) == DUPLICATES_SHOWN:
+                break
+            if other.id not in seen:
+                seen.add(other.id)
+                chosen.append(other)
+        found[need.id] = chosen
+    return found
+
+
 @dataclass(frozen=True)
 class NeedsList:
     open_needs: list[NeedView]
     older: int | None
     closed: list[NeedView]
     more_closed: bool  # more closed needs than shown: the link to ``status=closed``
+    duplicates: dict[str, list[NeedView]]  # need id -> the open needs it may duplicate
     matches: dict[str, list[OfferView]]
     volunteers: list[VolunteerRow]
 
@@ -225,6 +252,7 @@ def _needs(session: Session, before: int | None = None, status: str | None = Non
         older=older,
         closed=views(NeedView, closed_rows.rows),
         more_closed=status != "closed" and closed_rows.older is not None,
+        duplicates=duplicate_candidates(still_open),
         matches=offers_for(session, still_open),
         volunteers=volunteer_rows(session),
     )
@@ -256,6 +284,10 @@ def _task_search(q: str) -> list[Any]:
     if number := re.fullmatch(r"[tT]?\s*(\d{1,6})", q):  # "T12": the task's number
         matches.append(col(Task.number) == int(number[1]))
     return [any_of(*matches)]
+
+
+# Unfinished tasks (``UNFINISHED``): what needs a coordinator first, as on the dashboard.
+_TASK_ORDER = (TaskStatus.FAILED, TaskStatus.OPEN, TaskStatus.SENT, TaskStatus.ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -297,11 +329,11 @@ def _tasks(
         active: list[TaskView] = []
         older = finished.older
     else:
-        unfinished = col(Task.status).in_(statuses(UNFINISHED))
-        waiting = col(Task.flagged).is_(False)
-        groups = [and_(unfinished, col(Task.flagged).is_(True))] + [
-            and_(waiting, col(Task.status) == s)
-            for s in (TaskStatus.FAILED, TaskStatus.OPEN, TaskStatus.SENT, TaskStatus.ACCEPTED)
+        # each group one range of ix_tasks_status_flagged, in the order of the pk
+        groups = [
+            and_(col(Task.status) == s, col(Task.flagged) == flagged)
+            for flagged in (True, False)
+            for s in _TASK_ORDER
         ]
         found = grouped_page(session, Task, groups, where, before, LIST_LIMIT, oldest_first=True)
         active, older = views(TaskView, found.rows), found.older

@@ -180,6 +180,7 @@ def needs(
         keep=_keep(status=status, q=q.strip()),
         closed=found.closed,
         more_closed=found.more_closed,
+        duplicates=found.duplicates,
         matches=found.matches,
         volunteers=found.volunteers,
     )
