@@ -157,7 +157,7 @@ def create_need(
     session.add(need)
     idempotency.remember(session, key, "need", need.id)
     append_event(session, ctx, "need.created", need_data(need), shape="need")
-    if need.urgency == "life":  # relayed at once to every handset (DESIGN.md)
+    if need.urgency == "life":  # relayed at once to every handset (docs/reference/mesh.md)
         mesh_queue.relay_life_need(session, ctx, need)
     return need
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlmodel import Session
 
+from hub.domain.addresses import walking_key
 from hub.domain.radio_events import TextReceived
 from hub.domain.task_states import UNFINISHED
+from hub.migrate import alembic_config, upgrade
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate, NeedCreate, OfferCreate
 from hub.services import admin_lists, coordination, mesh_inbound, residents, tasks, volunteers
@@ -415,3 +420,40 @@ def test_a_need_offers_as_duplicates_those_at_its_address_and_of_its_category(hu
     assert offered["kerkstraat 5 A"] == ["Kerkstraat 5a", "Molenweg 1"]
     assert offered["Molenweg 1"] == ["kerkstraat 5 A"]
     assert len(found.duplicates[by_text["Laan 0"]]) == admin_lists.DUPLICATES_SHOWN
+
+
+def test_the_migration_keys_the_tasks_offers_and_households_already_stored(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    url = f"sqlite:///{path}"
+    command.upgrade(alembic_config(url), "0010_address_states")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO tasks (id, number, kind, address, note_on_air, status, attempts, flagged,"
+            " nobody_accepted, automatic, drill, created_at)"
+            " VALUES ('t1', 1, 'check', 'Kerkstraat 5-A', 0, 'open', 0, 0, 0, 0, 0, '2026-01-01 00:00:00')"
+        )
+        db.execute(
+            "INSERT INTO offers (id, category, description, address, status, drill, created_at) VALUES"
+            " ('o1', 'tools', 'ladder', 'kerkstraat 5 a', 'available', 0, '2026-01-01 00:00:00'),"
+            " ('o2', 'tools', 'zaag', NULL, 'available', 0, '2026-01-01 00:00:00')"
+        )
+        db.execute(
+            "INSERT INTO households (id, address, address_key, street_key, special_attention, registered_by,"
+            " consent_given_by, consent_share_upstream, consent_at, drill, created_at)"
+            " VALUES ('h1', 'Kerkstraat 12', 'kerkstraat 12', 'kerkstraat', '[]', 'self', 'x', 0,"
+            " '2026-01-01 00:00:00', 0, '2026-01-01 00:00:00')"
+        )
+    upgrade(url)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT address_key FROM tasks").fetchall() == [("kerkstraat 5a",)]
+        assert db.execute("SELECT address_key FROM offers ORDER BY id").fetchall() == [
+            ("kerkstraat 5a",),
+            (None,),
+        ]
+        assert db.execute("SELECT walk_key FROM households").fetchall() == [(walking_key("Kerkstraat 12"),)]
+    command.downgrade(alembic_config(url), "0010_address_states")
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(households)")}
+        indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "walk_key" not in columns and "ix_households_walk" not in indexes
+    upgrade(url)
