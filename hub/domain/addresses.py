@@ -69,3 +69,14 @@ def walking_order(address: str) -> tuple[str, int, int, str]:
     if number is None:
         return street, 2, 0, suffix
     return street, number % 2 == 0, number, suffix
+
+
+def walking_key(address: str) -> str:
+    """:func:`walking_order` as one string that sorts the same (a stored, indexed sort key).
+
+    The street key, then ``0`` for the odd side, ``1`` for the even side and ``2`` for no number,
+    the number in six digits and the suffix, each after a space: a space sorts before every letter
+    and digit of a street key, so a street comes before a longer street it begins.
+    """
+    street, side, number, suffix = walking_order(address)
+    return f"{street} {side:d} {number:06d} {suffix}".rstrip()[:120]

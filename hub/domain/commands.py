@@ -1,4 +1,4 @@
-"""The volunteers' mesh command grammar (DESIGN.md, "Mesh") as typed commands.
+"""The volunteers' mesh command grammar (docs/reference/mesh.md) as typed commands.
 
 ``parse_command`` never raises: free text becomes ``Unknown``, a known command word
 with a malformed rest becomes ``Invalid``. Matching ignores case, extra spaces,

@@ -16,7 +16,7 @@
   message); the service recognises it as ``transition(s, e) == s`` for a step.
 
 ``done`` is final. ``failed`` is closed for the volunteer: only a new ``assign`` opens it.
-Values are the stored and API values of DESIGN.md; never rename one.
+Values are the stored and API values (docs/reference/http.md); never rename one.
 """
 
 from __future__ import annotations

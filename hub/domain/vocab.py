@@ -1,4 +1,4 @@
-"""The API vocabularies of DESIGN.md. Extend them; never rename a value.
+"""The API vocabularies (docs/reference/http.md#vocabularies). Extend them; never rename a value.
 
 Each vocabulary is written once, as the ``Literal`` the schemas validate against; the
 tuple beside it (for membership tests and messages) is read from it with ``get_args``.

@@ -12,6 +12,8 @@ from hub.models.base import id_field, json_field, pk_field, utcnow
 
 class Volunteer(SQLModel, table=True):
     __tablename__ = "volunteers"
+    # the admin list by name, a page at a time (0011_admin_search)
+    __table_args__ = (Index("ix_volunteers_name", "name"),)
     pk: int | None = pk_field()
     id: str = id_field()
     name: str = Field(max_length=80)
@@ -32,12 +34,17 @@ class Task(SQLModel, table=True):
 
     __tablename__ = "tasks"
     # a household's tasks since crisis started (door-knock list, escalation); migration 0007_growth
-    __table_args__ = (Index("ix_tasks_household_created_at", "household_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_tasks_household_created_at", "household_id", "created_at"),
+        # the admin list: unfinished tasks, flagged first, by status (0011_admin_search)
+        Index("ix_tasks_status_flagged", "status", "flagged"),
+    )
     pk: int | None = pk_field()
     id: str = id_field()
     number: int = Field(index=True)  # unique among unfinished tasks (see services.tasks)
     kind: str = Field(max_length=12)
     address: str = Field(max_length=120)
+    address_key: str = Field(default="", max_length=120)  # searched (0011_admin_search)
     note: str | None = Field(default=None, max_length=280)
     # The note goes on the air only when a coordinator ticked "send the note to the volunteer":
     # a task text says where and what, not a diagnosis (the channel is heard by every handset).

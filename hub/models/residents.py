@@ -14,11 +14,15 @@ class Household(SQLModel, table=True):
     """A household that needs special attention in a crisis (health data: minimise)."""
 
     __tablename__ = "households"
+    # the register in walking order, a page at a time (0011_admin_search)
+    __table_args__ = (Index("ix_households_walk", "walk_key", "pk"),)
     pk: int | None = pk_field()
     id: str = id_field()
     address: str = Field(max_length=120)
     address_key: str = Field(index=True, max_length=120)
     street_key: str = Field(default="", index=True, max_length=120)
+    # ``hub.domain.addresses.walking_key``: the admin list's order (street, odd then even side)
+    walk_key: str = Field(default="", max_length=120)
     special_attention: list[str] = json_field(list)
     people: int | None = None
     contact: str | None = Field(default=None, max_length=80)
@@ -47,6 +51,8 @@ class CheckIn(SQLModel, table=True):
         Index("ix_checkins_address_reached", "address_key", "household_id", "verified", "created_at"),
         # the help worklist and its count
         Index("ix_checkins_worklist", "status", "handled_at"),
+        # the admin list of one status, newest first (0011_admin_search)
+        Index("ix_checkins_status", "status"),
     )
     pk: int | None = pk_field()
     id: str = id_field()
@@ -93,7 +99,11 @@ class AddressState(SQLModel, table=True):
 class Need(SQLModel, table=True):
     __tablename__ = "needs"
     # open needs by category on the portal's board (0007_growth)
-    __table_args__ = (Index("ix_needs_board", "status", "drill", "category"),)
+    __table_args__ = (
+        Index("ix_needs_board", "status", "drill", "category"),
+        # the admin list: open needs by urgency, newest first in each (0011_admin_search)
+        Index("ix_needs_status_urgency", "status", "urgency"),
+    )
     pk: int | None = pk_field()
     id: str = id_field()
     address: str = Field(max_length=120)
@@ -117,6 +127,7 @@ class Offer(SQLModel, table=True):
     category: str = Field(max_length=24)
     description: str = Field(max_length=500)
     address: str | None = Field(default=None, max_length=120)
+    address_key: str | None = Field(default=None, max_length=120)  # searched (0011_admin_search)
     contact: str | None = Field(default=None, max_length=80)
     status: str = Field(default="available", index=True, max_length=12)
     origin_hub: str | None = Field(default=None, max_length=40)

@@ -18,7 +18,7 @@ from hub.domain.addresses import address_key
 from hub.domain.figures import OK
 from hub.domain.task_states import UNFINISHED, statuses
 from hub.domain.vocab import Mode
-from hub.models import Address, CheckIn, Household, Need, Task
+from hub.models import Address, CheckIn, Household, Need, Offer, Task, Volunteer
 from hub.services.figures import current_statuses, reached_households
 from hub.services.readiness import registered_keys
 from hub.services.state import get_mode, is_drill, mode_since
@@ -94,7 +94,7 @@ class Seen:
     """One record at an address, as the address page lists it."""
 
     at: datetime
-    what: str  # "checkin", "need", "task", "household"
+    what: str  # "household", "checkin", "need", "task", "offer", "volunteer"
     status: str
     detail: str  # what a person wrote (a note, a description) or a task's number
     drill: bool
@@ -112,7 +112,8 @@ class AddressPage:
 
 
 def address_page(store: Store, pk: int) -> AddressPage | None:
-    """One register address and what the hub knows there (for coordinators), newest first."""
+    """One register address and everything the hub knows there (for coordinators), newest first:
+    households, check-ins, needs, tasks, offers and the volunteers who live there."""
 
     def query(session: Session) -> AddressPage | None:
         row = session.exec(select(Address).where(col(Address.pk) == pk)).first()
@@ -127,9 +128,14 @@ def address_page(store: Store, pk: int) -> AddressPage | None:
             seen.append(Seen(c.created_at, "checkin", c.status, c.note or "", c.drill))
         for n in session.exec(select(Need).where(col(Need.address_key) == key)).all():
             seen.append(Seen(n.created_at, "need", n.status, n.description, n.drill, (n.category, n.urgency)))
-        for t in session.exec(select(Task).where(col(Task.address).is_not(None))).all():
-            if address_key(t.address) == key:
-                seen.append(Seen(t.created_at, "task", t.status, f"T{t.number}", t.drill, (t.kind,)))
+        for t in session.exec(select(Task).where(col(Task.address_key) == key)).all():
+            seen.append(Seen(t.created_at, "task", t.status, f"T{t.number}", t.drill, (t.kind,)))
+        for o in session.exec(select(Offer).where(col(Offer.address_key) == key)).all():
+            detail = f"{o.description} ({o.contact})" if o.contact else o.description
+            seen.append(Seen(o.created_at, "offer", o.status, detail, o.drill, (o.category,)))
+        for v in session.exec(select(Volunteer).where(col(Volunteer.address_key) == key)).all():
+            handset = "handset" if v.node_id else "paper"
+            seen.append(Seen(v.created_at, "volunteer", handset, v.name, False))
         seen.sort(key=lambda s: s.at, reverse=True)
         return AddressPage(
             label=address_label(row.street, row.number, row.letter, row.addition),

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
-from hub.domain.addresses import address_key, clean_address, street_of
+from hub.domain.addresses import address_key, clean_address, street_of, walking_key
 from hub.domain.vocab import SPECIAL_ATTENTION
 from hub.errors import ValidationError
 from hub.models import Announcement, CheckIn, Household, Task, Volunteer
@@ -55,6 +55,7 @@ def correct_household(
             household.address = address[:120]
             household.address_key = address_key(address)
             household.street_key = street_of(address)
+            household.walk_key = walking_key(address)
             changed.append("address")
     if "special_attention" in fields and fields["special_attention"] is not None:
         flags = sorted(set(fields["special_attention"]))

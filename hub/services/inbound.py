@@ -226,12 +226,14 @@ def _mirror_created(session: Session, kind: str, peer: str, data: dict[str, Any]
         )
     else:
         category = data.get("category") if data.get("category") in OFFER_CATEGORIES else "other"
+        offer_address = _text(data, "address", "street", limit=120) or None
         session.add(
             Offer(
                 id=record_id,
                 category=str(category),
                 description=_text(data, "description", limit=500) or str(category),
-                address=_text(data, "address", "street", limit=120) or None,
+                address=offer_address,
+                address_key=address_key(offer_address) if offer_address else None,
                 contact=_text(data, "contact", limit=80) or None,
                 status=status,
                 origin_hub=peer,

@@ -102,6 +102,7 @@ class TaskView(_View):
     number: int
     kind: str
     address: str
+    address_key: str
     note: str | None
     status: str
     volunteer_id: str | None
@@ -169,6 +170,7 @@ class HouseholdView(_View):
     address: str
     address_key: str
     street_key: str
+    walk_key: str
     special_attention: list[str]
     people: int | None
     contact: str | None
@@ -232,6 +234,7 @@ class OfferView(_View):
     category: str
     description: str
     address: str | None
+    address_key: str | None
     contact: str | None
     status: str
     origin_hub: str | None

@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hub.domain import household_codes
-from hub.domain.addresses import address_key, street_of
+from hub.domain.addresses import address_key, street_of, walking_key
 from hub.errors import WrongHouseholdCode
 from hub.models import CheckIn, Household, Need, Offer, new_id, utcnow
 from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
@@ -157,7 +157,7 @@ def create_need(
     session.add(need)
     idempotency.remember(session, key, "need", need.id)
     append_event(session, ctx, "need.created", need_data(need), shape="need")
-    if need.urgency == "life":  # relayed at once to every handset (DESIGN.md)
+    if need.urgency == "life":  # relayed at once to every handset (docs/reference/mesh.md)
         mesh_queue.relay_life_need(session, ctx, need)
     return need
 
@@ -182,6 +182,7 @@ def create_offer(session: Session, ctx: HubContext, data: OfferCreate, *, key: s
         category=data.category,
         description=data.description,
         address=data.address,
+        address_key=address_key(data.address) if data.address else None,
         contact=data.contact,
         drill=is_drill(session),
     )
@@ -216,6 +217,7 @@ def register_household(
         address=data.address,
         address_key=address_key(data.address),
         street_key=street_of(data.address),
+        walk_key=walking_key(data.address),
         special_attention=list(data.special_attention),
         people=data.people,
         contact=data.contact,

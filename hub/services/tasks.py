@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select
 
+from hub.domain.addresses import address_key
 from hub.domain.messages import task_dispatch, task_withdrawn
 from hub.domain.offers import OfferAttempt, back_to_coordinator, not_again
 from hub.domain.task_states import (
@@ -140,6 +141,7 @@ def create_task(
         number=allocate_number(session),
         kind=kind,
         address=address.strip()[:120],
+        address_key=address_key(address),
         note=(note or "").strip()[:280] or None,
         note_on_air=send_note and bool((note or "").strip()),
         need_id=need_id,

@@ -1,4 +1,4 @@
-"""The topic scheme of DESIGN.md, under a root ``R`` (default ``buurtbaken/v1``).
+"""The topic scheme of docs/reference/mqtt.md, under a root ``R`` (default ``buurtbaken/v1``).
 
 R/hubs/<hub_id>/events      the hub's outbox, one JSON event per message
 R/hubs/<hub_id>/status      retained "online"/"offline" (the will sets it offline)

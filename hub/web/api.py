@@ -1,4 +1,4 @@
-"""The resident JSON API of DESIGN.md: no login, never another resident's data."""
+"""The resident JSON API (docs/reference/http.md): no login, never another resident's data."""
 
 from __future__ import annotations
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
 
 from hub.domain.address_map import CRISIS, NORMAL, DotStatus, count_by_status
-from hub.schemas import CheckInCreate, Consent, HouseholdCreate
-from hub.services import drills, readiness, residents
+from hub.models import Address
+from hub.schemas import CheckInCreate, Consent, HouseholdCreate, NeedCreate, OfferCreate
+from hub.services import drills, readiness, residents, tasks, volunteers
 from tests.admin.conftest import Admin
 from tests.conftest import LiveServer
 
@@ -106,3 +110,56 @@ def test_a_coordinator_adds_sections_on_the_readiness_page(admin: Admin, live: L
     page = admin.http.get("/admin/readiness").text
     row = re.search(r"<th scope=\"row\">Molenweg noord</th>.*?</tr>", page, re.S)
     assert row and re.search(r'<td class="num"[^>]*>21</td>', row[0])  # 20..40 and 14A is not in it
+
+
+def test_an_address_page_shows_everything_about_that_address(admin: Admin, live: LiveServer) -> None:
+    """Households, check-ins, needs, tasks, offers and the volunteers living there, however the
+    address was typed; nothing from the house next door; links to each list searched for it."""
+    hub = live.hub
+    assert upload(admin, SAMPLE.read_bytes()).status_code == 303
+
+    def fill(session: Any) -> None:
+        ctx = hub.ctx
+        for address in ("kerkstraat 7", "Kerkstraat 9"):
+            mark = address[-1]
+            residents.register_household(
+                session,
+                ctx,
+                HouseholdCreate(
+                    address=address,
+                    special_attention=["mobility"],
+                    consent=Consent(given_by=f"bewoner {mark}"),
+                ),
+            )
+            residents.create_checkin(
+                session, ctx, CheckInCreate(address=address, status="help", note=f"brief {mark}")
+            )
+            residents.create_need(
+                session, ctx, NeedCreate(address=address, category="water", description=f"kratten {mark}")
+            )
+            residents.create_offer(
+                session,
+                ctx,
+                OfferCreate(category="tools", description=f"ladder {mark}", address=address, contact="Jan"),
+            )
+            tasks.create_task(session, ctx, kind="check", address=address, note=f"kijk {mark}", actor="test")
+            volunteer = volunteers.register(session, ctx, f"Vrijwilliger {mark}", actor="test")
+            volunteers.set_home(session, volunteer.id, address.upper(), actor="test")
+
+    hub.store.write(fill)
+    with hub.db.read() as session:
+        pk = session.exec(select(Address.pk).where(Address.address_key == "kerkstraat 7")).one()
+    page = admin.http.get(f"/admin/addresses/{pk}", params={"lang": "en"})
+    assert page.status_code == 200
+    records = page.text.split('id="records"', 1)[1].split("</table>", 1)[0]
+    for what, detail in (
+        ("Households", "mobility"),
+        ("Check-ins", "brief 7"),
+        ("Needs", "kratten 7"),
+        ("Tasks", "T1"),
+        ("Offers", "ladder 7 (Jan)"),
+        ("Volunteers", "Vrijwilliger 7"),
+    ):
+        assert re.search(rf">{what}<.*?{re.escape(detail)}", records, re.S), what
+    assert "9" not in re.sub(r"<[^>]+>|\d{1,2}:\d\d|\d+ \w+ \d{4}", "", records)  # nothing of number 9
+    assert 'href="/admin/checkins?q=Kerkstraat+7"' in page.text

@@ -20,7 +20,7 @@ from hub.mesh.link import MeshLink
 from hub.models import Address, Household, Need
 from hub.runtime import Hub
 from hub.services import drills
-from tests.admin.conftest import login, make_user
+from tests.admin.conftest import CSRF_INPUT, login, make_user
 from tests.admin.sample import fill
 from tests.conftest import LiveServer
 from tests.mesh.hubmesh import wait_until
@@ -47,6 +47,13 @@ PAGES = [
     "/admin/access",
     "/admin/print/doorknock",
     "/admin/print/tasks",
+    # searched, filtered, and a search that finds nothing
+    "/admin/needs?status=closed",
+    "/admin/tasks?status=done",
+    "/admin/checkins?status=help&q=dorpsstraat",
+    "/admin/households?q=Molenweg",
+    "/admin/volunteers?q=zeno",
+    "/admin/offers?q=nergens",
 ]
 PYTHON = re.compile(r"\b(True|False|None)\b|\{'|\['|\bdatetime\.|\bUUID\(")
 # A code with an underscore is never a word in either language.
@@ -171,9 +178,9 @@ def test_no_admin_page_shows_a_code_or_a_python_value(
         pages.append(f"/admin/addresses/{address.pk}")
     found: dict[str, list[str]] = {}
 
-    def check(path: str) -> None:
+    def check(path: str, response: httpx.Response | None = None) -> None:
         joiner = "&" if "?" in path else "?"
-        response = http.get(f"{path}{joiner}lang={lang}")
+        response = response or http.get(f"{path}{joiner}lang={lang}")
         assert response.status_code == 200, path
         words, code = visible(response.text)
         if raw := raw_values(words, lang, code):  # each with the words around it
@@ -181,6 +188,12 @@ def test_no_admin_page_shows_a_code_or_a_python_value(
 
     for path in pages:
         check(path)
+    # the page that asks "switch to crisis mode?" (the answer to the dashboard's crisis button)
+    csrf = CSRF_INPUT.search(http.get("/admin").text)
+    assert csrf is not None
+    asked = http.post(f"/admin/mode?lang={lang}", data={"mode": "crisis", "csrf": csrf[1]})
+    assert 'name="confirmed" value="yes"' in asked.text, asked.text[:300]
+    check("/admin/mode (confirm_crisis.html)", asked)
     # back to normal mode for a moment ("Stand nu: normal" was the example)
     live.hub.db.writer.run_sync(lambda s: drills.set_mode(s, live.hub.ctx, "normal", actor="test"))
     try:

@@ -139,6 +139,8 @@ ADMIN_PAGES = [
     "/admin/map",
     "/admin/addresses",
     "/admin/addresses/1",
+    "/admin/checkins?status=help&q=Dorpsstraat 21",  # a search that finds, with its filter
+    "/admin/needs?status=closed&q=nergens",  # a search that finds nothing
 ]
 
 

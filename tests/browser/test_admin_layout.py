@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from hub.domain.radio_events import TextReceived
-from hub.services import mesh_inbound
+from hub.services import drills, mesh_inbound
 from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import LiveServer
@@ -49,6 +49,12 @@ LISTS = [
     "/admin/addresses",
     "/admin/export",
     "/admin/access",
+]
+# The lists with a search typed in (the search form, the filter it keeps, "nothing found").
+SEARCHED = [
+    "/admin/checkins?status=help&q=Kerkstraat 5 A",
+    "/admin/households?q=kerkstraat",
+    "/admin/tasks?status=done&q=nergens",
 ]
 
 
@@ -137,14 +143,30 @@ def test_no_admin_page_scrolls_sideways_on_a_phone(browser: Browser, with_sos: L
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = log_in(browser, with_sos, PHONE, lang)
     wide: dict[str, list[str]] = {}
+
+    def measure(page: Page, path: str) -> None:
+        width = int(page.evaluate("document.documentElement.scrollWidth"))
+        if width > PHONE["width"]:
+            wide[path] = page.evaluate(WIDEST)
+        name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-")
+        page.screenshot(path=str(SHOTS / f"{lang}-phone-{name}.png"), full_page=True)
+
     try:
-        for path in [*LISTS, "/admin/addresses/1", "/admin/map"]:
-            page.goto(f"{with_sos.url}{path}?lang={lang}")
-            width = int(page.evaluate("document.documentElement.scrollWidth"))
-            if width > PHONE["width"]:
-                wide[path] = page.evaluate(WIDEST)
-            name = path.strip("/").replace("/", "-")
-            page.screenshot(path=str(SHOTS / f"{lang}-phone-{name}.png"), full_page=True)
+        for path in [*LISTS, *SEARCHED, "/admin/addresses/1", "/admin/map"]:
+            joiner = "&" if "?" in path else "?"
+            page.goto(f"{with_sos.url}{path}{joiner}lang={lang}")
+            measure(page, path)
+        # confirm_crisis.html: the answer to the dashboard's crisis button (a POST, not a link)
+        hub = with_sos.hub
+        hub.db.writer.run_sync(lambda s: drills.set_mode(s, hub.ctx, "normal", actor="test"))
+        try:
+            page.goto(f"{with_sos.url}/admin?lang={lang}")
+            page.locator("form[action='/admin/mode'] button.mb-crisis").first.click()
+            page.wait_for_load_state()
+            assert page.locator("input[name=confirmed]").count() == 1
+            measure(page, "/admin/mode-confirm-crisis")
+        finally:
+            hub.db.writer.run_sync(lambda s: drills.set_mode(s, hub.ctx, "crisis", actor="test"))
         page.goto(f"{with_sos.url}/admin/needs?lang={lang}")
         label = page.locator("main tbody td[data-label]").first
         before = label.evaluate("cell => getComputedStyle(cell, '::before').content")

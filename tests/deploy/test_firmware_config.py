@@ -26,7 +26,7 @@ PROFILES = {
     "hub-radio.yaml": "CLIENT_BASE",
     "volunteer-handset.yaml": "CLIENT",
 }
-# Every first word of the mesh command grammar (DESIGN.md, "Mesh"), Dutch and English.
+# Every first word of the mesh command grammar (docs/reference/mesh.md), Dutch and English.
 GRAMMAR_WORDS = {
     "OK", "JA", "ACK", "KLAAR", "DONE", "NIET", "FAIL", "CHECKIN", "NODIG", "NEED",
     "SOS", "TAKEN", "TASKS", "STATUS", "?", "HULP",

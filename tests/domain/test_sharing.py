@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.addresses import address_key, split_address, walking_order
+from hub.domain.addresses import address_key, split_address, walking_key, walking_order
 from hub.domain.sharing import shape_event
 
 TASK = {
@@ -76,3 +76,13 @@ def test_walking_order_goes_up_one_side_then_the_other() -> None:
         "Kerkstraat 4",
     ]
     assert split_address("Molenweg 12a") == ("molenweg", 12, "a")
+
+
+def test_the_stored_walking_key_sorts_as_the_walking_order() -> None:
+    houses = [
+        "Kerkstraat 10", "Kerkstraat 2", "kerkstraat 5 A", "Kerkstraat 5", "Kerkstraat 1b", "Kerkstraat 1",
+        "Kerk 4", "Kerk 3", "Kerk weg 1", "Kerkstraat", "Plein 1945 12", "Plein 3", "Dorp 99999",
+    ]  # fmt: skip
+    assert sorted(houses, key=walking_key) == sorted(houses, key=walking_order)
+    assert walking_key("Kerkstraat 5-A") == walking_key("kerkstraat 5a") == "kerkstraat 0 000005 a"
+    assert len(walking_key("x" * 200 + " 5")) <= 120  # fits its column

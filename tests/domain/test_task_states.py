@@ -25,7 +25,7 @@ from hub.errors import Conflict, IllegalTransition
 
 S, E = TaskStatus, TaskEvent
 
-# Written out by hand from what the hub does (DESIGN.md, tasks.py, task_flow.py), not read
+# Written out by hand from what the hub does (docs/coordinators.md, tasks.py, task_flow.py), not read
 # from the table under test: (current, event) -> next.
 LEGAL = {
     (S.OPEN, E.ASSIGN): S.OPEN,  # given to someone else before the handset acknowledged

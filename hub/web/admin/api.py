@@ -1,4 +1,4 @@
-"""The admin JSON API of DESIGN.md (``/api/v1/admin``): session cookie or bearer token."""
+"""The admin JSON API (``/api/v1/admin``, docs/reference/http.md): session cookie or bearer token."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Annotated, Any
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +15,6 @@ from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, admin_lists
 from hub.services import dashboard as dashboard_view
-from hub.services.admin_lists import LIST_LIMIT
 from hub.web.admin import access, actions, addresses, alerts, printing, record_actions
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
@@ -111,6 +111,8 @@ def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
 
 
+AUDIT_LIMIT = 500  # the audit log's page
+
 # Keyset paging for the long lists: ``?before=<pk>`` shows the rows older than that one.
 Before = Annotated[int | None, Query(ge=1, le=10**18, description="The first row not to show")]
 
@@ -119,23 +121,36 @@ Before = Annotated[int | None, Query(ge=1, le=10**18, description="The first row
 Status = Annotated[CheckInStatus | None, Query(description="Only the check-ins of this status")]
 
 
-def _older(rows: list[Any], limit: int = LIST_LIMIT) -> int | None:
-    """The ``before`` of the next page; ``None`` when this one is the last."""
-    return rows[-1].pk if len(rows) == limit and rows else None
+# ``?q=Kerkstraat 5a``: a search by address ("5a", "5 A" and "5-A" alike) and by name, on every list.
+Search = Annotated[str, Query(max_length=200, description="An address or a name to search for")]
+NeedsShown = Annotated[Literal["closed"] | None, Query(description="closed: the closed needs")]
+TasksShown = Annotated[Literal["done"] | None, Query(description="done: the finished tasks")]
+
+
+def _keep(**params: object) -> str:
+    """The query string a list's links carry on (its search and filters; not the page)."""
+    return urlencode({k: v for k, v in params.items() if v})
 
 
 @router.get("/checkins", response_class=HTMLResponse)
 def checkins(
-    request: Request, hub: HubDep, user: PageUser, before: Before = None, status: Status = None
+    request: Request,
+    hub: HubDep,
+    user: PageUser,
+    before: Before = None,
+    status: Status = None,
+    q: Search = "",
 ) -> HTMLResponse:
-    found = admin_lists.checkins(hub, before, status)
+    found = admin_lists.checkins(hub, before, status, q)
     return page(
         request,
         "admin/checkins.html",
         user,
         rows=found.rows,
-        older=_older(found.rows),
+        older=found.older,
         paged=before is not None,
+        q=q.strip(),
+        keep=_keep(status=status, q=q.strip()),
         status=status,
         names=found.names,
         worklist=found.worklist,
@@ -144,36 +159,74 @@ def checkins(
 
 
 @router.get("/needs", response_class=HTMLResponse)
-def needs(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
-    found = admin_lists.needs(hub)
+def needs(
+    request: Request,
+    hub: HubDep,
+    user: PageUser,
+    before: Before = None,
+    status: NeedsShown = None,
+    q: Search = "",
+) -> HTMLResponse:
+    found = admin_lists.needs(hub, before, status, q)
     return page(
         request,
         "admin/needs.html",
         user,
         open_needs=found.open_needs,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        status=status,
+        keep=_keep(status=status, q=q.strip()),
         closed=found.closed,
+        more_closed=found.more_closed,
+        duplicates=found.duplicates,
         matches=found.matches,
         volunteers=found.volunteers,
     )
 
 
 @router.get("/offers", response_class=HTMLResponse)
-def offers(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
-    rows = admin_lists.offers(hub, before)
-    return page(request, "admin/offers.html", user, rows=rows, older=_older(rows), paged=before is not None)
+def offers(
+    request: Request, hub: HubDep, user: PageUser, before: Before = None, q: Search = ""
+) -> HTMLResponse:
+    found = admin_lists.offers(hub, before, q)
+    return page(
+        request,
+        "admin/offers.html",
+        user,
+        rows=found.rows,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        keep=_keep(q=q.strip()),
+    )
 
 
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks_page(
-    request: Request, hub: HubDep, user: PageUser, need: str = "", household: str = ""
+    request: Request,
+    hub: HubDep,
+    user: PageUser,
+    need: str = "",
+    household: str = "",
+    before: Before = None,
+    status: TasksShown = None,
+    q: Search = "",
 ) -> HTMLResponse:
-    found = admin_lists.tasks(hub, need, household)
+    found = admin_lists.tasks(hub, need, household, before, status, q)
     return page(
         request,
         "admin/tasks.html",
         user,
         active=found.active,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        status=status,
+        keep=_keep(status=status, q=q.strip()),
         finished=found.finished,
+        more_finished=found.more_finished,
         volunteers=found.volunteers,
         names=found.names,
         radio_volunteers=found.radio_volunteers,
@@ -183,18 +236,36 @@ def tasks_page(
 
 
 @router.get("/volunteers", response_class=HTMLResponse)
-def volunteers_page(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
-    return page(request, "admin/volunteers.html", user, rows=admin_lists.volunteers(hub))
+def volunteers_page(
+    request: Request, hub: HubDep, user: PageUser, before: Before = None, q: Search = ""
+) -> HTMLResponse:
+    found = admin_lists.volunteers(hub, before, q)
+    return page(
+        request,
+        "admin/volunteers.html",
+        user,
+        rows=found.rows,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        keep=_keep(q=q.strip()),
+    )
 
 
 @router.get("/households", response_class=HTMLResponse)
-def households(request: Request, hub: HubDep, user: PageUser, edit: str = "") -> HTMLResponse:
-    found = admin_lists.households(hub, edit)
+def households(
+    request: Request, hub: HubDep, user: PageUser, edit: str = "", before: Before = None, q: Search = ""
+) -> HTMLResponse:
+    found = admin_lists.households(hub, edit, before, q)
     return page(
         request,
         "admin/households.html",
         user,
         rows=found.rows,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        keep=_keep(q=q.strip()),
         editing=found.editing,
         reached=found.reached,
         unverified=found.unverified,
@@ -218,16 +289,20 @@ def announcements_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRes
 
 
 @router.get("/messages", response_class=HTMLResponse)
-def messages(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
-    found = admin_lists.messages(hub, before)
+def messages(
+    request: Request, hub: HubDep, user: PageUser, before: Before = None, q: Search = ""
+) -> HTMLResponse:
+    found = admin_lists.messages(hub, before, q)
     return page(
         request,
         "admin/messages.html",
         user,
         rows=found.rows,
         by_node=found.by_node,
-        older=_older(found.rows),
+        older=found.older,
         paged=before is not None,
+        q=q.strip(),
+        keep=_keep(q=q.strip()),
     )
 
 
@@ -263,10 +338,19 @@ def sync(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit(request: Request, hub: HubDep, user: PageUser, before: Before = None) -> HTMLResponse:
-    rows = admin_lists.audit_log(hub, 500, before)
+def audit(
+    request: Request, hub: HubDep, user: PageUser, before: Before = None, q: Search = ""
+) -> HTMLResponse:
+    found = admin_lists.audit_log(hub, AUDIT_LIMIT, before, q)
     return page(
-        request, "admin/audit.html", user, rows=rows, older=_older(rows, 500), paged=before is not None
+        request,
+        "admin/audit.html",
+        user,
+        rows=found.rows,
+        older=found.older,
+        paged=before is not None,
+        q=q.strip(),
+        keep=_keep(q=q.strip()),
     )
 
 
