@@ -20,14 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from hub.errors import ValidationError
+from hub.errors import StorageUnavailable, ValidationError
 from hub.region.store import HubMark, RegionStore, events_table
 from hub.sync.client import SESSION_EXPIRY, BrokerClient, PahoClient, Received, Sink, parse_broker_url
 from hub.sync.envelope import Envelope, parse_json
@@ -58,6 +60,21 @@ class HubProgress:
             self.gap_since = self.gap_since or time.monotonic()
         else:
             self.gap_since = None
+
+
+@contextmanager
+def database_down_is_clear(url: object) -> Iterator[None]:
+    """A lost or refused connection to the region's database as :class:`StorageUnavailable`,
+    said in one line (the worker then lets go of the broker without a traceback)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        first = (
+            str(exc.orig or exc).strip().splitlines()[0]
+            if str(exc.orig or exc).strip()
+            else type(exc).__name__
+        )
+        raise StorageUnavailable(f"the region's database ({url}) does not answer: {first}") from exc
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,7 @@ class UpstreamConsumer(BrokerWorker):
         self._last_republish = time.monotonic()
         self._out_in_flight: dict[int, str] = {}
         self._out_acked: list[str] = []
+        self.database_down = False
 
     # --- lifecycle ---
 
@@ -181,9 +199,33 @@ class UpstreamConsumer(BrokerWorker):
         return [f"$share/{self.share}/{topic}" for topic in topics] if self.share else topics
 
     def on_connected(self, client: BrokerClient, session_present: bool) -> None:
-        client.subscribe(self.subscriptions())
+        with self._database():
+            self._connected(client)
+
+    @contextmanager
+    def _database(self) -> Iterator[None]:
+        """Work on the store; when it does not answer, say so once, and let go of the broker:
+        nothing not stored was acknowledged, so the broker hands it over again later."""
         assert self.store is not None
-        for hub_id, mark in self.store.marks().items():  # re-confirm after an outage
+        try:
+            with database_down_is_clear(self.store.engine.url.render_as_string(hide_password=True)):
+                yield
+        except StorageUnavailable as exc:
+            if not self.database_down:
+                log.error(
+                    "upstream: %s; letting go of the broker until it answers (nothing unstored is lost)", exc
+                )
+            self.database_down = True
+            raise
+        if self.database_down:
+            self.database_down = False
+            log.warning("upstream: the region's database answers again; carrying on")
+
+    def _connected(self, client: BrokerClient) -> None:
+        assert self.store is not None
+        marks = self.store.marks()  # before subscribing: with the store down, take no messages
+        client.subscribe(self.subscriptions())
+        for hub_id, mark in marks.items():  # re-confirm after an outage
             progress = self._hub(hub_id)
             progress.contiguous = max(progress.contiguous, mark)
             progress.receipt_due = progress.contiguous > 0
@@ -220,6 +262,10 @@ class UpstreamConsumer(BrokerWorker):
             self._out_acked.append(message_id)
 
     def on_idle(self, client: BrokerClient) -> bool:
+        with self._database():
+            return self._idle(client)
+
+    def _idle(self, client: BrokerClient) -> bool:
         due = time.monotonic() - self._pending_since >= self.batch_wait
         if self._pending and (len(self._pending) >= self.batch_size or due):
             self._store(client)
@@ -346,7 +392,8 @@ def run(args: Any) -> int:
 
     urls: list[str] = list(args.mqtt)
     store = RegionStore(args.db)
-    store.create()
+    with database_down_is_clear(store.engine.url.render_as_string(hide_password=True)):
+        store.create()
     expiry = args.session_expiry
     if expiry is None:
         expiry = 60 if args.share else SESSION_EXPIRY
