@@ -135,12 +135,14 @@ def per_hub(
     targets: dict[str, str],
     sent: dict[str, datetime],
     receipts: list[tuple[str, str, datetime]],
+    broadcast: str | None = None,
 ) -> list[HubDelivery]:
     """Fold the rows into one :class:`HubDelivery` per hub, sorted by hub.
 
     ``targets``: hub → the outbox row that carries the message to it; ``sent``: outbox row →
     the first broker acknowledgement; ``receipts``: (hub, state, at) as the hubs reported them.
-    A hub with a receipt that was not a target (it joined after a message to all) is listed too.
+    A hub with a receipt that was not a target (it joined after a message to all) is listed too;
+    ``broadcast``, the outbox row of a message to all, tells when it was sent to such a hub.
     """
     states: dict[str, dict[str, datetime]] = {}
     for hub, outbox in targets.items():
@@ -149,7 +151,10 @@ def per_hub(
     for hub, state, at in receipts:
         if state not in STATES:
             continue
-        known = states.setdefault(hub, {})
+        if hub not in states:
+            when = sent.get(broadcast) if broadcast is not None else None
+            states[hub] = {"sent": when} if when is not None else {}
+        known = states[hub]
         if state not in known or at < known[state]:
             known[state] = at
     return [

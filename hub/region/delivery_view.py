@@ -51,7 +51,7 @@ def _fold(rows: DeliveryRows) -> list[MessageDeliveries]:
             m.mesh,
             m.drill,
             m.created_at,
-            per_hub(rows.targets.get(m.id, {}), rows.sent, rows.receipts.get(m.id, [])),
+            per_hub(rows.targets.get(m.id, {}), rows.sent, rows.receipts.get(m.id, []), m.broadcast),
         )
         for m in rows.messages
     ]

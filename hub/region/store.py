@@ -111,6 +111,7 @@ messages_table = Table(
     Column("title", String(200), nullable=False),
     Column("key", String(200), nullable=False, unique=True),  # the hubs' external id of it
     Column("everyone", Boolean, nullable=False),
+    Column("broadcast", String(40)),  # to every hub: the region_outbox row on the broadcast topic
     Column("mesh", Boolean, nullable=False),
     Column("drill", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -164,6 +165,7 @@ class MessageRow:
     mesh: bool
     drill: bool
     created_at: datetime
+    broadcast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,8 @@ class RegionStore:
         if hubs is not None and not hubs:
             raise ValidationError("no hub to send to")
 
+        broadcast = new_id() if hubs is None else None
+
         def work(conn: Connection) -> str:
             known = conn.execute(
                 select(messages_table.c.id).where(messages_table.c.key == outgoing.key)
@@ -460,6 +464,7 @@ class RegionStore:
                     title=outgoing.title[:200],
                     key=outgoing.key,
                     everyone=hubs is None,
+                    broadcast=broadcast,
                     mesh=outgoing.mesh,
                     drill=outgoing.drill,
                     created_at=now,
@@ -467,19 +472,13 @@ class RegionStore:
             )
             outbox: list[dict[str, Any]] = []
             targets: list[dict[str, Any]] = []
-            if hubs is None:
-                row_id = new_id()
-                outbox.append(
-                    {
-                        "id": row_id,
-                        "topic": f"{topic_root}/broadcast/announcements",
-                        "payload": outgoing.payload,
-                    }
-                )
+            if broadcast is not None:
+                topic = f"{topic_root}/broadcast/announcements"
+                outbox.append({"id": broadcast, "topic": topic, "payload": outgoing.payload})
                 known_hubs = conn.execute(select(hubs_table.c.hub)).scalars()
-                targets = [{"message": message_id, "hub": hub, "outbox": row_id} for hub in known_hubs]
+                targets = [{"message": message_id, "hub": hub, "outbox": broadcast} for hub in known_hubs]
             else:
-                for hub in sorted(set(hubs)):
+                for hub in sorted(set(hubs or ())):
                     row_id = new_id()
                     topic = f"{topic_root}/hubs/{hub}/announcements"
                     outbox.append({"id": row_id, "topic": topic, "payload": outgoing.payload})
@@ -509,6 +508,7 @@ class RegionStore:
                         messages_table.c.mesh,
                         messages_table.c.drill,
                         messages_table.c.created_at,
+                        messages_table.c.broadcast,
                     ).where(messages_table.c.id.in_(ids))
                 )
             ]
@@ -519,7 +519,10 @@ class RegionStore:
                 )
             ):
                 targets.setdefault(message, {})[hub] = outbox
-            outboxes = sorted({o for per in targets.values() for o in per.values()})
+            outboxes = sorted(
+                {o for per in targets.values() for o in per.values()}
+                | {m.broadcast for m in messages if m.broadcast}
+            )
             sent: dict[str, datetime] = {}
             for start in range(0, len(outboxes), 500):
                 for outbox, first in conn.execute(

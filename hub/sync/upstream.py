@@ -6,7 +6,7 @@ several consumers split the stream between them — and stores every event once 
 region's store (:mod:`hub.region.store`: PostgreSQL, or SQLite for a single consumer). The
 store keeps per hub the highest *contiguous* ``seq`` committed, whichever consumer committed
 what; only that is confirmed to the hub with ``{"upto": n}``, and a message is acknowledged
-to the broker after its commit. A gap that is still there after ``gap_wait`` seconds (asked
+to the broker after its commit. A gap whose mark has not moved for ``gap_wait`` seconds (asked
 of the database again: another consumer may have filled it) gets a replay request
 ``{"from": n}`` (at most one per ``replay_interval`` per hub). It also publishes what the
 region keeps for the hubs (``region_outbox``) until its broker acknowledged it. Every
@@ -54,12 +54,18 @@ class HubProgress:
     replays: int = 0
 
     def update(self, mark: HubMark) -> None:
-        if mark.confirmed > self.contiguous:
+        """Take the store's mark. A gap counts from when the mark last moved: while consumers
+        that share a hub's stream fill it (each holds part of it, and on a busy machine one may
+        be seconds behind the other) the mark moves and nobody asks for a replay; when it stops
+        moving with events above it, they are missing. Replays asked too early send hundreds of
+        events again and slow every consumer down, which made more gaps look missing."""
+        moved = mark.confirmed > self.contiguous
+        if moved:
             self.contiguous = mark.confirmed
-        if mark.gap:
-            self.gap_since = self.gap_since or time.monotonic()
-        else:
+        if not mark.gap:
             self.gap_since = None
+        elif moved or self.gap_since is None:
+            self.gap_since = time.monotonic()
 
 
 @contextmanager

@@ -264,6 +264,11 @@ def test_per_hub_folds_out_of_order_receipts() -> None:
     assert folded[3].reached("arrived") and not folded[3].reached("sent")
     with pytest.raises(ValueError):
         folded[0].reached("read")
+    # A message to all: a hub the region did not know when sending was sent it all the same.
+    later = t0 + timedelta(seconds=4)
+    assert per_hub({}, {"b1": t0}, [("hub-z", "arrived", later)], "b1") == [
+        HubDelivery("hub-z", False, t0, later)
+    ]
 
 
 def test_announcement_payload_is_what_hubs_accept() -> None:
