@@ -76,6 +76,8 @@ def _cmd_deliveries(args: argparse.Namespace) -> int:
     from hub.region import delivery_view
     from hub.region.store import RegionStore
 
+    if not 1 <= args.last <= 1000:
+        raise ValidationError("--last is a number from 1 to 1000")
     store = RegionStore(args.db)
     try:
         if args.message:
@@ -88,7 +90,7 @@ def _cmd_deliveries(args: argparse.Namespace) -> int:
     if not found:
         print("the region sent no messages yet")
     for item in found:
-        to = "all hubs" if item.everyone else f"{len(item.hubs)} hubs"
+        to = "all hubs" if item.everyone else f"{len(item.hubs)} hub" + ("" if len(item.hubs) == 1 else "s")
         counts = ", ".join(f"{state} {item.count(state)}" for state in delivery_view.STATES)
         print(f"{item.id}  {_when(item.created_at)} UTC  {item.kind}: {item.title}  (to {to}; {counts})")
         for delivery in item.hubs:

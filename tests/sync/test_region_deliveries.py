@@ -239,6 +239,9 @@ def test_bad_sends_are_refused_and_keep_nothing(tmp_path: Path, postgres_url: st
         store.dispose()
     missing = region_cli("deliveries", "--db", postgres_url, "--message", "nope")
     assert missing.returncode == 1 and "no message 'nope'" in missing.stderr
+    for last in ("0", "-3", "5000"):
+        refused = region_cli("deliveries", "--db", postgres_url, "--last", last)
+        assert refused.returncode == 1 and "--last is a number" in refused.stderr
 
 
 def test_per_hub_folds_out_of_order_receipts() -> None:
