@@ -114,3 +114,5 @@ class MeshOutbound(SQLModel, table=True):
     # A reaction (tapback) to the handset's packet with this id: ``text`` is the emoji
     # (``hub.domain.replies``); None for a text.
     reply_id: int | None = None
+    # A part of this announcement (``announcements.id``): its delivery receipt upstream.
+    announcement_id: str | None = Field(default=None, max_length=26)

@@ -151,3 +151,7 @@ class Announcement(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=80)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # Of an announcement from upstream: when the portal first showed it, and when its last part
+    # went on the mesh channel (each sent upstream once as a delivery receipt).
+    shown_at: datetime | None = None
+    meshed_at: datetime | None = None

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -53,13 +54,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from hub.db import make_engine
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ValidationError
 from hub.models import new_id
+from hub.region.deliveries import RECEIPTS, Outgoing
 from hub.sync.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: region_messages, region_message_hubs, region_deliveries (tables only)
 
 metadata = MetaData()
 schema_table = Table("region_schema", metadata, Column("version", Integer, nullable=False))
@@ -100,6 +102,37 @@ sent_table = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
 )
 
+# What the region sent (``hub region send``) and where it stands per hub (hub.region.deliveries).
+messages_table = Table(
+    "region_messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),  # the hubs' external id of it
+    Column("everyone", Boolean, nullable=False),
+    Column("broadcast", String(40)),  # to every hub: the region_outbox row on the broadcast topic
+    Column("mesh", Boolean, nullable=False),
+    Column("drill", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+targets_table = Table(
+    "region_message_hubs",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("hub", String(40), primary_key=True),
+    Column("outbox", String(40), nullable=False),  # the region_outbox row that carries it there
+)
+deliveries_table = Table(
+    "region_deliveries",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("hub", String(40), primary_key=True),
+    Column("state", String(10), primary_key=True),  # arrived | shown | meshed
+    Column("at", DateTime(timezone=True), nullable=False),  # the hub's time
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 # PostgreSQL: deadlock_detected, serialization_failure (retried; both roll back cleanly).
 _RETRY = {"40P01", "40001"}
 
@@ -120,6 +153,45 @@ class Stored:
     fresh: int
     duplicates: int
     marks: dict[str, HubMark]
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: str
+    kind: str
+    title: str
+    key: str
+    everyone: bool
+    mesh: bool
+    drill: bool
+    created_at: datetime
+    broadcast: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRows:
+    """The rows of some messages' deliveries: messages, targets (message → hub → outbox row),
+    first broker acknowledgement per outbox row, receipts (message → (hub, state, at))."""
+
+    messages: list[MessageRow]
+    targets: dict[str, dict[str, str]]
+    sent: dict[str, datetime]
+    receipts: dict[str, list[tuple[str, str, datetime]]]
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _moment(value: object, default: datetime) -> datetime:
+    """A receipt's ``at``, or the event's time when it is missing or not a time."""
+    if isinstance(value, str):
+        try:
+            return _aware(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    return _aware(default)
 
 
 @dataclass(frozen=True)
@@ -150,6 +222,8 @@ class RegionStore:
                 raise ConfigError(
                     f"the region database has schema version {version}; this hub knows {SCHEMA_VERSION}"
                 )
+            elif version < SCHEMA_VERSION:  # 1 → 2 added tables only, made by create_all above
+                conn.execute(schema_table.update().values(version=SCHEMA_VERSION))
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -186,6 +260,7 @@ class RegionStore:
             for e in sorted(unique.values(), key=lambda e: e.id)  # one lock order for every writer
         ]
         hubs = sorted({e.hub for e in unique.values()})
+        receipts = [e for e in unique.values() if e.type in RECEIPTS]
 
         def work(conn: Connection) -> Stored:
             inserted: list[str] = []
@@ -200,10 +275,49 @@ class RegionStore:
             per_hub: dict[str, int] = {}
             for hub in inserted:
                 per_hub[hub] = per_hub.get(hub, 0) + 1
+            if receipts:
+                self._record_receipts(conn, receipts, now)
             marks = self._advance(conn, hubs, per_hub, now)
             return Stored(len(inserted), len(envelopes) - len(inserted), marks)
 
         return self._retrying(work)
+
+    def _record_receipts(self, conn: Connection, receipts: list[Envelope], now: datetime) -> None:
+        """Hubs' delivery receipts of region messages, once per (message, hub, state); receipts
+        of announcements the region did not send (another sender's) are only events."""
+        keyed: list[tuple[str, str, str, datetime]] = []
+        for e in receipts:
+            key = e.data.get("external_id")
+            if not isinstance(key, str) or not key:
+                log.warning("region store: %s's %s (seq %d) names no message", e.hub, e.type, e.seq)
+                continue
+            keyed.append((key, e.hub, RECEIPTS[e.type], _moment(e.data.get("at"), e.at)))
+        if not keyed:
+            return
+        ids = dict(
+            conn.execute(
+                select(messages_table.c.key, messages_table.c.id).where(
+                    messages_table.c.key.in_(sorted({k for k, *_ in keyed}))
+                )
+            ).all()
+        )
+        rows = {
+            (ids[key], hub, state): {
+                "message": ids[key],
+                "hub": hub,
+                "state": state,
+                "at": at,
+                "recorded_at": now,
+            }
+            for key, hub, state, at in keyed
+            if key in ids
+        }
+        if rows:
+            conn.execute(
+                self._insert(deliveries_table)
+                .values([rows[k] for k in sorted(rows)])
+                .on_conflict_do_nothing()
+            )
 
     def advance(self, hubs: Iterable[str]) -> dict[str, HubMark]:
         """Recompute the marks of ``hubs`` from what is committed (a gap another consumer filled)."""
@@ -323,6 +437,121 @@ class RegionStore:
             return [int(seq) for seq in conn.execute(query).scalars()]
 
     # --- messages out ---
+
+    def send(self, outgoing: Outgoing, topic_root: str, hubs: Sequence[str] | None) -> str:
+        """Keep a message for ``hubs`` (``None``: every hub) and note where it goes, in one
+        transaction; returns its id. To every hub: one publish on ``R/broadcast/announcements``,
+        whose targets are the hubs known now. To some: one publish per hub on its own
+        ``R/hubs/<id>/announcements``. Refused when the same message (its key) was sent before.
+        """
+        message_id = new_id()
+        now = datetime.now(UTC)
+        if hubs is not None and not hubs:
+            raise ValidationError("no hub to send to")
+
+        broadcast = new_id() if hubs is None else None
+
+        def work(conn: Connection) -> str:
+            known = conn.execute(
+                select(messages_table.c.id).where(messages_table.c.key == outgoing.key)
+            ).scalar()
+            if known is not None:
+                raise ValidationError(f"this message was sent before, as {known}")
+            conn.execute(
+                messages_table.insert().values(
+                    id=message_id,
+                    kind=outgoing.kind,
+                    title=outgoing.title[:200],
+                    key=outgoing.key,
+                    everyone=hubs is None,
+                    broadcast=broadcast,
+                    mesh=outgoing.mesh,
+                    drill=outgoing.drill,
+                    created_at=now,
+                )
+            )
+            outbox: list[dict[str, Any]] = []
+            targets: list[dict[str, Any]] = []
+            if broadcast is not None:
+                topic = f"{topic_root}/broadcast/announcements"
+                outbox.append({"id": broadcast, "topic": topic, "payload": outgoing.payload})
+                known_hubs = conn.execute(select(hubs_table.c.hub)).scalars()
+                targets = [{"message": message_id, "hub": hub, "outbox": broadcast} for hub in known_hubs]
+            else:
+                for hub in sorted(set(hubs or ())):
+                    row_id = new_id()
+                    topic = f"{topic_root}/hubs/{hub}/announcements"
+                    outbox.append({"id": row_id, "topic": topic, "payload": outgoing.payload})
+                    targets.append({"message": message_id, "hub": hub, "outbox": row_id})
+            conn.execute(outbox_table.insert(), [{**row, "created_at": now} for row in outbox])
+            if targets:
+                conn.execute(targets_table.insert(), targets)
+            return message_id
+
+        return self._retrying(work)
+
+    def delivery_rows(self, message_ids: Sequence[str]) -> DeliveryRows:
+        """What :func:`hub.region.deliveries.per_hub` folds, for these messages."""
+        ids = sorted(set(message_ids))
+        if not ids:
+            return DeliveryRows([], {}, {}, {})
+        with self.engine.connect() as conn:
+            messages = [
+                MessageRow(*row)
+                for row in conn.execute(
+                    select(
+                        messages_table.c.id,
+                        messages_table.c.kind,
+                        messages_table.c.title,
+                        messages_table.c.key,
+                        messages_table.c.everyone,
+                        messages_table.c.mesh,
+                        messages_table.c.drill,
+                        messages_table.c.created_at,
+                        messages_table.c.broadcast,
+                    ).where(messages_table.c.id.in_(ids))
+                )
+            ]
+            targets: dict[str, dict[str, str]] = {}
+            for message, hub, outbox in conn.execute(
+                select(targets_table.c.message, targets_table.c.hub, targets_table.c.outbox).where(
+                    targets_table.c.message.in_(ids)
+                )
+            ):
+                targets.setdefault(message, {})[hub] = outbox
+            outboxes = sorted(
+                {o for per in targets.values() for o in per.values()}
+                | {m.broadcast for m in messages if m.broadcast}
+            )
+            sent: dict[str, datetime] = {}
+            for start in range(0, len(outboxes), 500):
+                for outbox, first in conn.execute(
+                    select(sent_table.c.message, func.min(sent_table.c.sent_at))
+                    .where(sent_table.c.message.in_(outboxes[start : start + 500]))
+                    .group_by(sent_table.c.message)
+                ):
+                    sent[outbox] = _aware(first)
+            receipts: dict[str, list[tuple[str, str, datetime]]] = {}
+            for message, hub, state, at in conn.execute(
+                select(
+                    deliveries_table.c.message,
+                    deliveries_table.c.hub,
+                    deliveries_table.c.state,
+                    deliveries_table.c.at,
+                ).where(deliveries_table.c.message.in_(ids))
+            ):
+                receipts.setdefault(message, []).append((hub, state, _aware(at)))
+        return DeliveryRows(messages, targets, sent, receipts)
+
+    def recent_messages(self, limit: int = 20, hub: str | None = None) -> list[str]:
+        """The ids of the last ``limit`` messages the region sent (to ``hub``, when given), newest first."""
+        query = select(messages_table.c.id)
+        if hub is not None:
+            to_hub = select(targets_table.c.message).where(targets_table.c.hub == hub)
+            query = query.where((messages_table.c.id.in_(to_hub)) | messages_table.c.everyone)
+        query = query.order_by(messages_table.c.created_at.desc(), messages_table.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def enqueue(self, topic: str, payload: bytes) -> str:
         """Keep a message for the hubs; every consumer sends it through its broker."""

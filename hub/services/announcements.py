@@ -59,7 +59,10 @@ def create_announcement(
             announcement.body,
             announcement.priority,
             drill=announcement.drill,
+            announcement_id=announcement.id,
         )
+    if source == "upstream" and external_id:  # the region sees it arrived
+        append_event(session, ctx, "announcement.arrived", _receipt(announcement, announcement.created_at))
     if source == "local":
         record(session, actor, "announcement.create", announcement.id, title=data.title)
     if announcement.send_upstream:
@@ -77,6 +80,53 @@ def create_announcement(
             },
         )
     return announcement
+
+
+def _receipt(announcement: Announcement, at: datetime) -> dict[str, str]:
+    """A delivery receipt's data: the id the sender gave the announcement, and when."""
+    return {"external_id": announcement.external_id or "", "at": as_utc(at).isoformat()}
+
+
+def mark_shown(session: Session, ctx: HubContext, announcement_ids: list[str]) -> int:
+    """The portal showed these announcements: the first time, an upstream one's receipt goes
+    upstream (``announcement.shown``). Returns how many were shown for the first time."""
+    if not announcement_ids:
+        return 0
+    rows = session.exec(
+        select(Announcement).where(
+            col(Announcement.id).in_(announcement_ids),
+            Announcement.source == "upstream",
+            col(Announcement.shown_at).is_(None),
+        )
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.shown_at = now
+        session.add(row)
+        if row.external_id:
+            append_event(session, ctx, "announcement.shown", _receipt(row, now))
+    return len(rows)
+
+
+def mark_meshed(session: Session, ctx: HubContext, announcement_id: str) -> bool:
+    """A part of the announcement went on the air: once none is left queued, an upstream one's
+    receipt goes upstream (``announcement.meshed``). True when that happened now."""
+    row = session.exec(select(Announcement).where(Announcement.id == announcement_id)).first()
+    if row is None or row.meshed_at is not None:
+        return False
+    waiting = session.exec(
+        select(MeshOutbound.pk).where(
+            MeshOutbound.announcement_id == announcement_id, MeshOutbound.status == "queued"
+        )
+    ).first()
+    if waiting is not None:
+        return False
+    now = utcnow()
+    row.meshed_at = now
+    session.add(row)
+    if row.source == "upstream" and row.external_id:
+        append_event(session, ctx, "announcement.meshed", _receipt(row, now))
+    return True
 
 
 def active_announcements(

@@ -126,12 +126,22 @@ def relay_life_need(session: Session, ctx: HubContext, need: Need) -> list[MeshO
 
 
 def enqueue_announcement(
-    session: Session, ctx: HubContext, title: str, body: str, priority: str = "info", *, drill: bool = False
+    session: Session,
+    ctx: HubContext,
+    title: str,
+    body: str,
+    priority: str = "info",
+    *,
+    drill: bool = False,
+    announcement_id: str | None = None,
 ) -> list[MeshOutbound]:
     """An announcement for the channel, in numbered parts when it is long (``OEFENING`` first in a drill)."""
     rows: list[MeshOutbound] = []
     for part in messages.announcement(title, body, priority, drill=drill):
         rows += enqueue_text(session, ctx, BROADCAST, part, SendPriority.ANNOUNCEMENT)
+    for row in rows:
+        row.announcement_id = announcement_id
+        session.add(row)
     return rows
 
 
@@ -203,11 +213,12 @@ def airtime_spent(session: Session, window_seconds: float, now: datetime | None 
     ]
 
 
-def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> None:
-    """One transmission of the row; broadcasts end here, direct messages wait for the ACK."""
+def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> str | None:
+    """One transmission of the row; broadcasts end here, direct messages wait for the ACK.
+    Returns the announcement the row is a part of, if any."""
     row = session.get(MeshOutbound, pk)
     if row is None:
-        return
+        return None
     row.attempts += 1
     row.packet_id = packet_id
     row.airtime += airtime
@@ -215,6 +226,7 @@ def mark_sent(session: Session, pk: int, packet_id: int, airtime: float) -> None
     if row.status == "queued":  # an ACK may have overtaken this write
         row.status = "sent"
     session.add(row)
+    return row.announcement_id
 
 
 def mark_acked(session: Session, pk: int) -> str | None:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from hub.domain.radio_events import NodeUpdated, TextReceived
 from hub.models import MeshOutbound
-from hub.services import mesh_inbound, mesh_queue, task_flow
+from hub.services import announcements, mesh_inbound, mesh_queue, task_flow
 from hub.services.mesh_queue import BROADCAST, Spent
 from hub.services.store import Store
 
@@ -78,7 +78,13 @@ def sendable(
 
 def sent(store: Store, pk: int, packet_id: int, airtime: float) -> None:
     """One transmission of the text; broadcasts end here, direct messages wait for the ACK."""
-    store.write(lambda session: mesh_queue.mark_sent(session, pk, packet_id, airtime))
+
+    def job(session: Session) -> None:
+        announcement_id = mesh_queue.mark_sent(session, pk, packet_id, airtime)
+        if announcement_id is not None:
+            announcements.mark_meshed(session, store.ctx, announcement_id)
+
+    store.write(job)
 
 
 def acknowledged(store: Store, pk: int) -> None:

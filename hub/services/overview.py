@@ -3,6 +3,7 @@ health probe: each a use case with its own read session (or writer job), answere
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -10,12 +11,15 @@ from sqlmodel import Session
 from hub.domain.figures import Figures
 from hub.domain.vocab import Mode
 from hub.errors import StorageUnavailable
+from hub.models import Announcement
 from hub.schemas import AnnouncementPublic
 from hub.services import alerts, announcements, mesh_queue, tasks
 from hub.services.figures import current_figures
 from hub.services.outbox import depth
 from hub.services.state import get_mode, put_state
 from hub.services.store import Store
+
+log = logging.getLogger(__name__)
 
 # After the storage refused a write, the probe writes this much: a small probe fits in the space
 # a failed write left behind, and would answer "healthy" while every real write is refused.
@@ -27,14 +31,37 @@ def mode(store: Store) -> Mode:
     return store.read(get_mode)
 
 
-def active_announcements(store: Store, limit: int = 50) -> list[AnnouncementPublic]:
-    """Not expired, urgent first, newest first."""
+def active_announcements(store: Store, limit: int = 50, *, shown: bool = False) -> list[AnnouncementPublic]:
+    """Not expired, urgent first, newest first. ``shown``: the portal shows them to a person
+    (an upstream announcement shown for the first time sends its receipt upstream)."""
 
-    def query(session: Session) -> list[AnnouncementPublic]:
+    def query(session: Session) -> tuple[list[AnnouncementPublic], list[str]]:
         rows = announcements.active_announcements(session, limit=limit)
-        return [AnnouncementPublic.model_validate(row, from_attributes=True) for row in rows]
+        return (
+            [AnnouncementPublic.model_validate(row, from_attributes=True) for row in rows],
+            _first_shown(rows),
+        )
 
-    return store.read(query)
+    public, first = store.read(query)
+    if shown:
+        _note_shown(store, first)
+    return public
+
+
+def _note_shown(store: Store, first: list[str]) -> None:
+    """Mark them shown; a storage that refuses the write does not keep the page from a person
+    (the receipt follows at the next showing)."""
+    if not first:
+        return
+    try:
+        store.write(lambda session: announcements.mark_shown(session, store.ctx, first))
+    except StorageUnavailable:
+        log.warning("portal: could not note %d announcements as shown", len(first))
+
+
+def _first_shown(rows: list[Announcement]) -> list[str]:
+    """Upstream announcements among ``rows`` the portal has not shown before."""
+    return [row.id for row in rows if row.source == "upstream" and row.shown_at is None]
 
 
 @dataclass(frozen=True)
@@ -46,14 +73,20 @@ class FrontPage:
 
 
 def front_page(store: Store, limit: int = 5) -> FrontPage:
-    def query(session: Session) -> FrontPage:
+    """What the portal's home page shows (an upstream announcement shown there for the first
+    time sends its receipt upstream)."""
+
+    def query(session: Session) -> tuple[FrontPage, list[str]]:
         rows = announcements.active_announcements(session, limit=limit)
-        return FrontPage(
+        page = FrontPage(
             [AnnouncementPublic.model_validate(row, from_attributes=True) for row in rows],
             current_figures(session),
         )
+        return page, _first_shown(rows)
 
-    return store.read(query)
+    page, first = store.read(query)
+    _note_shown(store, first)
+    return page
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,7 @@ class MeshOutboundView(_View):
     sent_at: datetime | None
     question: str | None
     reply_id: int | None
+    announcement_id: str | None
 
 
 class HouseholdView(_View):
@@ -259,6 +260,8 @@ class AnnouncementView(_View):
     created_by: str | None
     drill: bool
     created_at: datetime
+    shown_at: datetime | None
+    meshed_at: datetime | None
 
 
 class InboxMessageView(_View):

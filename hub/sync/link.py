@@ -150,7 +150,8 @@ class SyncLink(BrokerWorker):
     # --- connection ---
 
     def subscriptions(self) -> list[str]:
-        own = [self.topics.hub(self.ctx.hub_id, c) for c in ("inbox", "receipts", "replay", "bridge")]
+        channels = ("inbox", "receipts", "replay", "bridge", "announcements")
+        own = [self.topics.hub(self.ctx.hub_id, c) for c in channels]
         peers = [self.topics.hub(peer, "events") for peer in self.peers if peer != self.ctx.hub_id]
         return [*own, self.topics.announcements, *peers]
 
@@ -270,8 +271,8 @@ class SyncLink(BrokerWorker):
             self._bridge(message.payload)
         elif route.channel == "inbox" and route.hub_id == self.ctx.hub_id:
             self.applier.inbox(message)
-        elif route.channel == "announcements":
-            self.applier.announcement(message)
+        elif route.channel == "announcements" and route.hub_id in (None, self.ctx.hub_id):
+            self.applier.announcement(message)  # to every hub, or to this one
         elif route.channel == "events" and route.hub_id in self.peers:
             if self.applier.peer_event(route.hub_id, message) == "rejected":
                 self.dead_letters += 1

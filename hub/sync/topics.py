@@ -3,6 +3,7 @@
 R/hubs/<hub_id>/events      the hub's outbox, one JSON event per message
 R/hubs/<hub_id>/status      retained "online"/"offline" (the will sets it offline)
 R/hubs/<hub_id>/inbox       directed messages from upstream coordinators
+R/hubs/<hub_id>/announcements  official announcements for this hub alone (as the broadcast ones)
 R/hubs/<hub_id>/receipts    {"upto": <seq>} from the upstream consumer
 R/hubs/<hub_id>/replay      {"from": <seq>} from the upstream consumer
 R/hubs/<hub_id>/bridge      retained 1/0: the local broker's bridge upstream is up/down (local only)
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HUB_CHANNELS = ("events", "status", "inbox", "receipts", "replay", "bridge")
+HUB_CHANNELS = ("events", "status", "inbox", "receipts", "replay", "bridge", "announcements")
 
 
 @dataclass(frozen=True)

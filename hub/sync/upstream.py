@@ -6,7 +6,7 @@ several consumers split the stream between them — and stores every event once 
 region's store (:mod:`hub.region.store`: PostgreSQL, or SQLite for a single consumer). The
 store keeps per hub the highest *contiguous* ``seq`` committed, whichever consumer committed
 what; only that is confirmed to the hub with ``{"upto": n}``, and a message is acknowledged
-to the broker after its commit. A gap that is still there after ``gap_wait`` seconds (asked
+to the broker after its commit. A gap whose mark has not moved for ``gap_wait`` seconds (asked
 of the database again: another consumer may have filled it) gets a replay request
 ``{"from": n}`` (at most one per ``replay_interval`` per hub). It also publishes what the
 region keeps for the hubs (``region_outbox``) until its broker acknowledged it. Every
@@ -20,14 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from hub.errors import ValidationError
+from hub.errors import StorageUnavailable, ValidationError
 from hub.region.store import HubMark, RegionStore, events_table
 from hub.sync.client import SESSION_EXPIRY, BrokerClient, PahoClient, Received, Sink, parse_broker_url
 from hub.sync.envelope import Envelope, parse_json
@@ -52,12 +54,33 @@ class HubProgress:
     replays: int = 0
 
     def update(self, mark: HubMark) -> None:
-        if mark.confirmed > self.contiguous:
+        """Take the store's mark. A gap counts from when the mark last moved: while consumers
+        that share a hub's stream fill it (each holds part of it, and on a busy machine one may
+        be seconds behind the other) the mark moves and nobody asks for a replay; when it stops
+        moving with events above it, they are missing. Replays asked too early send hundreds of
+        events again and slow every consumer down, which made more gaps look missing."""
+        moved = mark.confirmed > self.contiguous
+        if moved:
             self.contiguous = mark.confirmed
-        if mark.gap:
-            self.gap_since = self.gap_since or time.monotonic()
-        else:
+        if not mark.gap:
             self.gap_since = None
+        elif moved or self.gap_since is None:
+            self.gap_since = time.monotonic()
+
+
+@contextmanager
+def database_down_is_clear(url: object) -> Iterator[None]:
+    """A lost or refused connection to the region's database as :class:`StorageUnavailable`,
+    said in one line (the worker then lets go of the broker without a traceback)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        first = (
+            str(exc.orig or exc).strip().splitlines()[0]
+            if str(exc.orig or exc).strip()
+            else type(exc).__name__
+        )
+        raise StorageUnavailable(f"the region's database ({url}) does not answer: {first}") from exc
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,7 @@ class UpstreamConsumer(BrokerWorker):
         self._last_republish = time.monotonic()
         self._out_in_flight: dict[int, str] = {}
         self._out_acked: list[str] = []
+        self.database_down = False
 
     # --- lifecycle ---
 
@@ -181,9 +205,33 @@ class UpstreamConsumer(BrokerWorker):
         return [f"$share/{self.share}/{topic}" for topic in topics] if self.share else topics
 
     def on_connected(self, client: BrokerClient, session_present: bool) -> None:
-        client.subscribe(self.subscriptions())
+        with self._database():
+            self._connected(client)
+
+    @contextmanager
+    def _database(self) -> Iterator[None]:
+        """Work on the store; when it does not answer, say so once, and let go of the broker:
+        nothing not stored was acknowledged, so the broker hands it over again later."""
         assert self.store is not None
-        for hub_id, mark in self.store.marks().items():  # re-confirm after an outage
+        try:
+            with database_down_is_clear(self.store.engine.url.render_as_string(hide_password=True)):
+                yield
+        except StorageUnavailable as exc:
+            if not self.database_down:
+                log.error(
+                    "upstream: %s; letting go of the broker until it answers (nothing unstored is lost)", exc
+                )
+            self.database_down = True
+            raise
+        if self.database_down:
+            self.database_down = False
+            log.warning("upstream: the region's database answers again; carrying on")
+
+    def _connected(self, client: BrokerClient) -> None:
+        assert self.store is not None
+        marks = self.store.marks()  # before subscribing: with the store down, take no messages
+        client.subscribe(self.subscriptions())
+        for hub_id, mark in marks.items():  # re-confirm after an outage
             progress = self._hub(hub_id)
             progress.contiguous = max(progress.contiguous, mark)
             progress.receipt_due = progress.contiguous > 0
@@ -220,6 +268,10 @@ class UpstreamConsumer(BrokerWorker):
             self._out_acked.append(message_id)
 
     def on_idle(self, client: BrokerClient) -> bool:
+        with self._database():
+            return self._idle(client)
+
+    def _idle(self, client: BrokerClient) -> bool:
         due = time.monotonic() - self._pending_since >= self.batch_wait
         if self._pending and (len(self._pending) >= self.batch_size or due):
             self._store(client)
@@ -346,7 +398,8 @@ def run(args: Any) -> int:
 
     urls: list[str] = list(args.mqtt)
     store = RegionStore(args.db)
-    store.create()
+    with database_down_is_clear(store.engine.url.render_as_string(hide_password=True)):
+        store.create()
     expiry = args.session_expiry
     if expiry is None:
         expiry = 60 if args.share else SESSION_EXPIRY

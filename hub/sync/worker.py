@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from hub.errors import StorageUnavailable
 from hub.sync.client import (
     BrokerClient,
     BrokerEvent,
@@ -198,6 +199,9 @@ class BrokerWorker:
                     return
                 try:
                     self._handle(item)
+                except StorageUnavailable as exc:  # said by the hook itself; no traceback
+                    if self.client is not None:
+                        self._lose(f"work failed: {exc}")
                 except Exception as exc:  # e.g. the database refused a read: start over later
                     log.exception("%s: handling %s failed", self.name, type(item).__name__)
                     if self.client is not None:
@@ -205,6 +209,9 @@ class BrokerWorker:
             try:
                 self.on_tick()
                 busy = self.state == "connected" and self.client is not None and self.on_idle(self.client)
+            except StorageUnavailable as exc:  # said by the hook itself; no traceback
+                self._lose(f"work failed: {exc}")
+                busy = False
             except Exception as exc:
                 log.exception("%s: work failed", self.name)
                 self._lose(f"work failed: {exc}")

@@ -130,7 +130,7 @@ def home(request: Request, hub: HubDep) -> HTMLResponse:
 @router.get("/announcements", response_class=HTMLResponse)
 def announcement_list(request: Request, hub: HubDep) -> HTMLResponse:
     lang = request_language(request)
-    active = overview.active_announcements(hub.store)
+    active = overview.active_announcements(hub.store, shown=True)
     return page(
         request, hub, "portal/announcements.html", announcements=[show_announcement(a, lang) for a in active]
     )

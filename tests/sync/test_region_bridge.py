@@ -123,6 +123,10 @@ def test_bridges_fail_over_to_the_second_regional_broker(tmp_path: Path, postgre
             "the announcement at every hub",
             0.5,
         )
+        # Each hub's receipt of it (``announcement.arrived``) follows its events upstream.
+        wait_for(
+            lambda: all(backlog(hub)["unconfirmed"] == 0 for hub in hubs), 120, "the receipts confirmed", 0.5
+        )
         with store.engine.connect() as conn:
             per_hub = conn.execute(
                 sa.select(
@@ -133,8 +137,9 @@ def test_bridges_fail_over_to_the_second_regional_broker(tmp_path: Path, postgre
                 ).group_by(events_table.c.hub)
             ).all()
             marks = dict(conn.execute(sa.select(hubs_table.c.hub, hubs_table.c.confirmed)).all())
-        assert sorted(per_hub) == [(hub.settings.id, EVENTS, 1, EVENTS) for hub in hubs]
-        assert marks == {hub.settings.id: EVENTS for hub in hubs}
+        n = EVENTS + 1
+        assert sorted(per_hub) == [(hub.settings.id, n, 1, n) for hub in hubs]
+        assert marks == {hub.settings.id: n for hub in hubs}
         log = "".join((tmp_path / f"hub-{n}/broker/mosquitto-local.log").read_text() for n in range(HUBS))
         assert f"127.0.0.1:{second.port}" in log, "the bridges went to the second broker"
     finally:

@@ -1,0 +1,152 @@
+"""``hub region``: the region's commands on its database (``send``, ``deliveries``).
+
+``hub region send`` keeps an announcement or a CAP 1.2 alert for one hub, a selection or all in
+the region's store; every running ``hub upstream`` consumer publishes it through its broker, and
+the hubs' receipts come back as events (see :mod:`hub.region.deliveries`).
+``hub region deliveries`` prints where the last messages (or one) stand per hub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC
+from pathlib import Path
+
+from hub.errors import ValidationError
+
+HUB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+DEFAULT_DB = "sqlite:///upstream.sqlite3"
+
+
+def _hubs(value: str) -> list[str]:
+    hubs = [h.strip() for h in value.split(",") if h.strip()]
+    bad = [h for h in hubs if not HUB_ID.match(h)]
+    if bad or not hubs:
+        raise ValidationError(
+            f"not hub ids: {', '.join(bad) or repr(value)} (lowercase letters, digits, '-')"
+        )
+    return hubs
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from hub.models import new_id
+    from hub.region import deliveries
+    from hub.region.store import RegionStore
+
+    hubs = None if args.all else _hubs(args.to)
+    if args.cap:
+        if args.title or args.body:
+            raise ValidationError("--cap sends the alert as it is: leave out --title and --body")
+        try:
+            xml = Path(args.cap).read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"cannot read {args.cap}: {exc.strerror}") from exc
+        outgoing = deliveries.cap_alert(xml)
+    else:
+        if not (args.title and args.body):
+            raise ValidationError("an announcement needs --title and --body (or --cap FILE)")
+        outgoing = deliveries.announcement(
+            new_id(),
+            title=args.title,
+            body=args.body,
+            sender=args.sender,
+            priority=args.priority,
+            mesh=args.mesh,
+            drill=args.drill,
+        )
+    store = RegionStore(args.db)
+    try:
+        store.create()
+        message_id = store.send(outgoing, args.topic_root, hubs)
+    finally:
+        store.dispose()
+    where = "every hub" if hubs is None else ", ".join(hubs)
+    print(f"message {message_id} ({outgoing.kind}: {outgoing.title}) kept for {where}; the consumers send it")
+    return 0
+
+
+def _when(moment: object) -> str:
+    from datetime import datetime
+
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if isinstance(moment, datetime) else "-"
+
+
+def _cmd_deliveries(args: argparse.Namespace) -> int:
+    from hub.region import delivery_view
+    from hub.region.store import RegionStore
+
+    if not 1 <= args.last <= 1000:
+        raise ValidationError("--last is a number from 1 to 1000")
+    store = RegionStore(args.db)
+    try:
+        if args.message:
+            found = [delivery_view.message(store, args.message)]
+        else:
+            hub = _hubs(args.hub)[0] if args.hub else None
+            found = delivery_view.recent(store, args.last, hub)
+    finally:
+        store.dispose()
+    if not found:
+        print("the region sent no messages yet")
+    for item in found:
+        to = "all hubs" if item.everyone else f"{len(item.hubs)} hub" + ("" if len(item.hubs) == 1 else "s")
+        counts = ", ".join(f"{state} {item.count(state)}" for state in delivery_view.STATES)
+        print(f"{item.id}  {_when(item.created_at)} UTC  {item.kind}: {item.title}  (to {to}; {counts})")
+        for delivery in item.hubs:
+            moments = "  ".join(f"{s} {_when(getattr(delivery, f'{s}_at'))}" for s in delivery_view.STATES)
+            print(f"  {delivery.hub:40s} {delivery.state:8s} {moments}")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    region = commands.add_parser("region", help="the region's commands on its database")
+    region_commands = region.add_subparsers(dest="region_command", required=True)
+
+    send = region_commands.add_parser(
+        "send", help="send an announcement or a CAP 1.2 alert to one hub, some or all"
+    )
+    to = send.add_mutually_exclusive_group(required=True)
+    to.add_argument(
+        "--to", metavar="ID,...", help="hub ids, comma-separated (default: none; --to or --all is required)"
+    )
+    to.add_argument("--all", action="store_true", help="every hub (default: off; --to or --all is required)")
+    send.add_argument("--title", default="", help="the announcement's title (default: none; with --body)")
+    send.add_argument("--body", default="", help="the announcement's text (default: none; with --title)")
+    send.add_argument(
+        "--cap",
+        metavar="FILE",
+        help="send this CAP 1.2 alert as it is instead (status Exercise for drills) (default: none)",
+    )
+    send.add_argument(
+        "--priority",
+        choices=("info", "warning", "urgent"),
+        default="info",
+        help="info, warning or urgent (default: %(default)s)",
+    )
+    send.add_argument("--mesh", action="store_true", help="also on each hub's mesh channel (default: off)")
+    send.add_argument(
+        "--drill", action="store_true", help="an exercise: marked so on every hub (default: off)"
+    )
+    send.add_argument("--sender", default="region", help="the sender's name (default: %(default)s)")
+    send.add_argument(
+        "--topic-root", default="buurtbaken/v1", metavar="ROOT", help="topic root R (default: %(default)s)"
+    )
+    _common(send)
+    send.set_defaults(handler=_cmd_send)
+
+    shown = region_commands.add_parser("deliveries", help="where the region's messages stand per hub")
+    shown.add_argument("--message", metavar="ID", help="this message only (default: the last ones)")
+    shown.add_argument("--last", type=int, default=10, help="how many messages (default: %(default)s)")
+    shown.add_argument("--hub", metavar="ID", help="only the messages to this hub (default: every hub)")
+    _common(shown)
+    shown.set_defaults(handler=_cmd_deliveries)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=DEFAULT_DB,
+        help="the region's database, as for hub upstream (default: %(default)s)",
+    )
