@@ -1,8 +1,8 @@
 """announcement receipts: when an announcement from upstream was first shown on the portal and
 when it went on the mesh channel; which announcement a queued mesh packet is a part of
 
-Revision ID: 0011_announcement_receipts
-Revises: 0010_address_states
+Revision ID: 0012_announcement_receipts
+Revises: 0011_admin_search
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_announcement_receipts"
-down_revision = "0010_address_states"
+revision = "0012_announcement_receipts"
+down_revision = "0011_admin_search"
 branch_labels = None
 depends_on = None
 
