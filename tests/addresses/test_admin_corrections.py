@@ -248,3 +248,25 @@ def test_a_neighbourhoods_export_of_2000_addresses_uploads(admin: Admin, live: L
     with httpx.Client(base_url=live.url) as anonymous:
         refused = anonymous.post("/admin/addresses", files={"file": ("export.csv", data, "text/csv")})
     assert refused.status_code == 413 and "at most 16384 bytes" in refused.text
+
+
+def test_the_door_knock_list_widens_to_a_streets_silent_addresses(admin: Admin, live: LiveServer) -> None:
+    hub = live.hub
+    address_register.import_file(hub.store, SAMPLE.read_bytes(), actor="test")
+    hub.store.write(lambda s: drills.set_mode(s, hub.ctx, "drill", actor="test"))
+    for address in ("Kerkstraat 1", "Kerkstraat 7"):
+        hub.store.write(
+            lambda s, a=address: residents.create_checkin(s, hub.ctx, CheckInCreate(address=a, status="ok"))  # type: ignore[misc]
+        )
+    coverage = admin.http.get("/admin/readiness").text
+    link = re.search(r'<a href="(/admin/print/silent\?street=Kerkstraat)"[^>]*>63</a>', coverage)
+    assert link, coverage[coverage.find('id="coverage"') :][:1500]
+    printed = admin.http.get(link[1])
+    assert printed.status_code == 200
+    listed = re.findall(r'<td class="addr"[^>]*>([^<]+)</td>', printed.text)
+    assert len(listed) == 63 and listed[:3] == ["Kerkstraat 3", "Kerkstraat 5", "Kerkstraat 5A"]
+    assert "Kerkstraat 7" not in listed and "Kerkstraat 1" not in listed
+    empty = admin.http.get("/admin/print/silent?street=Nergensstraat")
+    assert empty.status_code == 200 and "<table" not in empty.text.split("<main")[1]
+    assert admin.http.get("/admin/print/silent").status_code == 200
+    assert admin.http.get("/admin/print/silent?street=" + "x" * 200).status_code == 422

@@ -137,8 +137,11 @@ ADMIN_PAGES = [
     "/admin/access",
     "/admin/readiness",  # the demo's sample register (hub/data/sample-addresses.csv)
     "/admin/map",
+    "/admin/map?paper=a3",
+    "/admin/readiness?paper=a4",
     "/admin/addresses",
     "/admin/addresses/1",
+    "/admin/addresses/outside",
 ]
 
 

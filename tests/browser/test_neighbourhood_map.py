@@ -27,7 +27,7 @@ from sqlmodel import Session
 from hub.config import load_settings
 from hub.domain.address_map import CRISIS, STYLES, DotStatus, count_by_status
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate
-from hub.services import address_register, drills, readiness, residents, tasks
+from hub.services import address_register, drills, readiness, residents, tasks, volunteers
 from tests.admin.conftest import PASSWORD, login, make_user
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_accessibility import AXE, AXE_HINT, audit
@@ -36,6 +36,7 @@ from tests.conftest import LiveServer
 pytestmark = pytest.mark.browser
 
 PAPER = Path(__file__).resolve().parents[2] / "artifacts" / "paper"
+SAMPLE = Path(__file__).resolve().parents[2] / "hub" / "data" / "sample-addresses.csv"
 STREETS = (
     "Kastanjelaan",
     "Burgemeester van Heemstraweg",
@@ -328,3 +329,82 @@ def test_the_readiness_page_prints(
         assert street in text, street  # every street in the coverage table
     assert "(geen deel)" in text  # the addresses in no section: the last row of the table
     to_png(pdf)
+
+
+@pytest.fixture(scope="module")
+def drilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The sample register, two special-attention households, a volunteer living at a typo, and
+    three drills: both households reached, one of two, both again."""
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("drilled") / "data",
+        rate_limit=0,
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+    )
+    with LiveServer(settings) as live:
+        hub = live.hub
+        make_user(hub, "coord")
+        address_register.import_file(hub.store, SAMPLE.read_bytes(), actor="test")
+
+        def people(session: Session) -> None:
+            for address in ("Kerkstraat 5", "Molenwg 14"):
+                residents.register_household(
+                    session,
+                    hub.ctx,
+                    HouseholdCreate(
+                        address=address, special_attention=["alone_75plus"], consent=Consent(given_by="x")
+                    ),
+                )
+            anna = volunteers.register(session, hub.ctx, "Anna", None, actor="test")
+            volunteers.set_home(session, anna.id, "Kerkstrat 3", actor="test")
+
+        hub.store.write(people)
+        for reached in (("Kerkstraat 5", "Molenwg 14"), ("Kerkstraat 5",), ("Molenwg 14", "Kerkstraat 5")):
+            hub.store.write(lambda s: drills.set_mode(s, hub.ctx, "drill", actor="test"))
+            for address in reached:
+                hub.store.write(
+                    lambda s, a=address: residents.create_checkin(  # type: ignore[misc]
+                        s, hub.ctx, CheckInCreate(address=a, status="ok"), source="coordinator"
+                    )
+                )
+            hub.store.write(lambda s: drills.set_mode(s, hub.ctx, "normal", actor="test"))
+        yield live
+
+
+def test_drill_plots_and_the_outside_list_in_chromium(browser: Browser, drilled: LiveServer) -> None:
+    if not AXE.exists():
+        pytest.fail(AXE_HINT, pytrace=False)
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1100, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    try:
+        page.goto(f"{drilled.url}/admin/login")
+        page.fill("input[name=name]", "coord")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{drilled.url}/admin")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for lang in ("nl", "en"):
+            page.goto(f"{drilled.url}/admin/drill?lang={lang}")
+            plots = page.locator("#drill-plots svg[role=img]")
+            assert plots.count() == 2
+            assert page.locator("#drill-results tbody tr").count() == 3
+            page.locator("#drill-plots").screenshot(path=str(SCREENSHOTS / f"drill-plots-{lang}.png"))
+            assert audit(page, AXE.read_text(encoding="utf-8")) == []
+            for path in ("/admin/addresses/outside", "/admin/volunteers", "/admin"):
+                page.goto(f"{drilled.url}{path}?lang={lang}")
+                assert audit(page, AXE.read_text(encoding="utf-8")) == [], path
+            # The dashboard's small map in normal times: coloured (and shaped) by readiness.
+            page.locator("#small-map").screenshot(path=str(SCREENSHOTS / f"dashboard-small-map-{lang}.png"))
+            assert page.locator("#small-map svg a").count() == 288
+            page.goto(f"{drilled.url}/admin/addresses/outside?lang={lang}")
+            page.screenshot(path=str(SCREENSHOTS / f"addresses-outside-{lang}.png"), full_page=True)
+        # The volunteer's address corrected from the list, as a coordinator does it.
+        page.locator("#outside input[name=address]").fill("Kerkstraat 3")
+        page.locator("#outside button[type=submit]").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/admin/addresses/outside?ok=home_saved")
+        assert "Anna" not in page.locator("main").inner_text()
+        assert foreign(requests, drilled.url) == []
+    finally:
+        context.close()

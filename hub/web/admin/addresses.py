@@ -7,6 +7,7 @@ the services (``address_register``, ``readiness``, ``address_views``) as plain v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -138,6 +139,23 @@ async def add_section(
     except HubError as exc:
         return refused("/admin/readiness", exc)
     return back("/admin/readiness", ok="section_added")
+
+
+@router.get("/print/silent", response_class=HTMLResponse)
+def print_silent(
+    request: Request, hub: HubDep, user: PageUser, street: Annotated[str, Query(max_length=80)] = ""
+) -> HTMLResponse:
+    """The door-knock list widened to a whole street: every register address of ``street`` not
+    heard from since the mode began, in walking order, to print (the coverage table links here)."""
+    addresses = readiness.silent_addresses(hub.store, street) if street.strip() else []
+    return page(
+        request,
+        "admin/print_silent.html",
+        user,
+        street=street.strip(),
+        addresses=addresses,
+        printed_at=datetime.now(UTC),
+    )
 
 
 @router.get("/readiness.csv")

@@ -47,18 +47,14 @@ def drill_plots(past: Sequence[DrillView]) -> DrillPlots | None:
         label = as_utc(drill.started_at).astimezone().strftime("%d-%m")
         to_all = report.get("minutes_to_last_special_attention")
         share = report.get("special_attention_share")
-        minutes_text = (
-            _("%(minutes)s min") % {"minutes": f"{to_all:.0f}"}
-            if to_all is not None
-            else _("not all reached")
-        )
+        minutes_text = duration(to_all) if to_all is not None else _("not all reached")
         share_text = f"{round(share * 100)}%" if share is not None else _("none registered")
         minutes.append(Bar(label, float(to_all) if to_all is not None else None, minutes_text))
         shares.append(Bar(label, float(share) * 100 if share is not None else None, share_text))
         rows.append(
             DrillResult(
                 when(drill.started_at, True),
-                duration(to_all) if to_all is not None else _("not all reached"),
+                minutes_text,
                 share_text,
             )
         )
