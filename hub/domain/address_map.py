@@ -114,7 +114,8 @@ def _street_labels(dots: Sequence[MapDot], at: Callable[[float, float], tuple[in
         elif angle < -90:
             angle += 180
         labels.append(
-            f'<text x="{cx}" y="{cy}" transform="rotate({angle:.0f} {cx} {cy})">{escape(street)}</text>'
+            f'<text x="{cx}" y="{cy}" transform="rotate({angle:.0f} {cx} {cy})" class="street">'
+            f"{escape(street)}</text>"
         )
     return labels
 
