@@ -331,8 +331,7 @@ def test_the_readiness_page_prints(
         )
         assert overflow and max(overflow) <= 0, overflow
         assert page.locator("header.top").is_hidden() and page.locator(".noprint").first.is_hidden()
-        page.emulate_media(media="screen")
-        pdf = PAPER / f"readiness-{paper}.pdf"
+        pdf = PAPER / f"readiness-{paper}.pdf"  # print media, as emulated above
         page.pdf(path=str(pdf), format=fmt, print_background=True)
     finally:
         page.close()
