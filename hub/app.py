@@ -14,9 +14,11 @@ from starlette.exceptions import HTTPException
 
 from hub import __version__, i18n, systemd
 from hub.config import Settings
+from hub.domain.address_register import MAX_FILE_BYTES
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
 from hub.web import admin, api, captive, ops, portal, problems
+from hub.web.admin.auth import SESSION_COOKIE
 from hub.web.admin.common import refused_form
 from hub.web.code_guesses import CodeGuesses
 from hub.web.metrics import AppMetrics, RequestMetrics
@@ -72,7 +74,14 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     # timed and gets the security headers; HEAD is turned into GET before anything else looks at it.
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # The address register's upload takes a file (a neighbourhood's export is 100-300 KB); the
+    # page refuses one over MAX_FILE_BYTES with its own words, so the limit here is a little more.
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        uploads={"/admin/addresses": MAX_FILE_BYTES + 64 * 1024},
+        upload_cookie=SESSION_COOKIE,
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     return app

@@ -46,12 +46,15 @@ class FileRefused(ValidationError):
     """A file (an address register) refused whole: nothing of it was stored. ``problems`` are
     the reasons, one a line ("line 12: postcode '12345' is not ...")."""
 
-    def __init__(self, what: str, problems: tuple[str, ...]) -> None:
+    def __init__(self, what: str, problems: tuple[str, ...], details: tuple[object, ...] = ()) -> None:
         n = len(problems)
         super().__init__(
             f"{what} was not imported ({n} problem{'s' if n != 1 else ''}): {problems[0]}", "file"
         )
         self.problems = problems
+        # The problems as values, for a caller that says them in a language of its own
+        # (``hub.domain.address_register.Problem``); ``problems`` is their English.
+        self.details = details
 
 
 class NotFound(HubError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hub.domain.addresses import house_key
@@ -97,15 +97,95 @@ class RegisterAddress:
         return house_key(self.street, self.number, self.letter, self.addition)
 
 
+# Why a line is refused: each an English sentence with ``%(name)s`` places, translated where it
+# is shown (the admin's language; ``hub/web/admin/import_words.py`` marks them for the catalogs).
+EMPTY = "the file is empty"
+NOT_TEXT = "this is not a text file (a CSV export is text; is it a spreadsheet?)"
+NOT_UTF8 = (
+    "the file is not UTF-8 text; save it as 'CSV UTF-8', or convert it: "
+    "iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv"
+)
+TWO_COLUMNS = "two columns are %(column)s: %(name)s"
+MISSING_COLUMNS = "missing columns: %(missing)s (the header has %(header)s)"
+NO_POSITION_COLUMNS = "no position columns: lat and lon, or x and y (RD) (the header has %(header)s)"
+NO_STREET = "no street"
+LONG_STREET = "the street name is longer than 80 characters"
+NO_PLACE = "no place (woonplaats)"
+BAD_NUMBER = "house number %(value)s is not a number from 1 to 99999"
+BAD_LETTER = "house letter %(value)s is not one letter"
+BAD_ADDITION = "addition %(value)s is not 1 to 4 letters or digits"
+BAD_POSTCODE = "postcode %(value)s is not four digits and two letters (1234 AB)"
+RD_OUTSIDE = "RD position %(x)s, %(y)s is outside the Netherlands"
+NO_POSITION = "no position (lat and lon are empty)"
+POSITION_NOT_NUMBER = "the position is not a number"
+OUTSIDE = "position %(lat)s, %(lon)s is outside the Netherlands (lat and lon swapped?)"
+FIELD_COUNT = "%(fields)s fields, the header has %(header)s"
+TWICE = "%(address)s is also on line %(line)s"
+TOO_MANY = "more than %(n)s addresses: a neighbourhood's, please"
+STOPPED = "stopped reading after %(n)s problems"
+NOT_CSV = "not CSV: %(error)s"
+NO_ADDRESSES = "the file has a header but no addresses"
+ON_LINE = "line %(line)s: %(reason)s"
+REASONS = (
+    EMPTY,
+    NOT_TEXT,
+    NOT_UTF8,
+    TWO_COLUMNS,
+    MISSING_COLUMNS,
+    NO_POSITION_COLUMNS,
+    NO_STREET,
+    LONG_STREET,
+    NO_PLACE,
+    BAD_NUMBER,
+    BAD_LETTER,
+    BAD_ADDITION,
+    BAD_POSTCODE,
+    RD_OUTSIDE,
+    NO_POSITION,
+    POSITION_NOT_NUMBER,
+    OUTSIDE,
+    FIELD_COUNT,
+    TWICE,
+    TOO_MANY,
+    STOPPED,
+    NOT_CSV,
+    NO_ADDRESSES,
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason (one of :data:`REASONS`) with what fills its places."""
+
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def words(self, gettext: Callable[[str], str] = str) -> str:
+        return gettext(self.template) % dict(self.params)
+
+
+def _reason(template: str, **params: object) -> Reason:
+    return Reason(template, tuple((name, str(value)) for name, value in params.items()))
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a line cannot be read (``line`` 1 is the header; 0 is the file as a whole)."""
 
     line: int
-    reason: str
+    why: Reason
+
+    @property
+    def reason(self) -> str:
+        return self.why.words()
+
+    def words(self, gettext: Callable[[str], str] = str) -> str:
+        """The problem in a language (``gettext`` of it; English without)."""
+        reason = self.why.words(gettext)
+        return gettext(ON_LINE) % {"line": self.line, "reason": reason} if self.line else reason
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}" if self.line else self.reason
+        return self.words()
 
 
 @dataclass(frozen=True)
@@ -164,18 +244,14 @@ def _fold(name: str) -> str:
 def decode(data: bytes) -> tuple[str | None, Problem | None]:
     """The file's text, or why it is not a UTF-8 text file."""
     if not data.strip():
-        return None, Problem(0, "the file is empty")
+        return None, Problem(0, _reason(EMPTY))
     if b"\x00" in data[:4096]:
-        return None, Problem(0, "this is not a text file (a CSV export is text; is it a spreadsheet?)")
+        return None, Problem(0, _reason(NOT_TEXT))
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, Problem(
-            line,
-            "the file is not UTF-8 text; save it as 'CSV UTF-8', or convert it: "
-            "iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv",
-        )
+        return None, Problem(line, _reason(NOT_UTF8))
 
 
 def _columns(header: Sequence[str]) -> tuple[dict[str, int], list[Problem]]:
@@ -185,16 +261,16 @@ def _columns(header: Sequence[str]) -> tuple[dict[str, int], list[Problem]]:
         for column, names in COLUMNS.items():
             if _fold(name) in names:
                 if column in found:
-                    problems.append(Problem(1, f"two columns are {DUTCH[column]}: {name!r}"))
+                    problems.append(Problem(1, _reason(TWO_COLUMNS, column=DUTCH[column], name=repr(name))))
                 found[column] = index
     missing = [DUTCH[c] for c in REQUIRED if c not in found]
     has_wgs84 = "lat" in found and "lon" in found
     has_rd = "x" in found and "y" in found
-    if not has_wgs84 and not has_rd:
-        missing.append("lat and lon, or x and y (RD)")
+    named = ", ".join(repr(h) for h in header[:12]) or "–"
     if missing:
-        named = ", ".join(repr(h) for h in header[:12]) or "none"
-        problems.append(Problem(1, f"missing columns: {', '.join(missing)} (the header has {named})"))
+        problems.append(Problem(1, _reason(MISSING_COLUMNS, missing=", ".join(missing), header=named)))
+    if not has_wgs84 and not has_rd:
+        problems.append(Problem(1, _reason(NO_POSITION_COLUMNS, header=named)))
     return found, problems
 
 
@@ -202,7 +278,7 @@ def _number(text: str) -> float:
     return float(text.strip().replace(",", "."))
 
 
-def _address(row: Sequence[str], columns: dict[str, int]) -> RegisterAddress | str:
+def _address(row: Sequence[str], columns: dict[str, int]) -> RegisterAddress | Reason:
     """One line's address, or the reason it is not one."""
 
     def cell(name: str) -> str:
@@ -211,35 +287,35 @@ def _address(row: Sequence[str], columns: dict[str, int]) -> RegisterAddress | s
 
     street, place = cell("street"), cell("place")
     if not street:
-        return "no street"
+        return _reason(NO_STREET)
     if len(street) > 80:
-        return "the street name is longer than 80 characters"
+        return _reason(LONG_STREET)
     if not place:
-        return "no place (woonplaats)"
+        return _reason(NO_PLACE)
     if not cell("number").isdigit() or not 1 <= int(cell("number")) <= 99_999:
-        return f"house number {cell('number')!r} is not a number from 1 to 99999"
+        return _reason(BAD_NUMBER, value=repr(cell("number")))
     letter, addition = cell("letter").upper(), cell("addition").upper()
     if letter and not (len(letter) == 1 and letter.isascii() and letter.isalpha()):
-        return f"house letter {cell('letter')!r} is not one letter"
+        return _reason(BAD_LETTER, value=repr(cell("letter")))
     if addition and not _ADDITION.match(addition):
-        return f"addition {cell('addition')!r} is not 1 to 4 letters or digits"
+        return _reason(BAD_ADDITION, value=repr(cell("addition")))
     postcode = _POSTCODE.match(cell("postcode"))
     if not postcode:
-        return f"postcode {cell('postcode')!r} is not four digits and two letters (1234 AB)"
+        return _reason(BAD_POSTCODE, value=repr(cell("postcode")))
     try:
         if "lat" in columns and "lon" in columns and (cell("lat") or cell("lon")):
             lat, lon = _number(cell("lat")), _number(cell("lon"))
         elif "x" in columns and "y" in columns:
             x, y = _number(cell("x")), _number(cell("y"))
             if not (X_RANGE[0] <= x <= X_RANGE[1] and Y_RANGE[0] <= y <= Y_RANGE[1]):
-                return f"RD position {x:.0f}, {y:.0f} is outside the Netherlands"
+                return _reason(RD_OUTSIDE, x=f"{x:.0f}", y=f"{y:.0f}")
             lat, lon = rd_to_wgs84(x, y)
         else:
-            return "no position (lat and lon are empty)"
+            return _reason(NO_POSITION)
     except ValueError:
-        return "the position is not a number"
+        return _reason(POSITION_NOT_NUMBER)
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
-        return f"position {lat:.5f}, {lon:.5f} is outside the Netherlands (lat and lon swapped?)"
+        return _reason(OUTSIDE, lat=f"{lat:.5f}", lon=f"{lon:.5f}")
     return RegisterAddress(
         street=street,
         number=int(cell("number")),
@@ -277,29 +353,24 @@ def parse_register(data: bytes) -> ParsedRegister:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                problems.append(Problem(line, f"{len(row)} fields, the header has {len(header)}"))
-            elif isinstance(found := _address(row, columns), str):
+                problems.append(Problem(line, _reason(FIELD_COUNT, fields=len(row), header=len(header))))
+            elif isinstance(found := _address(row, columns), Reason):
                 problems.append(Problem(line, found))
             elif found.door in seen:
-                problems.append(
-                    Problem(line, f"{found.label} {found.postcode} is also on line {seen[found.door]}")
-                )
+                again = f"{found.label} {found.postcode}"
+                problems.append(Problem(line, _reason(TWICE, address=again, line=seen[found.door])))
             else:
                 seen[found.door] = line
                 addresses.append(found)
             if len(addresses) > MAX_ADDRESSES:
-                return ParsedRegister(
-                    problems=(
-                        Problem(line, f"more than {MAX_ADDRESSES} addresses: a neighbourhood's, please"),
-                    )
-                )
+                return ParsedRegister(problems=(Problem(line, _reason(TOO_MANY, n=MAX_ADDRESSES)),))
             if len(problems) >= MAX_PROBLEMS:
-                problems.append(Problem(0, f"stopped reading after {MAX_PROBLEMS} problems"))
+                problems.append(Problem(0, _reason(STOPPED, n=MAX_PROBLEMS)))
                 break
     except csv.Error as exc:
-        problems.append(Problem(reader.line_num, f"not CSV: {exc}"))
+        problems.append(Problem(reader.line_num, _reason(NOT_CSV, error=exc)))
     if not problems and not addresses:
-        problems.append(Problem(0, "the file has a header but no addresses"))
+        problems.append(Problem(0, _reason(NO_ADDRESSES)))
     if problems:
         return ParsedRegister(problems=tuple(problems))
     return ParsedRegister(addresses=tuple(addresses))

@@ -9,11 +9,12 @@ updated, a new one added, and a door the file no longer lists is removed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, func, select
 
-from hub.domain.address_register import ParsedRegister, RegisterAddress, parse_register
+from hub.domain.address_register import ParsedRegister, Problem, RegisterAddress, parse_register
 from hub.domain.addresses import street_of
 from hub.errors import FileRefused
 from hub.models import Address
@@ -41,7 +42,9 @@ def parse_or_refuse(data: bytes) -> ParsedRegister:
     """The export's addresses; :class:`FileRefused` with every problem when it has any."""
     parsed = parse_register(data)
     if parsed.problems:
-        raise FileRefused("the address file", tuple(str(problem) for problem in parsed.problems))
+        raise FileRefused(
+            "the address file", tuple(str(problem) for problem in parsed.problems), parsed.problems
+        )
     return parsed
 
 
@@ -98,3 +101,11 @@ def replace_register(session: Session, addresses: tuple[RegisterAddress, ...], a
 def register_size(store: Store) -> int:
     """How many addresses the register holds (0: none imported yet)."""
     return store.read(lambda session: int(session.exec(select(func.count()).select_from(Address)).one()))
+
+
+def problem_lines(exc: FileRefused, gettext: Callable[[str], str]) -> tuple[str, ...]:
+    """A refused file's problems, one a line, in the language of ``gettext``."""
+    return (
+        tuple(detail.words(gettext) if isinstance(detail, Problem) else str(detail) for detail in exc.details)
+        or exc.problems
+    )

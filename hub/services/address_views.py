@@ -10,19 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, func, select
 
 from hub.domain.address_map import DotStatus, MapDot
+from hub.domain.address_matching import AddressCheck, candidate_streets, check
 from hub.domain.address_register import address_label
 from hub.domain.addresses import address_key
 from hub.domain.figures import OK
 from hub.domain.task_states import UNFINISHED, statuses
 from hub.domain.vocab import Mode
-from hub.models import Address, CheckIn, Household, Need, Offer, Task, Volunteer
+from hub.models import Address, AddressState, CheckIn, Household, Need, Offer, Task, Volunteer
+from hub.services.address_matching import check_typed
 from hub.services.figures import current_statuses, reached_households
 from hub.services.readiness import registered_keys
 from hub.services.state import get_mode, is_drill, mode_since
 from hub.services.store import Store
+from hub.services.volunteers import set_home
 
 
 def _crisis_statuses(session: Session) -> dict[str, DotStatus]:
@@ -71,18 +75,30 @@ def map_data(store: Store) -> MapData:
         mode = get_mode(session)
         found = _normal_statuses(session) if mode == "normal" else _crisis_statuses(session)
         fallback = DotStatus.UNKNOWN if mode == "normal" else DotStatus.SILENT
-        rows = session.exec(select(Address).order_by(col(Address.street), col(Address.number))).all()
+        # Plain columns, not table rows: 2,000 ORM objects cost more than the rest of the map.
+        rows = session.execute(
+            select_columns(
+                col(Address.pk),
+                col(Address.street),
+                col(Address.number),
+                col(Address.letter),
+                col(Address.addition),
+                col(Address.address_key),
+                col(Address.lat),
+                col(Address.lon),
+            ).order_by(col(Address.street), col(Address.number))
+        ).all()
         dots = tuple(
             MapDot(
-                label=address_label(r.street, r.number, r.letter, r.addition),
-                street=r.street,
-                number=r.number,
-                lat=r.lat,
-                lon=r.lon,
-                status=found.get(r.address_key, fallback),
-                link=f"addresses/{r.pk}",
+                label=address_label(street, number, letter, addition),
+                street=street,
+                number=number,
+                lat=lat,
+                lon=lon,
+                status=found.get(key, fallback),
+                link=f"addresses/{pk}",
             )
-            for r in rows
+            for pk, street, number, letter, addition, key, lat, lon in rows
         )
         return MapData(mode=mode, dots=dots)
 
@@ -145,5 +161,107 @@ def address_page(store: Store, pk: int) -> AddressPage | None:
             lon=row.lon,
             records=tuple(seen),
         )
+
+    return store.read(query)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A record whose address matched nothing in the register (kept, and marked so)."""
+
+    kind: str  # "household", "volunteer" or "checkin"
+    ident: str  # the household's or volunteer's id; for check-ins the address key
+    address: str  # as it was typed (a check-in address: the latest one typed)
+    name: str  # the volunteer's name; "" otherwise
+    count: int  # check-ins at this address (1 for a household or a volunteer)
+    drill: bool
+    did_you_mean: tuple[str, ...] = ()
+
+
+# A list for a person to work through, not a report: the most recent ones first, this many.
+OUTSIDE_LIMIT = 200
+
+
+def outside_in(session: Session) -> tuple[Outside, ...]:
+    """Households, volunteers and check-ins whose address is not in the register (none when
+    nothing is imported: then there is nothing to be outside of)."""
+    if session.exec(select(Address.pk).limit(1)).first() is None:
+        return ()
+    in_register = select(Address.address_key)
+    streets = list(session.exec(select(Address.street_key).distinct()).all())
+    found: list[Outside] = []
+    for h in session.exec(
+        select(Household)
+        .where(col(Household.address_key).not_in(in_register))
+        .order_by(col(Household.pk).desc())
+        .limit(OUTSIDE_LIMIT)
+    ).all():
+        found.append(Outside("household", h.id, h.address, "", 1, h.drill))
+    for v in session.exec(
+        select(Volunteer)
+        .where(col(Volunteer.address_key).is_not(None), col(Volunteer.address_key).not_in(in_register))
+        .order_by(col(Volunteer.name))
+        .limit(OUTSIDE_LIMIT)
+    ).all():
+        found.append(Outside("volunteer", v.id, v.address or "", v.name, 1, False))
+    # Check-ins per address through ``address_states`` (one row per address and drill flag).
+    states = session.exec(
+        select(AddressState.address_key, AddressState.drill, AddressState.checkin_pk)
+        .where(col(AddressState.address_key).not_in(in_register))
+        .order_by(col(AddressState.checkin_pk).desc())
+        .limit(OUTSIDE_LIMIT)
+    ).all()
+    for key, drill, checkin_pk in states:
+        typed = session.exec(select(CheckIn.address).where(col(CheckIn.pk) == checkin_pk)).first() or key
+        count = session.exec(
+            select(func.count())
+            .select_from(CheckIn)
+            .where(col(CheckIn.address_key) == key, col(CheckIn.drill) == drill)
+        ).one()
+        found.append(Outside("checkin", key, typed, "", int(count), drill))
+    return tuple(
+        Outside(o.kind, o.ident, o.address, o.name, o.count, o.drill, _near(session, o.address, streets))
+        for o in found
+    )
+
+
+def _near(session: Session, typed: str, streets: list[str]) -> tuple[str, ...]:
+    """The register's addresses ``typed`` may have meant ("did you mean")."""
+    near = candidate_streets(typed, streets)
+    if not near:
+        return ()
+    rows = session.exec(select(Address).where(col(Address.street_key).in_(near))).all()
+    labels = {r.address_key: address_label(r.street, r.number, r.letter, r.addition) for r in rows}
+    return check(typed, labels, register_size=len(labels)).did_you_mean
+
+
+def outside_register(store: Store) -> tuple[Outside, ...]:
+    return store.read(outside_in)
+
+
+def set_volunteer_home(store: Store, volunteer_id: str, address: str, *, actor: str) -> AddressCheck:
+    """Where a volunteer lives, matched to the register like every typed address: kept when it is
+    not in it, and the answer says so (``None`` address: cleared)."""
+
+    def change(session: Session) -> AddressCheck:
+        set_home(session, volunteer_id, address, actor=actor)
+        return check_typed(session, address) if address.strip() else check("", {}, register_size=0)
+
+    return store.write(change)
+
+
+def volunteers_outside(store: Store) -> frozenset[str]:
+    """Ids of the volunteers whose home address is not in the register (none without one)."""
+
+    def query(session: Session) -> frozenset[str]:
+        if session.exec(select(Address.pk).limit(1)).first() is None:
+            return frozenset()
+        rows = session.exec(
+            select(Volunteer.id).where(
+                col(Volunteer.address_key).is_not(None),
+                col(Volunteer.address_key).not_in(select(Address.address_key)),
+            )
+        )
+        return frozenset(rows.all())
 
     return store.read(query)

@@ -16,7 +16,7 @@ from hub.domain.address_register import address_label
 from hub.domain.addresses import address_key
 from hub.domain.clock import as_utc
 from hub.errors import Conflict, NotFound
-from hub.models import Address, CheckIn, Drill, Household, Need, Offer, Section, Volunteer
+from hub.models import Address, AddressState, Drill, Household, Need, Offer, Section, Volunteer
 from hub.services.audit import record
 from hub.services.drills import first_reached
 from hub.services.figures import current_statuses
@@ -131,8 +131,13 @@ def section_readiness(store: Store, now: datetime | None = None) -> list[readine
 def registered_keys(session: Session) -> set[str]:
     """Addresses that registered anything (real records): a household, check-in, need or offer."""
     registered: set[str] = set()
-    for model in (Household, CheckIn, Need):
+    for model in (Household, Need):
         registered |= set(session.exec(select(model.address_key).where(col(model.drill).is_(False))).all())
+    # The check-ins through ``address_states`` (one row per address, kept by triggers): the map
+    # and the dashboard read this in normal times, however many check-ins a crisis left.
+    registered |= set(
+        session.exec(select(AddressState.address_key).where(col(AddressState.drill).is_(False))).all()
+    )
     offers = session.exec(
         select(Offer.address).where(col(Offer.drill).is_(False), col(Offer.address).is_not(None))
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -127,20 +127,43 @@ class BodyLimit:
     """Answer 413 to bodies over ``limit`` bytes, declared or streamed.
 
     Bodies here are small (forms, JSON), so the body is read up front and handed on whole:
-    the app never sees a request that is cut off half way.
+    the app never sees a request that is cut off half way. ``uploads``: paths that take a file
+    (the address register's export), with their own limit; it holds only for a request that
+    carries the cookie named ``upload_cookie`` (a coordinator's session, checked by the page
+    itself), so that nobody on the open Wi-Fi makes the hub hold megabytes without one.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        uploads: Mapping[str, int] | None = None,
+        upload_cookie: str = "",
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.uploads = dict(uploads or {})
+        self.upload_cookie = upload_cookie.encode()
+
+    def _limit(self, scope: Scope) -> int:
+        larger = self.uploads.get(scope.get("path", ""))
+        if larger is None or not self.upload_cookie:
+            return self.limit
+        for name, value in scope.get("headers", []):
+            if name == b"cookie" and any(
+                part.strip().startswith(self.upload_cookie + b"=") for part in value.split(b";")
+            ):
+                return max(larger, self.limit)
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _plain(send, 413, f"Too much data: at most {self.limit} bytes.")
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _plain(send, 413, f"Too much data: at most {limit} bytes.")
                 return
         chunks: list[bytes] = []
         size = 0
@@ -150,8 +173,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await _plain(send, 413, f"Too much data: at most {self.limit} bytes.")
+            if size > limit:
+                await _plain(send, 413, f"Too much data: at most {limit} bytes.")
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -93,12 +93,21 @@ def test_a_file_with_bad_lines_changes_nothing_and_names_every_line(
     lines = [line.replace("Kerkstraat;3;", "Kerkstraat;3;B;") for line in lines]  # fields shift: bad
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = hub_cli(settings, "addresses", "import", str(bad))
+    done = hub_cli(settings, "addresses", "import", "--lang", "en", str(bad))
     assert done.returncode == 1
     assert "nothing changed" in done.stderr
     for line in (4, 11, 201, len(lines)):
         assert f"  line {line}: " in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+    assert register(settings) == before
+    # In Dutch, the coordinators' first language (HUB_DEFAULT_LANG): the same lines, the same reasons.
+    dutch = hub_cli(settings, "addresses", "import", str(bad))
+    assert dutch.returncode == 1
+    assert f"hub: {bad} is niet ingelezen; er is niets veranderd. Problemen:" in dutch.stderr
+    assert "  regel 11: postcode '39 AK' is geen vier cijfers en twee letters (1234 AB)" in dutch.stderr
+    assert "  regel 201: geen woonplaats" in dutch.stderr, dutch.stderr
+    for line in (4, 11, 201, len(lines)):
+        assert f"  regel {line}: " in dutch.stderr
     assert register(settings) == before
 
 
@@ -119,7 +128,7 @@ def test_refused_files_say_why(settings: Settings, tmp_path: Path) -> None:
     }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
-        done = hub_cli(settings, "addresses", "import", str(tmp_path / name))
+        done = hub_cli(settings, "addresses", "import", "--lang", "en", str(tmp_path / name))
         assert done.returncode == 1, name
         assert reasons[name] in done.stderr, (name, done.stderr)
         assert "Traceback" not in done.stderr

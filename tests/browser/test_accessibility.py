@@ -137,10 +137,13 @@ ADMIN_PAGES = [
     "/admin/access",
     "/admin/readiness",  # the demo's sample register (hub/data/sample-addresses.csv)
     "/admin/map",
+    "/admin/map?paper=a3",
+    "/admin/readiness?paper=a4",
     "/admin/addresses",
     "/admin/addresses/1",
     "/admin/checkins?status=help&q=Dorpsstraat 21",  # a search that finds, with its filter
     "/admin/needs?status=closed&q=nergens",  # a search that finds nothing
+    "/admin/addresses/outside",
 ]
 
 

@@ -49,7 +49,7 @@ def test_the_sample_map_has_every_dot_linked_and_every_street_labelled() -> None
     links = [a for g in groups for a in g.findall(f"{SVG}a")]
     assert len(links) == len(dots) == 288
     assert links[0].get("href") == "/admin/addresses/0" and links[0].get("aria-label") == "Kerkstraat 1"
-    streets = sorted(t.text or "" for t in root.findall(f"{SVG}text") if t.get("class") == "street")
+    streets = sorted(t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == "street")
     assert streets == ["Beukenlaan", "Dorpsstraat", "Kerkstraat", "Molenweg", "Schoolplein", "Vissersdijk"]
     counts = count_by_status(svg)
     assert sum(counts.values()) == 288

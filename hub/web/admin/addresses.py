@@ -6,14 +6,17 @@ the services (``address_register``, ``readiness``, ``address_views``) as plain v
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub import i18n
 from hub.domain import readiness as rules
-from hub.domain.address_map import CRISIS, NORMAL, DotStatus, count_by_status, render_map
+from hub.domain.address_map import CRISIS, NORMAL, DotStatus, MapDot, count_by_status, render_map
 from hub.domain.address_register import MAX_FILE_BYTES
 from hub.errors import FileRefused, HubError, ValidationError
 from hub.services import address_register, address_views, readiness
@@ -43,6 +46,12 @@ MAP_WORDS: dict[DotStatus, str] = {
 }
 
 
+# ``?paper=a4`` or ``a3``: the page with that paper's print stylesheet (``web/static/paper-*.css``).
+Paper = Annotated[
+    Literal["a4", "a3"] | None, Query(description="Lay the page out for printing on this paper")
+]
+
+
 def _addresses_page(
     request: Request, hub: HubDep, user: PageUser, problems: tuple[str, ...] = (), status_code: int = 200
 ) -> HTMLResponse:
@@ -67,20 +76,26 @@ async def upload(
     request: Request, hub: HubDep, user: FormUser, file: Annotated[UploadFile, File()]
 ) -> HTMLResponse | RedirectResponse:
     data = await file.read(MAX_FILE_BYTES + 1)
+    language = request_language(request, i18n.ADMIN_LANGUAGES)
     if len(data) > MAX_FILE_BYTES:
-        problems = (f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB",)
-        return _addresses_page(request, hub, user, problems, status_code=413)
+        with i18n.using(language):
+            too_big = i18n.gettext("the file is larger than %(mb)s MB") % {
+                "mb": MAX_FILE_BYTES // 1024 // 1024
+            }
+        return _addresses_page(request, hub, user, (too_big,), status_code=413)
     try:
         address_register.import_file(hub.store, data, actor=user.name)
     except FileRefused as exc:
-        return _addresses_page(request, hub, user, exc.problems, status_code=422)
+        with i18n.using(language):  # each bad line with its number, in the admin's language
+            problems = address_register.problem_lines(exc, i18n.gettext)
+        return _addresses_page(request, hub, user, problems, status_code=422)
     except HubError as exc:
         return refused("/admin/addresses", exc)
     return back("/admin/addresses", ok="addresses_imported")
 
 
 @router.get("/readiness", response_class=HTMLResponse)
-def readiness_page(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+def readiness_page(request: Request, hub: HubDep, user: PageUser, paper: Paper = None) -> HTMLResponse:
     rows = readiness.section_readiness(hub.store)
     return page(
         request,
@@ -91,6 +106,7 @@ def readiness_page(request: Request, hub: HubDep, user: PageUser) -> HTMLRespons
         contacts=readiness.contacts(hub.store),
         marks={rules.NO_CONTACT, rules.WITHOUT_BUDDY, rules.NO_HANDSET},
         unsectioned=rules.UNSECTIONED,
+        paper=paper,
     )
 
 
@@ -125,6 +141,23 @@ async def add_section(
     return back("/admin/readiness", ok="section_added")
 
 
+@router.get("/print/silent", response_class=HTMLResponse)
+def print_silent(
+    request: Request, hub: HubDep, user: PageUser, street: Annotated[str, Query(max_length=80)] = ""
+) -> HTMLResponse:
+    """The door-knock list widened to a whole street: every register address of ``street`` not
+    heard from since the mode began, in walking order, to print (the coverage table links here)."""
+    addresses = readiness.silent_addresses(hub.store, street) if street.strip() else []
+    return page(
+        request,
+        "admin/print_silent.html",
+        user,
+        street=street.strip(),
+        addresses=addresses,
+        printed_at=datetime.now(UTC),
+    )
+
+
 @router.get("/readiness.csv")
 def readiness_csv(hub: HubDep, user: PageUser) -> Response:
     content = rules.readiness_csv(readiness.section_readiness(hub.store))
@@ -132,21 +165,75 @@ def readiness_csv(hub: HubDep, user: PageUser) -> Response:
     return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _map(request: Request, hub: HubDep) -> tuple[str, dict[str, int], str]:
+@dataclass(frozen=True)
+class DrawnMap:
+    """The map as a page shows it: the SVG, the dots per status (legend words) and the mode."""
+
+    svg: str
+    counts: dict[str, int]
+    mode: str
+
+
+@lru_cache(maxsize=8)
+def _drawn(
+    dots: tuple[MapDot, ...],
+    title: str,
+    shown: tuple[DotStatus, ...],
+    words: tuple[tuple[DotStatus, str], ...],
+    link_base: str,
+) -> tuple[str, tuple[int, ...]]:
+    """The SVG and its counts per shown status, kept for the same dots, words and links: the
+    dashboard and the map draw it again only when an address's status (or the register) changed."""
+    svg = render_map(dots, title=title, statuses=shown, labels=dict(words), link_base=link_base)
+    counts = count_by_status(svg)
+    return svg, tuple(counts[status] for status in shown)
+
+
+def drawn_map(request: Request, hub: HubDep, link_base: str = "") -> DrawnMap:
+    """The neighbourhood's map in the request's language (``link_base``: see ``render_map``)."""
     data = address_views.map_data(hub.store)
     shown = NORMAL if data.mode == "normal" else CRISIS
     with i18n.using(request_language(request, i18n.ADMIN_LANGUAGES)):
-        words = {status: i18n.gettext(MAP_WORDS[status]) for status in shown}
+        words = tuple((status, i18n.gettext(MAP_WORDS[status])) for status in shown)
         title = i18n.gettext("Map of the neighbourhood")
-    svg = render_map(data.dots, title=title, statuses=shown, labels=words)
-    counts = count_by_status(svg)
-    return svg, {words[s]: counts[s] for s in shown}, data.mode
+    svg, counts = _drawn(data.dots, title, shown, words, link_base)
+    return DrawnMap(svg, {word: n for (_status, word), n in zip(words, counts, strict=True)}, data.mode)
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
-    svg, counts, mode = _map(request, hub)
-    return page(request, "admin/map.html", user, svg=svg, counts=counts, mode=mode)
+def map_page(request: Request, hub: HubDep, user: PageUser, paper: Paper = None) -> HTMLResponse:
+    drawn = drawn_map(request, hub)
+    return page(
+        request, "admin/map.html", user, svg=drawn.svg, counts=drawn.counts, mode=drawn.mode, paper=paper
+    )
+
+
+VOLUNTEERS_PAGE = "/admin/volunteers"
+OUTSIDE_PAGE = "/admin/addresses/outside"
+
+
+@router.get("/addresses/outside", response_class=HTMLResponse)
+def outside(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
+    """Households, volunteers and check-ins whose address matched nothing in the register."""
+    rows = address_views.outside_register(hub.store)
+    return page(request, "admin/outside.html", user, rows=rows, limit=address_views.OUTSIDE_LIMIT)
+
+
+@router.post("/volunteers/{volunteer_id}/home")
+def volunteer_home(
+    hub: HubDep,
+    user: FormUser,
+    volunteer_id: str,
+    address: Annotated[str, Form(max_length=120)] = "",
+    back_to: Text = "",
+) -> RedirectResponse:
+    """Where a volunteer lives: matched to the register, kept and marked when it is not in it."""
+    target = back_to if back_to in (VOLUNTEERS_PAGE, OUTSIDE_PAGE) else VOLUNTEERS_PAGE
+    try:
+        found = address_views.set_volunteer_home(hub.store, volunteer_id, address, actor=user.name)
+    except HubError as exc:
+        return refused(target, exc)
+    return back(target, ok="home_not_in_register" if found.not_in_register else "home_saved")
 
 
 @router.get("/addresses/{pk}", response_class=HTMLResponse)

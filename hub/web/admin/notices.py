@@ -25,6 +25,8 @@ def N_(message: str) -> str:
 NOTICES: dict[str, str] = {
     "addresses_imported": N_("the address register is imported"),
     "section_added": N_("section added"),
+    "home_saved": N_("home address saved"),
+    "home_not_in_register": N_("home address saved; it is not in the address register (kept and marked)"),
     "alert_acknowledged": N_("alert acknowledged; the sender is told"),
     "assigned": N_("assigned"),
     "checkin_verified": N_("check-in confirmed"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub import i18n
 from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
-from hub.services import accounts, admin_lists
+from hub.services import accounts, address_views, admin_lists
 from hub.services import dashboard as dashboard_view
-from hub.web.admin import access, actions, addresses, alerts, printing, record_actions
+from hub.web.admin import access, actions, addresses, alerts, drill_plots, printing, record_actions
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -25,7 +25,7 @@ from hub.web.admin.auth import (
 )
 from hub.web.admin.common import NO_STORE, back, link_states, page
 from hub.web.deps import HubDep, client_ip
-from hub.web.templating import render
+from hub.web.templating import render, request_language
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(actions.router)
@@ -108,7 +108,10 @@ def dashboard(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
     data = dashboard_view.dashboard(hub, link_states(hub))
     # Refreshing by itself is the coordinator's choice (WCAG 2.2.1): off until switched on.
     refresh = 30 if request.query_params.get("refresh") == "on" else 0
-    return page(request, "admin/dashboard.html", user, d=data, refresh=refresh)
+    # The small map: the same SVG as /admin/map (drawn again only when a dot changed), its
+    # links one level up (this page is /admin, the map's are relative to /admin/).
+    small_map = addresses.drawn_map(request, hub, link_base="admin/")
+    return page(request, "admin/dashboard.html", user, d=data, refresh=refresh, small_map=small_map)
 
 
 AUDIT_LIMIT = 500  # the audit log's page
@@ -249,6 +252,7 @@ def volunteers_page(
         paged=before is not None,
         q=q.strip(),
         keep=_keep(q=q.strip()),
+        outside=address_views.volunteers_outside(hub.store),
     )
 
 
@@ -365,7 +369,13 @@ def drill(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
         current=found.current,
         report=found.report,
         past=found.past,
+        plots=_drill_plots(request, found.past),
     )
+
+
+def _drill_plots(request: Request, past: list[Any]) -> drill_plots.DrillPlots | None:
+    with i18n.using(request_language(request, i18n.ADMIN_LANGUAGES)):
+        return drill_plots.drill_plots(past)
 
 
 @router.get("/export", response_class=HTMLResponse)
