@@ -36,7 +36,9 @@ def outbox(live: LiveServer) -> list[tuple[str, dict[str, object]]]:
 
 
 @pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
-def test_a_signal_from_the_portal_in_every_language(client: httpx.Client, live: LiveServer, lang: str) -> None:
+def test_a_signal_from_the_portal_in_every_language(
+    client: httpx.Client, live: LiveServer, lang: str
+) -> None:
     form = client.get(f"/signal?lang={lang}")
     assert form.status_code == 200
     assert f'<html lang="{lang}"' in form.text
@@ -57,7 +59,12 @@ def test_a_signal_from_the_portal_in_every_language(client: httpx.Client, live: 
     with i18n.using(lang):
         assert i18n.gettext("Someone I have not seen for a while") in thanks.text
     (stored,) = signals(live)
-    assert (stored.category, stored.life, stored.address, stored.status) == ("not_seen", False, "Molenweg 12", "new")
+    assert (stored.category, stored.life, stored.address, stored.status) == (
+        "not_seen",
+        False,
+        "Molenweg 12",
+        "new",
+    )
     assert stored.source == "portal" and stored.street_key == "molenweg"
     assert 'hub_submissions_total{type="signal"} 2' in client.get("/metrics").text  # a replay counts again
 
@@ -90,7 +97,9 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(
     client: httpx.Client, live: LiveServer, change: dict[str, str], field: str
 ) -> None:
     before = outbox(live)
-    response = client.post("/signal?lang=en", data={**SIGNAL, **change, "token": fresh_token(client, "/signal")})
+    response = client.post(
+        "/signal?lang=en", data={**SIGNAL, **change, "token": fresh_token(client, "/signal")}
+    )
     assert response.status_code == 422
     assert f'href="#f-{field}"' in response.text  # the error summary links to the field
     assert re.search(rf'id="e-{field}"', response.text)
@@ -105,9 +114,15 @@ def test_a_broken_token_stores_nothing(client: httpx.Client, live: LiveServer) -
 
 
 def test_only_counts_per_street_leave_the_hub(client: httpx.Client, live: LiveServer) -> None:
-    for address, category in (("Molenweg 12", "not_seen"), ("Molenweg 3", "building"), ("Kerkstraat 5", "care")):
+    for address, category in (
+        ("Molenweg 12", "not_seen"),
+        ("Molenweg 3", "building"),
+        ("Kerkstraat 5", "care"),
+    ):
         data = {**SIGNAL, "address": address, "category": category}
-        assert client.post("/signal", data={**data, "token": fresh_token(client, "/signal")}).status_code == 303
+        assert (
+            client.post("/signal", data={**data, "token": fresh_token(client, "/signal")}).status_code == 303
+        )
     sent = [(kind, data) for kind, data in outbox(live) if kind.startswith("signal")]
     assert [kind for kind, _ in sent] == ["signal.street_counts"] * 3
     assert sent[-2][1] == {

@@ -83,8 +83,6 @@ FIELDS: dict[str, str] = {
     "duplicate_of": N_("Duplicate of"),
     "kind": N_("Kind"),
     "name": N_("Name"),
-    "merge_into": N_("Merge into"),
-    "routed_to": N_("Partner"),
     "node_id": N_("Handset node id"),
     "note": N_("Note"),
     "people": N_("People"),
