@@ -33,7 +33,6 @@ from hub.services.record_views import SignalView, returning, view, views
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
-STREET_COUNTS_EVENT = "signal.street_counts"
 PAGE = 100  # finished signals per page (keyset paging on ``pk``)
 
 
@@ -93,7 +92,7 @@ def street_counts(session: Session, street: str, drill: bool) -> dict[str, Any]:
 
 def _count_street(session: Session, ctx: HubContext, street: str, drill: bool) -> None:
     session.flush()
-    append_event(session, ctx, STREET_COUNTS_EVENT, street_counts(session, street, drill))
+    append_event(session, ctx, "signal.street_counts", street_counts(session, street, drill))
 
 
 # --- triage ------------------------------------------------------------------------------------
