@@ -44,6 +44,8 @@ PAGES = [
     "/admin/map",
     "/admin/addresses",
     "/admin/export",
+    "/admin/signals",
+    "/admin/signals?error=signal_step",
     "/admin/access",
     "/admin/print/doorknock",
     "/admin/print/tasks",
