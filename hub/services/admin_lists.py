@@ -28,6 +28,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    Signal,
     Task,
     Volunteer,
 )
@@ -57,6 +58,7 @@ from hub.services.record_views import (
     MeshOutboundView,
     NeedView,
     OfferView,
+    SignalView,
     TaskView,
     V,
     VolunteerView,
@@ -91,6 +93,7 @@ LISTED: dict[str, tuple[type[SQLModel], type[BaseModel]]] = {
     "messages": (MeshMessage, MeshMessageView),
     "announcements": (Announcement, AnnouncementView),
     "alerts": (Alert, AlertView),
+    "signals": (Signal, SignalView),
 }
 
 

@@ -241,3 +241,14 @@ def test_search_and_paging(live: LiveServer, admin: Admin) -> None:
     assert "de lift staat stil" in by_kind and "zorg nummer" not in by_kind
     assert admin.http.get("/admin/signals?before=abc").status_code == 422
     assert admin.http.get("/admin/signals?category=lava").status_code == 200  # unknown kind: all
+
+
+def test_the_admin_api_lists_signals_with_their_steps(live: LiveServer, admin: Admin) -> None:
+    signal_id = report(live)
+    admin.post_form(
+        f"/admin/signals/{signal_id}/act", {"action": "partner", "routed_to": "Huisartsenpraktijk"}
+    )
+    listed = admin.http.get("/api/v1/admin/signals").json()
+    (item,) = listed["items"]
+    assert (item["id"], item["status"], item["routed_to"]) == (signal_id, "acted_on", "Huisartsenpraktijk")
+    assert item["steps"][0]["step"] == "act" and item["steps"][0]["by"] == "coord"
