@@ -17,7 +17,8 @@ from hub.errors import IllegalTransition
 from hub.models import AuditEntry, Need, OutboxEvent, Signal, Task
 from hub.schemas import Consent, HouseholdCreate, SignalCreate
 from hub.services import residents, signals
-from tests.admin.conftest import Admin, run
+from tests.admin.conftest import CSRF_INPUT as CSRF
+from tests.admin.conftest import Admin, login, make_user, run
 from tests.conftest import LiveServer
 
 
@@ -252,3 +253,19 @@ def test_the_admin_api_lists_signals_with_their_steps(live: LiveServer, admin: A
     (item,) = listed["items"]
     assert (item["id"], item["status"], item["routed_to"]) == (signal_id, "acted_on", "Huisartsenpraktijk")
     assert item["steps"][0]["step"] == "act" and item["steps"][0]["by"] == "coord"
+
+
+def test_a_viewer_sees_the_list_but_changes_nothing(live: LiveServer) -> None:
+    signal_id = report(live)
+    make_user(live.hub, "kijker", role="viewer")
+    with live.client() as http:
+        assert login(http, "kijker").status_code == 303
+        page = http.get("/admin/signals?lang=en")
+        assert page.status_code == 200 and "niet gezien sinds maandag" in page.text
+        assert f"/admin/signals/{signal_id}/look" not in page.text  # no buttons
+        csrf = CSRF.search(page.text)
+        assert csrf is not None
+        refused = http.post(f"/admin/signals/{signal_id}/look", data={"csrf": csrf[1]})
+        assert refused.status_code == 403
+    assert signal(live, signal_id).status == "new"
+    assert audit(live) == []
