@@ -7,7 +7,7 @@
     │   └── FileRefused          an uploaded file was refused whole; ``problems`` says why, by line
     ├── NotFound             a referenced record does not exist (HTTP 404)
     ├── Conflict             the request clashes with the current state (HTTP 409)
-    │   └── IllegalTransition    a task step its status does not allow (HTTP 409, the reason)
+    │   └── IllegalTransition    a task or signal step its status does not allow (HTTP 409, the reason)
     ├── StorageUnavailable   the database cannot take writes now (HTTP 503)
     └── LinkError            the radio or the broker failed (converted at the adapter)
 
@@ -72,14 +72,17 @@ class IllegalTransition(Conflict):
     is. ``number`` names the task when the caller knows it (:meth:`for_task`).
     """
 
-    def __init__(self, current: str, event: str, reason: str, number: int | None = None) -> None:
+    def __init__(
+        self, current: str, event: str, reason: str, number: int | None = None, *, what: str = "the task"
+    ) -> None:
         self.current, self.event, self.reason, self.number = current, event, reason, number
-        which = "the task" if number is None else f"task {number}"
+        self.what = what
+        which = what if number is None else f"task {number}"
         super().__init__(f"{which} is {current}: {reason}")
 
     def for_task(self, number: int) -> IllegalTransition:
         """The same refusal, naming the task."""
-        return IllegalTransition(self.current, self.event, self.reason, number)
+        return IllegalTransition(self.current, self.event, self.reason, number, what=self.what)
 
 
 class StorageUnavailable(HubError):

@@ -25,6 +25,7 @@ from hub.domain.vocab import (
     CheckInStatus,
     NeedCategory,
     OfferCategory,
+    SignalCategory,
     SpecialAttention,
     Urgency,
 )
@@ -94,6 +95,21 @@ class OfferCreate(_Input):
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
 
 
+class SignalCreate(_Input):
+    """A concern about a place or a person; the address is optional (a street, a flat)."""
+
+    category: SignalCategory
+    description: LongText
+    life: bool = False
+    address: Address | None = None
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        return clean_address(value) if value is not None else None
+
+
 class Consent(_Input):
     given_by: Name
     share_upstream: bool = False
@@ -149,6 +165,12 @@ class NeedPublic(Created):
     address: str
     category: str
     urgency: str
+    call_112: bool
+
+
+class SignalPublic(Created):
+    category: str
+    address: str | None
     call_112: bool
 
 

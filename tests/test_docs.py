@@ -286,6 +286,9 @@ def test_vocabulary_table_is_the_code() -> None:
         "task `status`": vocab.TASK_STATUSES,
         "`mode`": vocab.MODES,
         "account `role`": vocab.ROLES,
+        "signal `category`": vocab.SIGNAL_CATEGORIES,
+        "signal `status`": vocab.SIGNAL_STATUSES,
+        "signal `action`": vocab.SIGNAL_ACTIONS,
     }
     rows = table_rows(section(REFERENCE / "http.md", "## Vocabularies"))
     documented = {row[0]: tuple(re.findall(r"`([^`]+)`", row[1])) for row in rows}

@@ -11,6 +11,7 @@ carry a leading "#" or "T" ("JA T14", "ja #14").
     NIET [n] [reason] | FAIL [n] ...   Fail
     CHECKIN <address> OK|HELP [note]   CheckIn
     NODIG|NEED <category> <address> [text]  Need
+    ZORG|CONCERN <address> <text>      Concern (a signal about a place or a person)
     SOS [text]                         Sos
     TAKEN | TASKS                      ListTasks
     STATUS                             Status
@@ -100,6 +101,14 @@ class Need:
 
 
 @dataclass(frozen=True)
+class Concern:
+    """A volunteer's concern about a place or a person: a signal for the coordinators."""
+
+    address: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Sos:
     text: str = ""
 
@@ -135,7 +144,19 @@ class Invalid:
 
 
 Command = (
-    Available | Accept | Done | Fail | CheckIn | Need | Sos | ListTasks | Status | Help | Unknown | Invalid
+    Available
+    | Accept
+    | Done
+    | Fail
+    | CheckIn
+    | Need
+    | Concern
+    | Sos
+    | ListTasks
+    | Status
+    | Help
+    | Unknown
+    | Invalid
 )
 
 _PUNCTUATION = ".,!?;:'\"()[]…¡¿"
@@ -206,6 +227,23 @@ def _parse_need(word: str, args: list[str]) -> Command:
     return Invalid(word, "huisnummer ontbreekt")
 
 
+def _parse_concern(word: str, args: list[str]) -> Command:
+    """``ZORG Molenweg 12 niet gezien sinds maandag`` (the address ends at its house number) or
+    ``ZORG Molenweg: gaslucht`` (a street, or any place, ended by a colon)."""
+    if not args:
+        return Invalid(word, "adres ontbreekt")
+    for index, token in enumerate(args):
+        if token.endswith(":") or token[:1].isdigit():
+            address = _clean_address(args[: index + 1])
+            text = _rest(args[index + 1 :])
+            if not address:
+                return Invalid(word, "adres ontbreekt")
+            if not text:
+                return Invalid(word, "tekst ontbreekt")
+            return Concern(address=address, text=text)
+    return Invalid(word, "adres ontbreekt (straat huisnummer, of straat: tekst)")
+
+
 _SIMPLE: dict[str, Command] = {
     "OK": Available(),
     "TAKEN": ListTasks(),
@@ -243,6 +281,8 @@ def parse_command(text: str) -> Command:
         return _parse_checkin("CHECKIN", args)
     if word in ("NODIG", "NEED"):
         return _parse_need("NODIG", args)
+    if word in ("ZORG", "CONCERN"):
+        return _parse_concern("ZORG", args)
     if word == "SOS":
         return Sos(_rest(args))
     return Unknown(text.strip())

@@ -41,7 +41,7 @@ UNKNOWN_COMMAND = "Onbekend commando. Stuur ? voor hulp."
 
 HELP_TEXT = (
     "OK=beschikbaar | JA n=taak aannemen | KLAAR n | NIET n [reden] | "
-    "CHECKIN adres OK/HULP | NODIG soort adres [tekst] | SOS | TAKEN | STATUS"
+    "CHECKIN adres OK/HULP | NODIG soort adres [tekst] | ZORG adres tekst | SOS | TAKEN | STATUS"
 )
 
 
@@ -184,6 +184,20 @@ def need_confirmed(category: str, address: str, urgent: bool = False) -> str:
         shown = truncate_utf8(address, _ADDRESS_ROOM, ELLIPSIS)
         return _fit(f"Spoedmelding {label} {shown} ontvangen door de hub; {NOT_SEEN_YET}")
     return _fit(f"Melding {label} {address} ontvangen.")
+
+
+def concern_confirmed(address: str, did_you_mean: str | None = None, *, outside: bool = False) -> str:
+    """The answer to ``ZORG``: received; an address outside the register is said so (it is
+    stored all the same), with the register's nearest address when there is one."""
+    tail = ""
+    if outside:
+        tail = (
+            f" Niet in adreslijst: bedoel je {did_you_mean}?"
+            if did_you_mean
+            else " Adres niet in adreslijst."
+        )
+    shown = truncate_utf8(address, _ADDRESS_ROOM, ELLIPSIS)
+    return _fit(f"Zorgmelding {shown} ontvangen door de hub.{tail}")
 
 
 def sos_received() -> str:

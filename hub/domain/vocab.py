@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from hub.domain.signal_states import SignalAction, SignalStatus
 from hub.domain.task_states import TaskStatus
 
 NeedCategory = Literal[
@@ -34,6 +35,9 @@ NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
 OfferStatus = Literal["available", "used", "withdrawn"]
 Role = Literal["coordinator", "viewer"]
 ExportFormat = Literal["json", "csv", "cap"]
+# A neighbour's concern (a signal): someone not seen, danger in the street, a building or utility
+# failure, someone who needs care, something else.
+SignalCategory = Literal["not_seen", "street_danger", "building", "care", "other"]
 
 NEED_CATEGORIES: tuple[str, ...] = get_args(NeedCategory)
 OFFER_CATEGORIES: tuple[str, ...] = get_args(OfferCategory)
@@ -48,5 +52,8 @@ NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
 ROLES: tuple[str, ...] = get_args(Role)
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+SIGNAL_CATEGORIES: tuple[str, ...] = get_args(SignalCategory)
+SIGNAL_STATUSES: tuple[str, ...] = tuple(status.value for status in SignalStatus)
+SIGNAL_ACTIONS: tuple[str, ...] = tuple(action.value for action in SignalAction)
 
 URGENCY_RANK = {"life": 0, "urgent": 1, "normal": 2}

@@ -5,7 +5,7 @@ from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
-from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer
+from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer, Signal
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
 
@@ -31,6 +31,7 @@ __all__ = [
     "Offer",
     "OutboxEvent",
     "Section",
+    "Signal",
     "Task",
     "TaskOffer",
     "User",

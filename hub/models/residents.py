@@ -155,3 +155,40 @@ class Announcement(SQLModel, table=True):
     # went on the mesh channel (each sent upstream once as a delivery receipt).
     shown_at: datetime | None = None
     meshed_at: datetime | None = None
+
+
+class Signal(SQLModel, table=True):
+    """A neighbour's concern about a place or a person, on the coordinators' worklist.
+
+    It is about someone else, who did not consent: it leaves the hub only as counts per street
+    (``signal.street_counts``), never with its address or words.
+    """
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        Index("ix_signals_worklist", "status", "drill"),
+        Index("ix_signals_same_place", "address_key", "category", "created_at"),
+    )
+    pk: int | None = pk_field()
+    id: str = id_field()
+    category: str = Field(max_length=16)
+    life: bool = False  # danger to life: the 112 guidance was shown; first on the list
+    address: str | None = Field(default=None, max_length=120)
+    address_key: str | None = Field(default=None, max_length=120)
+    street_key: str = Field(default="", max_length=120)
+    description: str = Field(max_length=500)
+    contact: str | None = Field(default=None, max_length=80)
+    source: str = Field(default="portal", max_length=16)
+    reported_by: str | None = Field(default=None, max_length=80)  # a volunteer's name (handset)
+    status: str = Field(default="new", max_length=12)
+    # each step: {"step": "look"|"act"|"close"|"reopen"|"merge"|"merged_in", "by", "at", ...}
+    steps: list[dict[str, object]] = json_field(list)
+    action: str | None = Field(default=None, max_length=12)  # the latest ``act``: task, need, ...
+    action_ref: str | None = Field(default=None, max_length=26)  # the task or need it became
+    # The partner organisation the signal was routed to ("a call to a partner"): a partner's
+    # account shows it its routed signals.
+    routed_to: str | None = Field(default=None, max_length=80)
+    merged_into: str | None = Field(default=None, max_length=26)
+    drill: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None

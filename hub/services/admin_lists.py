@@ -29,6 +29,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    Signal,
     Task,
     Volunteer,
 )
@@ -68,6 +69,7 @@ from hub.services.record_views import (
     MeshOutboundView,
     NeedView,
     OfferView,
+    SignalView,
     TaskView,
     V,
     VolunteerView,
@@ -102,6 +104,7 @@ LISTED: dict[str, tuple[type[SQLModel], type[BaseModel]]] = {
     "messages": (MeshMessage, MeshMessageView),
     "announcements": (Announcement, AnnouncementView),
     "alerts": (Alert, AlertView),
+    "signals": (Signal, SignalView),
 }
 
 

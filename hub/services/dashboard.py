@@ -26,7 +26,7 @@ from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
 from hub.domain.vocab import URGENCY_RANK
 from hub.models import MeshOutbound, Need, Offer, Task, Volunteer
 from hub.models.base import utcnow
-from hub.services import alerts, escalation, outbox, tasks, volunteers, worklist
+from hub.services import alerts, escalation, outbox, signals, tasks, volunteers, worklist
 from hub.services.door import reads
 from hub.services.figures import current_figures
 from hub.services.record_views import (
@@ -34,6 +34,7 @@ from hub.services.record_views import (
     CheckInView,
     NeedView,
     OfferView,
+    SignalView,
     TaskOfferView,
     TaskView,
     VolunteerView,
@@ -71,6 +72,8 @@ class Dashboard:
     unhandled_messages: int = 0
     unaccepted: list[tuple[TaskView, list[TaskOfferView]]] = field(default_factory=list)
     help_calls: list[CheckInView] = field(default_factory=list)  # calls for help nobody handled
+    life_signals: list[SignalView] = field(default_factory=list)  # new signals: danger to life
+    new_signals: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -176,6 +179,8 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
             for t in tasks.nobody_accepted(session)
         ],
         help_calls=views(CheckInView, [c for c in worklist.help_worklist(session) if c.drill == drill]),
+        life_signals=views(SignalView, signals.urgent_new(session, drill=drill)),
+        new_signals=signals.new_count(session, drill=drill),
         extra={"help_waiting": worklist.waiting_count(session, drill=drill)},
     )
 

@@ -31,6 +31,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    Signal,
     Task,
     TaskOffer,
 )
@@ -238,6 +239,7 @@ def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[st
         ("offers", Offer),
         ("announcements", Announcement),
         ("mesh_messages", MeshMessage),
+        ("signals", Signal),
     ):
         counts[name] = _delete(session, model, col(model.drill).is_(True))
     drill_households = select(Household.id).where(col(Household.drill).is_(True))

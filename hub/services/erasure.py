@@ -27,6 +27,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    Signal,
     Task,
     TaskOffer,
 )
@@ -75,6 +76,7 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("announcements", Announcement, None),
         RecordKind("radio_queue", MeshOutbound, None),
         RecordKind("alerts", Alert, None, "raised_at"),
+        RecordKind("signals", Signal, None),  # never left the hub but as counts per street
     )
 }
 BY_HAND = ("checkins", "needs", "offers")

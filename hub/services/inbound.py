@@ -41,6 +41,7 @@ KNOWN_KINDS = (
     "message",
     "alert",
     "figures",
+    "signal",
 )
 
 

@@ -33,8 +33,8 @@ from hub.domain.radio_events import NodeUpdated, TextReceived
 from hub.domain.replies import Answer
 from hub.models import MeshMessage, Volunteer
 from hub.models.base import as_utc, utcnow
-from hub.schemas import CheckInCreate, NeedCreate
-from hub.services import address_matching, alerts, residents, task_flow
+from hub.schemas import CheckInCreate, NeedCreate, SignalCreate
+from hub.services import address_matching, alerts, residents, signals, task_flow
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import writes_without_context
@@ -162,6 +162,27 @@ def _apply(
                 )
             need = residents.create_need(session, ctx, need_data, source="mesh")
             return "command", success(messages.need_confirmed(need.category, need.address)), reply
+        case commands.Concern(address, concern_text):
+            try:
+                signal_data = SignalCreate(category="other", address=address, description=concern_text)
+            except PydanticValidationError:
+                return (
+                    "command",
+                    refusal(messages.invalid_command("ZORG", "adres of tekst klopt niet")),
+                    reply,
+                )
+            signal = signals.create_signal(
+                session,
+                ctx,
+                signal_data,
+                source="mesh",
+                reported_by=volunteer.name if volunteer else text.node_id,
+            )
+            place = address_matching.check_typed(session, signal.address or address)
+            near = place.did_you_mean[0] if place.did_you_mean else None
+            said = messages.concern_confirmed(signal.address or address, near, outside=place.not_in_register)
+            # Stored: the radio's ACK says so; an address outside the register gets a short hint.
+            return "command", (replies.information(said) if place.not_in_register else success(said)), reply
         case commands.Invalid(word, why):
             return "command", refusal(messages.invalid_command(word, why)), reply
         case commands.Unknown(words):

@@ -227,6 +227,31 @@ class NeedView(_View):
     duplicate_of: str | None
 
 
+class SignalView(_View):
+    """A neighbour's concern about a place or a person, and its triage."""
+
+    pk: int | None
+    id: str
+    category: str
+    life: bool
+    address: str | None
+    address_key: str | None
+    street_key: str
+    description: str
+    contact: str | None
+    source: str
+    reported_by: str | None
+    status: str
+    steps: list[dict[str, Any]]
+    action: str | None
+    action_ref: str | None
+    routed_to: str | None
+    merged_into: str | None
+    drill: bool
+    created_at: datetime
+    updated_at: datetime | None
+
+
 class OfferView(_View):
     """An offer of help."""
 

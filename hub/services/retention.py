@@ -25,7 +25,17 @@ from hub.services.erasure import KINDS, erase
 
 BATCH = 200
 MAX_BATCHES = 500  # per kind and run: 100,000 records; the rest waits for the next run
-DRILL_KINDS = ("checkins", "needs", "offers", "households", "tasks", "messages", "announcements", "alerts")
+DRILL_KINDS = (
+    "checkins",
+    "needs",
+    "offers",
+    "households",
+    "tasks",
+    "messages",
+    "announcements",
+    "alerts",
+    "signals",
+)
 
 
 def retention_days(settings: Settings) -> dict[str, int]:
@@ -39,6 +49,7 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "messages": settings.retain_messages_days,
         "radio_queue": settings.retain_messages_days,
         "alerts": settings.retain_messages_days,
+        "signals": settings.retain_needs_days,  # a neighbour's concern: kept as long as a need
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from hub.models import CheckIn, Household, IdempotencyKey, Need, Offer
+from hub.models import CheckIn, Household, IdempotencyKey, Need, Offer, Signal
 from hub.schemas import (
     CheckInCreate,
     CheckInPublic,
@@ -20,8 +20,10 @@ from hub.schemas import (
     NeedPublic,
     OfferCreate,
     OfferPublic,
+    SignalCreate,
+    SignalPublic,
 )
-from hub.services import residents
+from hub.services import residents, signals
 from hub.services.store import Store
 
 RECORDS: dict[str, type[SQLModel]] = {
@@ -29,6 +31,7 @@ RECORDS: dict[str, type[SQLModel]] = {
     "need": Need,
     "offer": Offer,
     "household": Household,
+    "signal": Signal,
 }
 
 
@@ -74,6 +77,23 @@ async def offer_help(store: Store, data: OfferCreate, *, key: str | None) -> Off
     return await store.write_async(job)
 
 
+async def report_signal(store: Store, data: SignalCreate, *, source: str, key: str | None) -> SignalPublic:
+    """A concern about a place or a person (the portal's ``/signal``)."""
+
+    def job(session: Session) -> SignalPublic:
+        signal = signals.create_signal(session, store.ctx, data, source=source, key=key)
+        return SignalPublic(
+            id=signal.id,
+            kind="signal",
+            created_at=signal.created_at,
+            category=signal.category,
+            address=signal.address,
+            call_112=signal.life,
+        )
+
+    return await store.write_async(job)
+
+
 async def register_household(store: Store, data: HouseholdCreate, *, key: str | None) -> HouseholdPublic:
     def job(session: Session) -> HouseholdPublic:
         household = residents.register_household(session, store.ctx, data, key=key)
@@ -108,6 +128,7 @@ class Receipt:
     special_attention: tuple[str, ...] = ()
     consent_given_by: str | None = None
     consent_share_upstream: bool = False
+    life: bool = False
 
 
 _RECEIPT_FIELDS = tuple(f.name for f in fields(Receipt) if f.name not in ("kind", "id", "created_at"))

@@ -21,7 +21,7 @@ from hub.runtime import Hub
 from hub.services import overview
 from hub.web.security import ASGIApp, Message, Receive, Scope, Send
 
-SUBMISSION_TYPES = ("checkin", "need", "offer", "household")
+SUBMISSION_TYPES = ("checkin", "need", "offer", "household", "signal")
 # A method outside this set is counted as "other": a client cannot invent label values.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "other"

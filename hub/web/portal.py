@@ -24,7 +24,15 @@ from hub import i18n
 from hub.domain.clock import as_utc
 from hub.errors import Conflict, StorageUnavailable, WrongHouseholdCode
 from hub.i18n import gettext as _
-from hub.schemas import AnnouncementPublic, CheckInCreate, Created, HouseholdCreate, NeedCreate, OfferCreate
+from hub.schemas import (
+    AnnouncementPublic,
+    CheckInCreate,
+    Created,
+    HouseholdCreate,
+    NeedCreate,
+    OfferCreate,
+    SignalCreate,
+)
 from hub.services import address_matching, overview, submissions
 from hub.services.store import Store
 from hub.web import portal_forms as forms
@@ -167,6 +175,11 @@ async def _save_household(store: Store, data: BaseModel, key: str) -> Created:
     return await submissions.register_household(store, data, key=key)
 
 
+async def _save_signal(store: Store, data: BaseModel, key: str) -> Created:
+    assert isinstance(data, SignalCreate)
+    return await submissions.report_signal(store, data, source="portal", key=key)
+
+
 @dataclass(frozen=True)
 class PortalForm:
     kind: str
@@ -182,6 +195,7 @@ PORTAL_FORMS: dict[str, PortalForm] = {
         PortalForm("need", "/need", "portal/need.html", _save_need),
         PortalForm("offer", "/offer", "portal/offer.html", _save_offer),
         PortalForm("household", "/register", "portal/register.html", _save_household),
+        PortalForm("signal", "/signal", "portal/signal.html", _save_signal),
     )
 }
 
@@ -192,6 +206,8 @@ CHOICES: dict[str, Any] = {
     "offers": forms.OFFERS,
     "attention": forms.ATTENTION,
     "registered_by": forms.REGISTERED_BY,
+    "signal_categories": forms.SIGNALS,
+    "dangers": forms.DANGER,
 }
 
 

@@ -20,7 +20,7 @@ import pydantic
 from pydantic import BaseModel
 
 from hub.i18n import gettext as _
-from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
+from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate, SignalCreate
 
 
 def N_(message: str) -> str:
@@ -75,6 +75,17 @@ ATTENTION = (
     Choice("no_phone", N_("No phone, or a phone that does not work well")),
     Choice("language", N_("Someone who does not speak Dutch well")),
 )
+SIGNALS = (
+    Choice("not_seen", N_("Someone I have not seen for a while"), "people"),
+    Choice("street_danger", N_("Danger in the street"), "help"),
+    Choice("building", N_("A building or a utility that fails: lift, gas, water, power"), "home"),
+    Choice("care", N_("Someone who needs care"), "care"),
+    Choice("other", N_("Something else"), "other"),
+)
+DANGER = (
+    Choice("no", N_("No")),
+    Choice("yes", N_("Yes: someone's life is in danger now"), "phone"),
+)
 REGISTERED_BY = (
     Choice("self", N_("For myself or my own household"), "home"),
     Choice("neighbour", N_("For a neighbour, with their permission"), "people"),
@@ -87,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
     "offer": {c.value: c.label for c in OFFERS},
     "attention": {c.value: c.label for c in ATTENTION},
     "registered_by": {c.value: c.label for c in REGISTERED_BY},
+    "signal": {c.value: c.label for c in SIGNALS},
+    "danger": {c.value: c.label for c in DANGER},
 }
 
 # What to fix, per field, when it is missing or not one of the choices.
@@ -103,6 +116,10 @@ REQUIRED: dict[str, str] = {
     "agree": N_("Tick the box to give permission. Without permission we cannot save this."),
     "registered_by": N_("Choose for whom you fill in this form."),
     "people": N_("Fill in a number from 1 to 50, or leave it empty."),
+    "signal_category": N_("Choose what your concern is about."),
+    "signal_description": N_("Write in a few words what you noticed, and where."),
+    "signal_address": N_("Fill in a street, or a street and house number, or leave it empty."),
+    "life": N_("Choose: is someone's life in danger now?"),
 }
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -210,6 +227,21 @@ def _household(fields: Fields) -> dict[str, Any]:
     }
 
 
+def _signal(fields: Fields) -> dict[str, Any]:
+    return {
+        "category": fields.text("category"),
+        "description": fields.text("description"),
+        "life": fields.text("life") == "yes",
+        "address": fields.optional("address"),
+        "contact": fields.optional("contact"),
+    }
+
+
+def _signal_check(fields: Fields, errors: FormErrors) -> None:
+    if fields.text("life") not in ("yes", "no"):
+        errors.add("life", _(REQUIRED["life"]))
+
+
 def _household_check(fields: Fields, errors: FormErrors) -> None:
     if not fields.ticked("agree"):
         errors.add("agree", _(REQUIRED["agree"]))
@@ -228,6 +260,17 @@ FORMS: dict[str, FormSpec] = {
         _offer,
         OfferCreate,
         required_key={"category": "offer_category", "description": "offer_description"},
+    ),
+    "signal": FormSpec(
+        "signal",
+        _signal,
+        SignalCreate,
+        required_key={
+            "category": "signal_category",
+            "description": "signal_description",
+            "address": "signal_address",
+        },
+        check=_signal_check,
     ),
     "household": FormSpec(
         "household",

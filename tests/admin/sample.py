@@ -2,8 +2,8 @@
 
 The demo's neighbourhood in crisis mode, plus: an SOS from an unknown handset, a life-threatening
 need for a medical device, a call for help nobody handled, an offer of a car, an announcement,
-a task nobody accepted (offered to every handset in turn, the clock moved on) and a message
-from a volunteer's handset.
+a task nobody accepted (offered to every handset in turn, the clock moved on), signals in every
+status and a message from a volunteer's handset.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from hub.demo import seed_if_empty
 from hub.domain.radio_events import TextReceived
 from hub.jobs import reoffer_job
 from hub.runtime import Hub
-from hub.schemas import AnnouncementCreate, CheckInCreate, NeedCreate, OfferCreate
-from hub.services import announcements, drills, mesh_inbound, residents, task_flow, tasks, volunteers
+from hub.schemas import AnnouncementCreate, CheckInCreate, NeedCreate, OfferCreate, SignalCreate
+from hub.services import announcements, drills, mesh_inbound, residents, signals, task_flow, tasks, volunteers
 
 
 def fill(hub: Hub) -> None:
@@ -56,8 +56,40 @@ def fill(hub: Hub) -> None:
     packet = TextReceived(0xBEEF, "!0000beef", 4242, "SOS brand in de schuur", 0, True, False, None)
     write(lambda s: mesh_inbound.handle_text(s, hub.ctx, packet, allow_unknown=False))
     unaccepted(hub)
+    signals_of_every_kind(hub)
     said = TextReceived(0xFACE, "!0000face", 4343, "brug bij de Molenweg is dicht", 0, True, False, None)
     write(lambda s: mesh_inbound.handle_text(s, hub.ctx, said, allow_unknown=False))  # a handset's own words
+
+
+def signals_of_every_kind(hub: Hub) -> None:
+    """Signals in every status and of every kind, with each step a coordinator can take."""
+    write = hub.db.writer.run_sync
+
+    def new(category: str, address: str | None, text: str, life: bool = False) -> str:
+        data = SignalCreate(category=category, address=address, description=text, life=life)  # type: ignore[arg-type]
+        return write(lambda s: signals.create_signal(s, hub.ctx, data)).id
+
+    new("street_danger", None, "gaslucht bij de speeltuin", life=True)
+    looked = new("not_seen", "Molenweg 12", "buurvrouw niet gezien")
+    write(lambda s: signals.look(s, hub.ctx, looked, actor="test"))
+    twice = new("not_seen", "Molenweg 12", "nummer 12 doet niet open")
+    write(lambda s: signals.merge(s, hub.ctx, twice, into=looked, actor="test"))
+    for action, category in (
+        ("task", "care"),
+        ("need", "building"),
+        ("door_knock", "other"),
+        ("partner", "care"),
+    ):
+        acted = new(category, "Kerkstraat 3", f"zorg nummer {len(action)}")
+        write(
+            lambda s, i=acted, a=action: signals.act(
+                s, hub.ctx, i, actor="test", action=a, routed_to="Thuiszorg"
+            )
+        )
+    closed = new("building", "Flat B", "lift kapot")
+    write(lambda s: signals.close(s, hub.ctx, closed, actor="test"))
+    write(lambda s: signals.reopen(s, hub.ctx, closed, actor="test"))
+    write(lambda s: signals.close(s, hub.ctx, closed, actor="test"))
 
 
 def unaccepted(hub: Hub) -> None:

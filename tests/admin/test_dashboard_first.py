@@ -22,6 +22,7 @@ def test_what_needs_a_person_comes_first_then_the_figures_then_the_door_knock_li
         'id="now"',
         'id="alerts"',
         'id="life"',
+        'id="life-signals"',
         'id="unaccepted"',
         'id="help"',
         'class="modebar',
@@ -34,7 +35,8 @@ def test_what_needs_a_person_comes_first_then_the_figures_then_the_door_knock_li
     assert places == sorted(places), dict(zip(order, places, strict=True))
     now = html[html.index('id="now"') : html.index('class="modebar')]
     assert "brand in de schuur" in now[now.index('id="alerts"') : now.index('id="life"')]
-    life = now[now.index('id="life"') : now.index('id="unaccepted"')]
+    life = now[now.index('id="life"') : now.index('id="life-signals"')]
+    assert "gaslucht bij de speeltuin" in now[now.index('id="life-signals"') : now.index('id="unaccepted"')]
     assert "Molenweg 9" in life and "Medical device on power" in life
     assert "Kerkstraat 3" not in life  # urgent, not life-threatening: further down, with the needs
     assert "Molenweg 4" in now[now.index('id="unaccepted"') : now.index('id="help"')]

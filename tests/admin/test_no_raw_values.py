@@ -46,6 +46,8 @@ PAGES = [
     "/admin/addresses",
     "/admin/addresses/outside",
     "/admin/export",
+    "/admin/signals",
+    "/admin/signals?error=signal_step",
     "/admin/access",
     "/admin/print/doorknock",
     "/admin/print/tasks",

@@ -32,12 +32,13 @@ PORTAL_PAGES = [
     "/need",
     "/offer",
     "/register",
+    "/signal",
     "/announcements",
     "/privacy",
     "/bedankt/checkin/gone",  # the not-found page
     "/an/old/link",  # any unknown address: the same page
 ]
-FORMS = ["/checkin", "/need", "/offer", "/register"]
+FORMS = ["/checkin", "/need", "/offer", "/register", "/signal"]
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
@@ -78,6 +79,12 @@ def saved_page(live: LiveServer, form: str, lang: str) -> str:
             "special_attention": "alone_75plus",
             "agree": "yes",
             "given_by": "J. de Vries",
+        },
+        "/signal": {  # danger to life: the 112 box
+            "category": "street_danger",
+            "life": "yes",
+            "address": "Molenweg 3",
+            "description": "Gaslucht bij de speeltuin",
         },
     }[form]
     with httpx.Client(base_url=live.url) as http:

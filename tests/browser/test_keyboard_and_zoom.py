@@ -16,14 +16,14 @@ from playwright.sync_api import Browser, Page
 from sqlmodel import SQLModel, func, select
 
 from hub import i18n
-from hub.models import CheckIn, Household, Need, Offer
+from hub.models import CheckIn, Household, Need, Offer, Signal
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/checkin", "/need", "/offer", "/register", "/announcements", "/privacy"]
-FORMS = ["/checkin", "/need", "/offer", "/register"]
+PAGES = ["/", "/checkin", "/need", "/offer", "/register", "/signal", "/announcements", "/privacy"]
+FORMS = ["/checkin", "/need", "/offer", "/register", "/signal"]
 
 
 def count(live: LiveServer, model: type[SQLModel]) -> int:
@@ -94,11 +94,21 @@ def fill_register(page: Page) -> None:
     page.keyboard.type("J. de Vries")
 
 
+def fill_signal(page: Page) -> None:
+    tab_to(page, "input[name=category]")
+    page.keyboard.press("Space")  # someone not seen
+    tab_to(page, "#f-address")
+    page.keyboard.type("Molenweg 12")
+    tab_to(page, "#f-description")
+    page.keyboard.type("Buurvrouw al twee dagen niet gezien")
+
+
 KEYBOARD: dict[str, tuple[Callable[[Page], None], type[SQLModel]]] = {
     "/checkin": (fill_checkin, CheckIn),
     "/need": (fill_need, Need),
     "/offer": (fill_offer, Offer),
     "/register": (fill_register, Household),
+    "/signal": (fill_signal, Signal),
 }
 
 

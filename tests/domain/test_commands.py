@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hub.domain import commands
 from hub.domain.commands import (
     Accept,
     Available,
@@ -179,3 +180,24 @@ def test_parser_never_raises_on_command_like_words(words: list[str]) -> None:
 )
 def test_task_numbers_in_any_dress(number: int, prefix: str, suffix: str) -> None:
     assert parse_command(f"ja {prefix}{number}{suffix}") == Accept(number)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ZORG Molenweg 12 niet gezien", commands.Concern("Molenweg 12", "niet gezien")),
+        ("zorg molenweg 12a: rook", commands.Concern("molenweg 12a", "rook")),
+        ("CONCERN Flat B: lift out", commands.Concern("Flat B", "lift out")),
+        ("Zorg! Kerkstraat 5 hulp bij trap", commands.Concern("Kerkstraat 5", "hulp bij trap")),
+        ("ZORG", commands.Invalid("ZORG", "adres ontbreekt")),
+        ("ZORG Molenweg 12", commands.Invalid("ZORG", "tekst ontbreekt")),
+        (
+            "CONCERN Molenweg rook",
+            commands.Invalid("ZORG", "adres ontbreekt (straat huisnummer, of straat: tekst)"),
+        ),
+    ],
+)
+def test_a_concern(text: str, expected: commands.Command) -> None:
+    assert commands.parse_command(text) == expected
+    if isinstance(expected, commands.Concern):
+        assert commands.repeat_key(expected) is None  # it changes something: always answered

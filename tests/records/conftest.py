@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from hub.models import AuditEntry, CheckIn, Need, Offer, OutboxEvent
+from hub.models import AuditEntry, CheckIn, Need, Offer, OutboxEvent, Signal
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, NeedCreate, OfferCreate
 from hub.services import residents
@@ -42,6 +42,6 @@ def audit(hub: Hub, action: str) -> list[tuple[str, str | None]]:
         return [(row.actor, row.target) for row in rows]
 
 
-def exists(hub: Hub, model: type[CheckIn] | type[Need] | type[Offer], record_id: str) -> bool:
+def exists(hub: Hub, model: type[CheckIn] | type[Need] | type[Offer] | type[Signal], record_id: str) -> bool:
     with hub.db.read() as session:
         return session.exec(select(model).where(model.id == record_id)).first() is not None

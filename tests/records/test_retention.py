@@ -11,11 +11,22 @@ from sqlmodel import Session, col, select, update
 from hub.config import load_settings
 from hub.errors import ConfigError
 from hub.jobs import retention_job
-from hub.models import Alert, AuditEntry, CheckIn, Household, MeshOutbound, Need, Offer, OutboxEvent, Task
+from hub.models import (
+    Alert,
+    AuditEntry,
+    CheckIn,
+    Household,
+    MeshOutbound,
+    Need,
+    Offer,
+    OutboxEvent,
+    Signal,
+    Task,
+)
 from hub.models.base import utcnow
 from hub.runtime import Hub
-from hub.schemas import Consent, HouseholdCreate
-from hub.services import coordination, drills, tasks
+from hub.schemas import Consent, HouseholdCreate, SignalCreate
+from hub.services import coordination, drills, signals, tasks
 from tests.records.conftest import checkin, events, exists, need, offer
 
 
@@ -119,3 +130,19 @@ def test_the_scheduler_runs_retention(hub: Hub) -> None:
         assert job is not None and job.trigger.interval == timedelta(hours=1)
     finally:
         scheduler.stop()
+
+
+def test_signals_go_after_the_needs_period_and_with_a_drill(hub: Hub) -> None:
+    def report(text: str) -> str:
+        data = SignalCreate(category="not_seen", description=text, address="Molenweg 12")
+        return hub.db.writer.run_sync(lambda s: signals.create_signal(s, hub.ctx, data)).id
+
+    old, young = report("oud"), report("jong")
+    _age(hub, Signal, old, hub.settings.retain_needs_days + 1)
+    assert retention_job(hub) == {"signals": 1}
+    assert not exists(hub, Signal, old) and exists(hub, Signal, young)
+    hub.db.writer.run_sync(lambda s: drills.set_mode(s, hub.ctx, "drill", actor="coord"))
+    practice = report("oefening")
+    counts = hub.db.writer.run_sync(lambda s: drills.wipe_drill_data(s, hub.ctx, actor="coord"))
+    assert counts["signals"] == 1
+    assert not exists(hub, Signal, practice) and exists(hub, Signal, young)

@@ -29,6 +29,7 @@ from hub.web.admin.schemas import (
     NeedOut,
     OfferOut,
     Page,
+    SignalOut,
     TaskIn,
     TaskOfferOut,
     TaskOut,
@@ -72,6 +73,7 @@ for _name, _shape in (
     ("messages", MessageOut),
     ("announcements", AnnouncementOut),
     ("alerts", AlertOut),
+    ("signals", SignalOut),
 ):
     router.add_api_route(
         f"/{_name}",

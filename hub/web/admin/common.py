@@ -61,7 +61,16 @@ def minutes_ago(value: datetime | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def iso_when(value: str | None) -> str:
+    """:func:`when` of a time kept as ISO text (a signal's steps)."""
+    try:
+        return when(datetime.fromisoformat(value)) if value else "–"
+    except ValueError:
+        return "–"
+
+
 env.filters["when"] = when
+env.filters["iso_when"] = iso_when
 env.filters["ago"] = minutes_ago
 env.filters["duration"] = duration
 env.filters["with_year"] = lambda moment: i18n.day_and_time(moment, year=True)
@@ -132,7 +141,7 @@ def refused(url: str, exc: Exception) -> RedirectResponse:
 # The admin pages a form may return to; any other form (``/admin/mode``) returns to the dashboard.
 FORM_PAGES = frozenset(
     {"checkins", "needs", "offers", "tasks", "volunteers", "households", "announcements", "messages"}
-    | {"mesh", "sync", "audit", "drill", "addresses", "readiness"}
+    | {"mesh", "sync", "audit", "drill", "addresses", "readiness", "signals"}
 )
 
 

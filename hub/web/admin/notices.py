@@ -12,7 +12,7 @@ import logging
 
 from pydantic import ValidationError as PydanticError
 
-from hub.errors import Conflict, NotFound, StorageUnavailable
+from hub.errors import Conflict, IllegalTransition, NotFound, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ NOTICES: dict[str, str] = {
     "offer_updated": N_("offer updated"),
     "published": N_("published"),
     "saved": N_("saved"),
+    "signal_closed": N_("signal closed"),
+    "signal_looked_at": N_("signal marked as looked at"),
+    "signal_merged": N_("signal merged into the other one"),
+    "signal_acted_on": N_("recorded what was done about the signal"),
+    "signal_reopened": N_("signal opened again"),
     "session_revoked": N_("session ended"),
     "task_created": N_("task created"),
     "task_updated": N_("task updated"),
@@ -62,6 +67,10 @@ ERRORS: dict[str, str] = {
     "invalid": N_("check what you filled in"),
     "not_found": N_("it is no longer there: reload the page"),
     "people_wrong": N_("People: fill in a number from 1 to 50, or leave it empty."),
+    "signal_step": N_("that step is not possible in the signal's current state: nothing was changed"),
+    "signal_merge": N_("choose another signal that is not itself merged to merge into: nothing was changed"),
+    "signal_address": N_("this signal has no address: a task, need or door knock needs one"),
+    "partner_missing": N_("fill in which partner was called"),
     "storage": N_("the hub cannot save right now: nothing was stored, try again in a minute"),
     "unknown_action": N_("unknown action"),
 }
@@ -104,6 +113,8 @@ def failure(exc: Exception) -> dict[str, str]:
         return {"error": "storage"}
     if isinstance(exc, NotFound):
         return {"error": "not_found"}
+    if isinstance(exc, IllegalTransition) and exc.what == "the signal":
+        return {"error": "signal_step"}
     if isinstance(exc, Conflict):
         return {"error": "conflict"}
     field: str | None

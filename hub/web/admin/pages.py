@@ -15,7 +15,7 @@ from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, address_views, admin_lists
 from hub.services import dashboard as dashboard_view
-from hub.web.admin import access, actions, addresses, alerts, drill_plots, printing, record_actions
+from hub.web.admin import access, actions, addresses, alerts, drill_plots, printing, record_actions, signals
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -34,6 +34,7 @@ router.include_router(alerts.router)
 router.include_router(printing.router)
 router.include_router(access.router)
 router.include_router(addresses.router)
+router.include_router(signals.router)
 
 
 @router.get("/login", response_class=HTMLResponse)

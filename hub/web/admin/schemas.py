@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -54,6 +54,28 @@ class NeedOut(_Out):
     created_at: datetime
     resolved_at: datetime | None
     duplicate_of: str | None = None
+
+
+class SignalOut(_Out):
+    """A neighbour's concern and its triage (``steps``: who did what, when)."""
+
+    id: str
+    category: str
+    life: bool
+    address: str | None
+    description: str
+    contact: str | None
+    source: str
+    reported_by: str | None
+    status: str
+    steps: list[dict[str, Any]]
+    action: str | None
+    action_ref: str | None
+    routed_to: str | None
+    merged_into: str | None
+    drill: bool
+    created_at: datetime
+    updated_at: datetime | None
 
 
 class OfferOut(_Out):
