@@ -33,6 +33,10 @@ ShareLevel = Literal["aggregate", "needs", "full"]
 NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
 OfferStatus = Literal["available", "used", "withdrawn"]
 Role = Literal["coordinator", "viewer"]
+# A partner organisation's kind (housing corporation, home-care team, GP practice, pharmacy).
+PartnerKind = Literal["housing", "home_care", "gp", "pharmacy", "other"]
+# The role of a partner organisation's account: made on the partners page, never by ``hub user``.
+PARTNER_ROLE = "partner"
 ExportFormat = Literal["json", "csv", "cap"]
 
 NEED_CATEGORIES: tuple[str, ...] = get_args(NeedCategory)
@@ -47,6 +51,7 @@ MODES: tuple[str, ...] = get_args(Mode)
 NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
 ROLES: tuple[str, ...] = get_args(Role)
+PARTNER_KINDS: tuple[str, ...] = get_args(PartnerKind)
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 URGENCY_RANK = {"life": 0, "urgent": 1, "normal": 2}

@@ -65,6 +65,7 @@ class OfferOut(_Out):
     status: str
     drill: bool
     created_at: datetime
+    volunteer_id: str | None = None
 
 
 class NeedStatusIn(BaseModel):
@@ -109,6 +110,7 @@ class TaskOut(_Out):
     accepted_at: datetime | None
     done_at: datetime | None
     failed_at: datetime | None
+    partner_id: str | None = None
 
 
 class VolunteerOut(_Out):
