@@ -4,8 +4,8 @@ from hub.models.addresses import Address, Section
 from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
-from hub.models.partners import Partner, PartnerConsent
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
+from hub.models.partners import Partner, PartnerConsent
 from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from hub.domain.addresses import address_key, walking_order
 from hub.domain.task_states import UNFINISHED, statuses
@@ -73,10 +73,9 @@ def create_partner(session: Session, name: str, kind: str, *, actor: str) -> Par
 def create_account(session: Session, partner_id: str, name: str, password: str, *, actor: str) -> User:
     """A login for one person of the partner (argon2id like every account; role ``partner``)."""
     partner = get_partner(session, partner_id)
-    user = accounts.create_user(
+    return accounts.create_user(
         session, name, password, role=PARTNER_ROLE, actor=actor, partner_id=partner.id
     )
-    return user
 
 
 def create_token(

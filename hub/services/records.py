@@ -7,9 +7,9 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from hub.errors import NotFound
-from hub.models import Announcement, CheckIn, Household, MeshMessage, Task, Volunteer
+from hub.models import Announcement, CheckIn, Household, MeshMessage, Offer, Task, Volunteer
 
-Record = TypeVar("Record", Announcement, CheckIn, Household, MeshMessage, Task, Volunteer)
+Record = TypeVar("Record", Announcement, CheckIn, Household, MeshMessage, Offer, Task, Volunteer)
 
 
 def get_by_id(session: Session, model: type[Record], record_id: str) -> Record:

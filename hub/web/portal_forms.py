@@ -104,7 +104,8 @@ REQUIRED: dict[str, str] = {
     "registered_by": N_("Choose for whom you fill in this form."),
     "people": N_("Fill in a number from 1 to 50, or leave it empty."),
     "share_contact": N_(
-        "You ticked that an organisation may see the phone number, but not that it may see the household. Tick both, or neither."
+        "You ticked that an organisation may see how to reach them, but not that it may see the"
+        " household. Tick both, or neither."
     ),
 }
 

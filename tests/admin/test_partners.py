@@ -67,7 +67,7 @@ def register_on_portal(
 
 
 @pytest.fixture
-def world(live: LiveServer, admin: Admin) -> Iterator[World]:
+def world(live: LiveServer, admin: Admin) -> World:
     for name, kind in (("Thuiszorg West", "home_care"), ("Apotheek Plein", "pharmacy")):
         assert admin.post_form("/admin/partners", {"name": name, "kind": kind}).status_code == 303
     home_care, pharmacy = _partner_id(live, "Thuiszorg West"), _partner_id(live, "Apotheek Plein")
@@ -107,7 +107,7 @@ def world(live: LiveServer, admin: Admin) -> Iterator[World]:
         == 303
     )
     rows = live.hub.store.read(lambda s: s.exec(select(Household.address, Household.id)).all())
-    yield World(admin, home_care, pharmacy, tokens[0], tokens[1], dict(rows))
+    return World(admin, home_care, pharmacy, tokens[0], tokens[1], dict(rows))
 
 
 @contextmanager

@@ -13,8 +13,8 @@ from hub import i18n
 from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, admin_lists
-from hub.services import partners as partner_service
 from hub.services import dashboard as dashboard_view
+from hub.services import partners as partner_service
 from hub.services.admin_lists import LIST_LIMIT
 from hub.web.admin import access, actions, addresses, alerts, partners, printing, record_actions
 from hub.web.admin.auth import (
