@@ -286,6 +286,7 @@ def test_vocabulary_table_is_the_code() -> None:
         "task `status`": vocab.TASK_STATUSES,
         "`mode`": vocab.MODES,
         "account `role`": vocab.ROLES,
+        "partner `kind`": vocab.PARTNER_KINDS,
     }
     rows = table_rows(section(REFERENCE / "http.md", "## Vocabularies"))
     documented = {row[0]: tuple(re.findall(r"`([^`]+)`", row[1])) for row in rows}
