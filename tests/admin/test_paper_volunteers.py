@@ -59,8 +59,12 @@ def test_an_offer_becomes_a_volunteer_without_a_handset_whose_task_goes_on_paper
     assert f"/admin/print/tasks?volunteer={paper.id}" in volunteers_page
 
     # beside them a volunteer with a handset, whose task does go on the air
-    assert admin.post_form("/admin/volunteers", {"name": "Radio Ria", "node_id": "!a1b2c3d4"}).status_code == 303
-    radio = live.hub.store.read(lambda s: s.exec(select(Volunteer.id).where(Volunteer.name == "Radio Ria")).one())
+    assert (
+        admin.post_form("/admin/volunteers", {"name": "Radio Ria", "node_id": "!a1b2c3d4"}).status_code == 303
+    )
+    radio = live.hub.store.read(
+        lambda s: s.exec(select(Volunteer.id).where(Volunteer.name == "Radio Ria")).one()
+    )
     for volunteer, address in ((paper.id, "Lindelaan 12"), (radio, "Lindelaan 14")):
         created = admin.post_form(
             "/admin/tasks",
