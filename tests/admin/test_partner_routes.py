@@ -66,7 +66,7 @@ def admin_and_api_routes(live: LiveServer) -> list[tuple[str, str, APIRoute]]:
     return walked
 
 
-def test_every_admin_and_api_route_refuses_a_partner(live: LiveServer, world: World) -> None:
+def test_every_admin_and_api_route_refuses_a_partner(live: LiveServer, world: World) -> None:  # noqa: F811
     household = world.households["Kerkstraat 1"]  # one the partner may see, in every path
     secrets = ("Kerkstraat 3", "Kerkstraat 4", "010-7654321", "zuurstof")  # not the home-care team's
     routes = admin_and_api_routes(live)
@@ -91,7 +91,7 @@ def test_every_admin_and_api_route_refuses_a_partner(live: LiveServer, world: Wo
         match = CSRF_INPUT.search(session.get("/admin/partner").text)
         assert match
         csrf = match[1]
-        for method, path, route in routes:
+        for method, path, _route in routes:
             if (method, path) in own:
                 continue
             url = PARAM.sub(household, path)
@@ -128,7 +128,7 @@ def test_every_admin_and_api_route_refuses_a_partner(live: LiveServer, world: Wo
     assert world.admin.api("GET", "/api/v1/partner").status_code == 403
 
 
-def test_a_partner_token_opens_nothing_of_the_admin_api(live: LiveServer, world: World) -> None:
+def test_a_partner_token_opens_nothing_of_the_admin_api(live: LiveServer, world: World) -> None:  # noqa: F811
     """The plain check a script would try first: the admin lists with a partner's token."""
     with live.client(headers={"Authorization": f"Bearer {world.token_home_care}"}) as api:
         for name in ("households", "checkins", "needs", "tasks", "volunteers", "messages"):
@@ -137,7 +137,7 @@ def test_a_partner_token_opens_nothing_of_the_admin_api(live: LiveServer, world:
         assert api.get("/api/v1/partner").status_code == 200
 
 
-def test_a_partner_session_cannot_reach_the_dashboard_or_exports(live: LiveServer, world: World) -> None:
+def test_a_partner_session_cannot_reach_the_dashboard_or_exports(live: LiveServer, world: World) -> None:  # noqa: F811
     with partner_session(live, "anna.thuiszorg") as http:
         for url in ("/admin", "/admin/households", "/admin/export/csv?scope=full", "/admin/print/doorknock"):
             answer = http.get(url)

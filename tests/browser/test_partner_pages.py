@@ -19,7 +19,7 @@ from hub.models import Household, PartnerConsent
 from tests.admin.conftest import PASSWORD, make_user
 from tests.admin.sample import PARTNER_LOGIN, PARTNER_PASSWORD, fill
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_accessibility import audit, axe_source  # noqa: F401 (the fixture)
+from tests.browser.test_accessibility import AXE, AXE_HINT, audit
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,13 @@ WIDEST = """() => [...document.querySelectorAll("body *")]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(0, 8).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 DESK = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    if not AXE.exists():
+        pytest.fail(AXE_HINT, pytrace=False)
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +75,8 @@ def too_wide(page: Page) -> bool:
 def test_the_coordinators_partner_pages_pass_axe(
     browser: Browser,
     partner_hub: LiveServer,
-    axe_source: str,
-    lang: str,  # noqa: F811
+    axe_js: str,
+    lang: str,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with partner_hub.hub.db.read() as session:
@@ -89,7 +96,7 @@ def test_the_coordinators_partner_pages_pass_axe(
             page.goto(f"{partner_hub.url}{path}{joiner}lang={lang}")
             for details in page.locator("main details").all():  # open the forms for axe and the picture
                 details.evaluate("d => d.open = true")
-            found.extend(audit(page, axe_source))
+            found.extend(audit(page, axe_js))
             page.screenshot(path=str(SHOTS / f"{lang}-{name}.png"), full_page=True)
         # a new token is shown once, on the page that answers the form
         page.goto(f"{partner_hub.url}/admin/partners?lang={lang}")
@@ -97,7 +104,7 @@ def test_the_coordinators_partner_pages_pass_axe(
         page.fill("input[name=name] >> nth=2", "app")
         page.locator("button", has_text={"nl": "Token maken", "en": "Create token"}[lang]).click()
         assert page.locator("code.token").inner_text().startswith("bb_")
-        found.extend(audit(page, axe_source))
+        found.extend(audit(page, axe_js))
         page.screenshot(path=str(SHOTS / f"{lang}-partners-new-token.png"), full_page=True)
         page.set_viewport_size(PHONE)
         for path in ("/admin/partners", f"/admin/households?edit={shared}", "/admin/offers"):
@@ -112,15 +119,15 @@ def test_the_coordinators_partner_pages_pass_axe(
 def test_a_partners_own_page_passes_axe_and_confirms_a_household_reached(
     browser: Browser,
     partner_hub: LiveServer,
-    axe_source: str,
-    lang: str,  # noqa: F811
+    axe_js: str,
+    lang: str,
 ) -> None:
     page = log_in(browser, partner_hub, PARTNER_LOGIN, PARTNER_PASSWORD, "/admin/partner", DESK)
     found: list[str] = []
     try:
         page.goto(f"{partner_hub.url}/admin/partner?lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang
-        found.extend(audit(page, axe_source))
+        found.extend(audit(page, axe_js))
         page.screenshot(path=str(SHOTS / f"{lang}-partner-page.png"), full_page=True)
         # no coordinators' menu: one page, and logging out
         assert page.locator("a[href='/admin/households']").count() == 0
@@ -132,7 +139,7 @@ def test_a_partners_own_page_passes_axe_and_confirms_a_household_reached(
         assert page.locator("p.notice").count() == 1
         done_row = page.locator("table.partner-households tbody tr", has_text=address)
         assert "✓" in done_row.inner_text()
-        found.extend(audit(page, axe_source))
+        found.extend(audit(page, axe_js))
         page.screenshot(path=str(SHOTS / f"{lang}-partner-reached.png"), full_page=True)
         page.set_viewport_size(PHONE)
         page.goto(f"{partner_hub.url}/admin/partner")
@@ -146,7 +153,7 @@ def test_a_partners_own_page_passes_axe_and_confirms_a_household_reached(
 def test_the_register_form_names_the_partners_in_every_language(
     browser: Browser,
     partner_hub: LiveServer,
-    axe_source: str,  # noqa: F811
+    axe_js: str,
 ) -> None:
     context = browser.new_context(bypass_csp=True, viewport=PHONE)  # type: ignore[arg-type]
     page = context.new_page()
@@ -157,7 +164,7 @@ def test_the_register_form_names_the_partners_in_every_language(
             assert page.locator("input[name=share_partner]").count() == 1
             assert page.locator("input[name=share_contact]").count() == 1
             assert "Thuiszorg West" in page.locator("main").inner_text()
-            found.extend(audit(page, axe_source))
+            found.extend(audit(page, axe_js))
             assert not too_wide(page), lang
             page.screenshot(path=str(SHOTS / f"{lang}-register.png"), full_page=True)
         # the contact box without its partner's: the error names it, nothing is saved
@@ -170,7 +177,7 @@ def test_the_register_form_names_the_partners_in_every_language(
         page.check("input[name=share_contact]")
         page.click("button[type=submit]")
         assert "Tick both, or neither" in page.locator("#problem").inner_text()
-        found.extend(audit(page, axe_source))
+        found.extend(audit(page, axe_js))
         page.screenshot(path=str(SHOTS / "en-register-error.png"), full_page=True)
         with partner_hub.hub.db.read() as session:
             assert session.exec(select(Household).where(Household.address == "Molenweg 77")).first() is None
