@@ -235,6 +235,7 @@ class PartnerHousehold:
     people: int | None
     contact: str | None  # only when the household consented to share it with this partner
     reached: bool
+    contact_shared: bool = False  # the household ticked that this partner may see its contact
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def _shown(household: Household, contact: bool, reached: set[str]) -> PartnerHou
         people=household.people,
         contact=household.contact if contact else None,
         reached=household.id in reached,
+        contact_shared=contact,
     )
 
 

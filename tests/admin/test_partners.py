@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from hub.models import AuditEntry, CheckIn, Household, Partner, Task
+from hub.models import AuditEntry, CheckIn, Household, Partner, PartnerConsent, Task
 from hub.services.figures import current_figures
 from tests.admin.conftest import CSRF_INPUT, PASSWORD, Admin, login
 from tests.conftest import LiveServer
@@ -163,6 +163,7 @@ def test_a_partner_sees_exactly_the_consented_households(live: LiveServer, world
             "special_attention",
             "people",
             "contact",
+            "contact_shared",
             "reached",
         }
         # another partner's household is not there, whatever the partner tries
@@ -213,6 +214,14 @@ def test_consent_withdrawn_mid_session(live: LiveServer, world: World) -> None:
         lambda s: s.exec(select(CheckIn).where(CheckIn.household_id == household)).all()
     )
     assert no_check_in == []
+    # a household deleted on request takes its consents with it
+    gone = world.households["Kerkstraat 1"]
+    answer = world.admin.post_form(f"/admin/households/{gone}/delete", {"confirm": "yes"})
+    assert answer.status_code == 303 and "ok=deleted" in answer.headers["location"]
+    left = live.hub.store.read(lambda s: s.exec(select(PartnerConsent.household_id)).all())
+    assert gone not in left and world.households["Kerkstraat 2"] in left
+    with live.client(headers={"Authorization": f"Bearer {world.token_home_care}"}) as api:
+        assert api.get("/api/v1/partner").json()["households"] == []
 
 
 def test_a_partner_confirms_a_household_reached_and_the_figure_follows(

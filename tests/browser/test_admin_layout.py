@@ -49,6 +49,7 @@ LISTS = [
     "/admin/addresses",
     "/admin/export",
     "/admin/access",
+    "/admin/partners",
 ]
 
 

@@ -199,6 +199,7 @@ class PartnerHouseholdOut(BaseModel):
     people: int | None
     contact: str | None
     reached: bool
+    contact_shared: bool
 
 
 class PartnerOut(BaseModel):
