@@ -66,6 +66,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.include_router(captive.router)
     app.include_router(portal.router)
     app.include_router(admin.api_router)
+    app.include_router(admin.partner_api_router)
     app.include_router(admin.pages_router)
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 

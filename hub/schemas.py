@@ -17,6 +17,7 @@ from pydantic import (
     Strict,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from hub.domain.addresses import clean_address
@@ -113,6 +114,16 @@ class SignalCreate(_Input):
 class Consent(_Input):
     given_by: Name
     share_upstream: bool = False
+    # The partner organisations (their ids) the household shares with, one by one; its contact
+    # goes to a partner only when that partner is in ``share_contact`` as well.
+    share_partners: list[RecordId] = Field(default_factory=list, max_length=50)
+    share_contact: list[RecordId] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _contact_with_consent(self) -> Consent:
+        if set(self.share_contact) - set(self.share_partners):
+            raise ValueError("share_contact names a partner that is not in share_partners")
+        return self
 
 
 class HouseholdCreate(_Input):

@@ -289,6 +289,7 @@ def test_vocabulary_table_is_the_code() -> None:
         "signal `category`": vocab.SIGNAL_CATEGORIES,
         "signal `status`": vocab.SIGNAL_STATUSES,
         "signal `action`": vocab.SIGNAL_ACTIONS,
+        "partner `kind`": vocab.PARTNER_KINDS,
     }
     rows = table_rows(section(REFERENCE / "http.md", "## Vocabularies"))
     documented = {row[0]: tuple(re.findall(r"`([^`]+)`", row[1])) for row in rows}

@@ -34,6 +34,10 @@ ShareLevel = Literal["aggregate", "needs", "full"]
 NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
 OfferStatus = Literal["available", "used", "withdrawn"]
 Role = Literal["coordinator", "viewer"]
+# A partner organisation's kind (housing corporation, home-care team, GP practice, pharmacy).
+PartnerKind = Literal["housing", "home_care", "gp", "pharmacy", "other"]
+# The role of a partner organisation's account: made on the partners page, never by ``hub user``.
+PARTNER_ROLE = "partner"
 ExportFormat = Literal["json", "csv", "cap"]
 # A neighbour's concern (a signal): someone not seen, danger in the street, a building or utility
 # failure, someone who needs care, something else.
@@ -51,6 +55,7 @@ MODES: tuple[str, ...] = get_args(Mode)
 NEED_STATUSES: tuple[str, ...] = get_args(NeedStatus)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
 ROLES: tuple[str, ...] = get_args(Role)
+PARTNER_KINDS: tuple[str, ...] = get_args(PartnerKind)
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 SIGNAL_CATEGORIES: tuple[str, ...] = get_args(SignalCategory)
 SIGNAL_STATUSES: tuple[str, ...] = tuple(status.value for status in SignalStatus)

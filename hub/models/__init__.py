@@ -5,6 +5,7 @@ from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
+from hub.models.partners import Partner, PartnerConsent
 from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer, Signal
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
@@ -30,6 +31,8 @@ __all__ = [
     "Need",
     "Offer",
     "OutboxEvent",
+    "Partner",
+    "PartnerConsent",
     "Section",
     "Signal",
     "Task",

@@ -20,6 +20,8 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = None
     disabled: bool = False  # cannot log in; ``hub user disable`` also ends the sessions
+    # A partner organisation's account (role ``partner``): it sees only that partner's data.
+    partner_id: str | None = Field(default=None, index=True, max_length=26)  # partners.id
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -46,6 +48,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
+    # A partner organisation's token: the partner API only, that partner's data only.
+    partner_id: str | None = Field(default=None, max_length=26)  # partners.id
 
 
 class AuditEntry(SQLModel, table=True):

@@ -53,6 +53,8 @@ class Task(SQLModel, table=True):
     volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id", index=True)
     need_id: str | None = Field(default=None, foreign_key="needs.id")
     household_id: str | None = Field(default=None, foreign_key="households.id")
+    # Routed to a partner organisation (it may take it and mark it done on its page).
+    partner_id: str | None = Field(default=None, index=True, max_length=26)  # partners.id
     attempts: int = 0
     flagged: bool = False
     nobody_accepted: bool = False  # offered until the limit, nobody took it: a coordinator decides

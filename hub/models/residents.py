@@ -62,7 +62,7 @@ class CheckIn(SQLModel, table=True):
     people: int | None = None
     note: str | None = Field(default=None, max_length=280)
     source: str = Field(default="portal", max_length=16)
-    volunteer_id: str | None = Field(default=None, foreign_key="volunteers.id")
+    volunteer_id: str | None = Field(default=None, max_length=26)  # volunteers.id
     household_id: str | None = Field(
         default=None, foreign_key="households.id"
     )  # ix_checkins_household_reached
@@ -130,6 +130,8 @@ class Offer(SQLModel, table=True):
     address_key: str | None = Field(default=None, max_length=120)  # searched (0011_admin_search)
     contact: str | None = Field(default=None, max_length=80)
     status: str = Field(default="available", index=True, max_length=12)
+    # The volunteer this offer enrolled (without a handset: tasks on paper).
+    volunteer_id: str | None = Field(default=None, max_length=26)  # volunteers.id
     origin_hub: str | None = Field(default=None, max_length=40)
     drill: bool = False
     created_at: datetime = Field(default_factory=utcnow)

@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, select
 
-from hub.domain.vocab import ROLES
+from hub.domain.vocab import PARTNER_ROLE, ROLES
 from hub.errors import Conflict, ValidationError
 from hub.models import AdminSession, ApiToken, User
 from hub.models.base import as_utc, utcnow
@@ -50,18 +50,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(session: Session, name: str, password: str, *, role: str = "coordinator", actor: str) -> User:
+def create_user(
+    session: Session,
+    name: str,
+    password: str,
+    *,
+    role: str = "coordinator",
+    actor: str,
+    partner_id: str | None = None,
+) -> User:
+    """An account; a partner's (``role`` ``partner``) belongs to one partner organisation."""
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationError("a name of 1 to 80 characters", "name")
-    if role not in ROLES:
+    if (role == PARTNER_ROLE) != (partner_id is not None) or (role not in ROLES and role != PARTNER_ROLE):
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", "role")
     if session.exec(select(User).where(User.name == name)).first():
         raise Conflict(f"a user named {name!r} already exists")
-    user = User(name=name, role=role, password_hash=hash_password(password))
+    user = User(name=name, role=role, password_hash=hash_password(password), partner_id=partner_id)
     session.add(user)
     session.flush()
-    record(session, actor, "user.create", user.id, name=name, role=role)
+    record(session, actor, "user.create", user.id, name=name, role=role, partner_id=partner_id)
     return user
 
 
@@ -129,6 +138,7 @@ class NewSession:
     token: str
     csrf_token: str
     expires_at: datetime
+    partner: bool = False  # a partner's account: its own page, not the dashboard
 
 
 def start_session(session: Session, user_id: str, *, client: str, replaces: str | None = None) -> NewSession:
@@ -153,7 +163,7 @@ def start_session(session: Session, user_id: str, *, client: str, replaces: str 
         )
     )
     record(session, user.name, "login", user.id, client=client)
-    return NewSession(token, csrf, expires)
+    return NewSession(token, csrf, expires, partner=user.partner_id is not None)
 
 
 def end_session(session: Session, token: str, *, actor: str) -> None:
@@ -177,10 +187,16 @@ class Principal:
     session_token: str | None = None
     token_id: str | None = None
     token_last_used: datetime | None = None
+    partner_id: str | None = None  # a partner organisation's account or token
 
     @property
     def can_write(self) -> bool:
         return self.role == "coordinator"
+
+    @property
+    def is_partner(self) -> bool:
+        """A partner organisation's: only the partner pages and ``/api/v1/partner``."""
+        return self.role == PARTNER_ROLE or self.partner_id is not None
 
 
 def session_principal(read: Session, token: str, now: datetime | None = None) -> Principal | None:
@@ -190,14 +206,24 @@ def session_principal(read: Session, token: str, now: datetime | None = None) ->
     user = read.exec(select(User).where(User.id == row.user_id)).first()
     if user is None or user.disabled:
         return None
-    return Principal(user.name, user.role, "session", csrf_token=row.csrf_token, session_token=token)
+    return Principal(
+        user.name,
+        user.role,
+        "session",
+        csrf_token=row.csrf_token,
+        session_token=token,
+        partner_id=user.partner_id,
+    )
 
 
 MAX_TOKEN_DAYS = 3650
 
 
-def create_token(session: Session, name: str, *, actor: str, expires_days: int | None = None) -> str:
-    """A new API token (coordinator rights); returned once, stored as its hash.
+def create_token(
+    session: Session, name: str, *, actor: str, expires_days: int | None = None, partner_id: str | None = None
+) -> str:
+    """A new API token (coordinator rights; a partner's with ``partner_id``); returned once,
+    stored as its hash.
 
     With ``expires_days`` the token stops working that many days from now.
     """
@@ -208,10 +234,12 @@ def create_token(session: Session, name: str, *, actor: str, expires_days: int |
         raise ValidationError(f"expiry of 1 to {MAX_TOKEN_DAYS} days", "expires_days")
     expires = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
     token = "bb_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=token_hash(token), expires_at=expires)
+    row = ApiToken(name=name, token_hash=token_hash(token), expires_at=expires, partner_id=partner_id)
     session.add(row)
     session.flush()
-    record(session, actor, "token.create", row.id, name=name, expires_days=expires_days)
+    record(
+        session, actor, "token.create", row.id, name=name, expires_days=expires_days, partner_id=partner_id
+    )
     return token
 
 
@@ -222,7 +250,12 @@ def token_principal(read: Session, token: str, now: datetime | None = None) -> P
     if row.expires_at is not None and as_utc(row.expires_at) <= (now or utcnow()):
         return None
     return Principal(
-        f"token:{row.name}", "coordinator", "token", token_id=row.id, token_last_used=row.last_used_at
+        f"token:{row.name}",
+        PARTNER_ROLE if row.partner_id else "coordinator",
+        "token",
+        token_id=row.id,
+        token_last_used=row.last_used_at,
+        partner_id=row.partner_id,
     )
 
 

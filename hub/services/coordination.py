@@ -10,7 +10,7 @@ from sqlmodel import Session, col, delete, select, update
 from hub.domain.addresses import address_key, clean_address, street_of, walking_key
 from hub.domain.vocab import SPECIAL_ATTENTION
 from hub.errors import ValidationError
-from hub.models import Announcement, CheckIn, Household, Task, Volunteer
+from hub.models import Announcement, CheckIn, Household, PartnerConsent, Task, Volunteer
 from hub.schemas import AnnouncementCreate, HouseholdCreate
 from hub.services import announcements, outbox, residents
 from hub.services.audit import record
@@ -90,6 +90,7 @@ def delete_household(session: Session, ctx: HubContext, household_id: str, *, ac
         )
     ).all()
     session.exec(update(Task).where(col(Task.household_id) == household.id).values(household_id=None))
+    session.exec(delete(PartnerConsent).where(col(PartnerConsent.household_id) == household.id))
     session.exec(delete(CheckIn).where(col(CheckIn.id).in_(checkin_ids)))
     outbox.scrub(session, [household.id, *checkin_ids])  # the hub's own copies of its events
     session.delete(household)

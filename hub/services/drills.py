@@ -31,6 +31,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    PartnerConsent,
     Signal,
     Task,
     TaskOffer,
@@ -244,6 +245,7 @@ def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[st
         counts[name] = _delete(session, model, col(model.drill).is_(True))
     drill_households = select(Household.id).where(col(Household.drill).is_(True))
     _delete(session, CheckIn, col(CheckIn.household_id).in_(drill_households))
+    _delete(session, PartnerConsent, col(PartnerConsent.household_id).in_(drill_households))
     counts["households"] = _delete(session, Household, col(Household.drill).is_(True))
     record(session, actor, "drill.wipe", None, **counts)
     append_event(session, ctx, "drill.wiped", {"counts": counts})

@@ -27,6 +27,7 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    PartnerConsent,
     Signal,
     Task,
     TaskOffer,
@@ -45,6 +46,7 @@ def _release_need(session: Session, ids: Sequence[str]) -> None:
 def _release_household(session: Session, ids: Sequence[str]) -> None:
     session.exec(update(Task).where(col(Task.household_id).in_(ids)).values(household_id=None))
     session.exec(update(CheckIn).where(col(CheckIn.household_id).in_(ids)).values(household_id=None))
+    session.exec(delete(PartnerConsent).where(col(PartnerConsent.household_id).in_(ids)))
 
 
 def _release_task(session: Session, ids: Sequence[str]) -> None:

@@ -43,6 +43,17 @@ class UserView(_View):
     locked_until: datetime | None
     disabled: bool
     created_at: datetime
+    partner_id: str | None = None
+
+
+class PartnerView(_View):
+    """A partner organisation of the neighbourhood."""
+
+    pk: int | None
+    id: str
+    name: str
+    kind: str
+    created_at: datetime
 
 
 class AlertView(_View):
@@ -120,6 +131,7 @@ class TaskView(_View):
     done_at: datetime | None
     failed_at: datetime | None
     note_on_air: bool
+    partner_id: str | None = None
 
 
 class MeshMessageView(_View):
@@ -266,6 +278,7 @@ class OfferView(_View):
     origin_hub: str | None
     drill: bool
     created_at: datetime
+    volunteer_id: str | None = None
 
 
 class AnnouncementView(_View):

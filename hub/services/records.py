@@ -7,9 +7,9 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from hub.errors import NotFound
-from hub.models import Announcement, CheckIn, Household, MeshMessage, Signal, Task, Volunteer
+from hub.models import Announcement, CheckIn, Household, MeshMessage, Offer, Signal, Task, Volunteer
 
-Record = TypeVar("Record", Announcement, CheckIn, Household, MeshMessage, Signal, Task, Volunteer)
+Record = TypeVar("Record", Announcement, CheckIn, Household, MeshMessage, Offer, Signal, Task, Volunteer)
 
 
 def get_by_id(session: Session, model: type[Record], record_id: str) -> Record:

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from hub.domain import household_codes
 from hub.domain.addresses import address_key, street_of, walking_key
-from hub.errors import WrongHouseholdCode
-from hub.models import CheckIn, Household, Need, Offer, new_id, utcnow
+from hub.errors import ValidationError, WrongHouseholdCode
+from hub.models import CheckIn, Household, Need, Offer, Partner, PartnerConsent, new_id, utcnow
 from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate
 from hub.services import idempotency, mesh_queue
 from hub.services.context import HubContext
@@ -230,9 +230,30 @@ def register_household(
         drill=is_drill(session),
     )
     session.add(household)
+    _share_with_partners(session, household, data)
     idempotency.remember(session, key, "household", household.id)
     append_event(session, ctx, "household.registered", household_data(household), shape="household")
     return household
+
+
+def _share_with_partners(session: Session, household: Household, data: HouseholdCreate) -> None:
+    """The household's consent per partner organisation (an unknown partner stores nothing)."""
+    wanted = set(data.consent.share_partners)
+    if not wanted:
+        return
+    known = set(session.exec(select(Partner.id).where(col(Partner.id).in_(wanted))).all())
+    if wanted - known:
+        raise ValidationError("no such partner", "consent.share_partners")
+    session.flush()
+    for partner_id in sorted(wanted):
+        session.add(
+            PartnerConsent(
+                household_id=household.id,
+                partner_id=partner_id,
+                contact=partner_id in data.consent.share_contact,
+                given_by=data.consent.given_by,
+            )
+        )
 
 
 def household_data(household: Household) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select, update
 from hub.domain.addresses import address_key, clean_address
 from hub.domain.task_states import ON_HAND, statuses
 from hub.errors import Conflict, ValidationError
-from hub.models import CheckIn, Household, Task, Volunteer
+from hub.models import CheckIn, Household, Offer, Task, Volunteer
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -68,6 +68,31 @@ def register(
         "volunteer.registered",
         {"id": volunteer.id, "skills": volunteer.skills, "has_handset": node is not None},
     )
+    return volunteer
+
+
+def enrol_from_offer(session: Session, ctx: HubContext, offer_id: str, name: str, *, actor: str) -> Volunteer:
+    """A resident who offered help becomes a volunteer without a handset: their tasks go on the
+    paper sheet and a coordinator marks them done; the radio never sends them anything.
+
+    The offer's category is their skill, its address their home; the offer remembers them
+    (``Conflict`` when it enrolled someone already)."""
+    offer = get_by_id(session, Offer, offer_id)
+    if offer.volunteer_id is not None:
+        raise Conflict("this offer enrolled a volunteer already")
+    if offer.origin_hub is not None:
+        raise Conflict("an offer from another hub cannot enrol a volunteer here")
+    clean = " ".join(name.split())
+    if not clean or len(clean) > 80:
+        raise ValidationError("a name of 1 to 80 characters", "name")
+    volunteer = register(session, ctx, clean, None, [offer.category], actor=actor)
+    if offer.address:
+        volunteer.address = clean_address(offer.address)
+        volunteer.address_key = address_key(volunteer.address)
+        session.add(volunteer)
+    offer.volunteer_id = volunteer.id
+    session.add(offer)
+    record(session, actor, "offer.enrol", offer.id, volunteer_id=volunteer.id)
     return volunteer
 
 
@@ -155,6 +180,7 @@ def delete_volunteer(session: Session, ctx: HubContext, volunteer_id: str, *, ac
         .values(buddy_volunteer_id=None)
     )
     session.exec(update(CheckIn).where(col(CheckIn.volunteer_id) == volunteer.id).values(volunteer_id=None))
+    session.exec(update(Offer).where(col(Offer.volunteer_id) == volunteer.id).values(volunteer_id=None))
     session.delete(volunteer)
     record(session, actor, "volunteer.delete", volunteer.id)
     append_event(session, ctx, "volunteer.deleted", {"id": volunteer.id})
@@ -207,3 +233,4 @@ def next_available(session: Session, exclude: set[str]) -> Volunteer | None:
 register_volunteer = writes(returning(VolunteerView, register))
 correct_volunteer = writes(returning(VolunteerView, correct))
 remove_volunteer = writes(delete_volunteer)
+enrol_offer = writes(returning(VolunteerView, enrol_from_offer))

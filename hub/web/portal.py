@@ -33,7 +33,7 @@ from hub.schemas import (
     OfferCreate,
     SignalCreate,
 )
-from hub.services import address_matching, overview, submissions
+from hub.services import address_matching, overview, partners, submissions
 from hub.services.store import Store
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
@@ -234,6 +234,7 @@ def form_page(
         errors=errors or {},
         problem=problem,
         address_suggestions=address_matching.suggestions(hub.store),
+        partners=partners.partners(hub) if form.kind == "household" else [],
         **CHOICES,
     )
 
@@ -279,7 +280,12 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
                 problem=_("The form did not arrive whole. Fill it in again."),
                 status_code=400,
             )
-        values = {**fields.values(), "special_attention": fields.many("special_attention")}
+        values = {
+            **fields.values(),
+            "special_attention": fields.many("special_attention"),
+            "share_partner": fields.many("share_partner"),
+            "share_contact": fields.many("share_contact"),
+        }
         token = fields.text("token")
         if not forms.valid_token(token):
             return form_page(

@@ -120,6 +120,10 @@ REQUIRED: dict[str, str] = {
     "signal_description": N_("Write in a few words what you noticed, and where."),
     "signal_address": N_("Fill in a street, or a street and house number, or leave it empty."),
     "life": N_("Choose: is someone's life in danger now?"),
+    "share_contact": N_(
+        "You ticked that an organisation may see how to reach them, but not that it may see the"
+        " household. Tick both, or neither."
+    ),
 }
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -223,7 +227,13 @@ def _household(fields: Fields) -> dict[str, Any]:
         "people": whole_number(fields.optional("people")),
         "contact": fields.optional("contact"),
         "registered_by": fields.text("registered_by"),
-        "consent": {"given_by": fields.text("given_by"), "share_upstream": fields.ticked("share_upstream")},
+        "consent": {
+            "given_by": fields.text("given_by"),
+            "share_upstream": fields.ticked("share_upstream"),
+            "share_partners": fields.many("share_partner"),
+            # a contact box without its partner's box is an error (_household_check), not a consent
+            "share_contact": [p for p in fields.many("share_contact") if p in fields.many("share_partner")],
+        },
     }
 
 
@@ -245,6 +255,8 @@ def _signal_check(fields: Fields, errors: FormErrors) -> None:
 def _household_check(fields: Fields, errors: FormErrors) -> None:
     if not fields.ticked("agree"):
         errors.add("agree", _(REQUIRED["agree"]))
+    if set(fields.many("share_contact")) - set(fields.many("share_partner")):
+        errors.add("share_partner", _(REQUIRED["share_contact"]))
 
 
 FORMS: dict[str, FormSpec] = {
@@ -276,7 +288,12 @@ FORMS: dict[str, FormSpec] = {
         "household",
         _household,
         HouseholdCreate,
-        field_of={"consent.given_by": "given_by", "consent": "given_by"},
+        field_of={
+            "consent.given_by": "given_by",
+            "consent.share_partners": "share_partner",
+            "consent.share_contact": "share_partner",
+            "consent": "given_by",
+        },
         check=_household_check,
     ),
 }

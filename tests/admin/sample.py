@@ -3,19 +3,37 @@
 The demo's neighbourhood in crisis mode, plus: an SOS from an unknown handset, a life-threatening
 need for a medical device, a call for help nobody handled, an offer of a car, an announcement,
 a task nobody accepted (offered to every handset in turn, the clock moved on), signals in every
-status and a message from a volunteer's handset.
+status, a message from a volunteer's handset, and a partner organisation (home care) with an
+account (``thuiszorg``), a household sharing with it, a task routed to it, a household it reached,
+and an offer that enrolled a volunteer without a handset.
 """
 
 from __future__ import annotations
 
 import time
 
+from sqlmodel import select
+
 from hub.demo import seed_if_empty
 from hub.domain.radio_events import TextReceived
 from hub.jobs import reoffer_job
+from hub.models import Household, Offer
 from hub.runtime import Hub
 from hub.schemas import AnnouncementCreate, CheckInCreate, NeedCreate, OfferCreate, SignalCreate
-from hub.services import announcements, drills, mesh_inbound, residents, signals, task_flow, tasks, volunteers
+from hub.services import (
+    announcements,
+    drills,
+    mesh_inbound,
+    partners,
+    residents,
+    signals,
+    task_flow,
+    tasks,
+    volunteers,
+)
+
+PARTNER_LOGIN = "thuiszorg"
+PARTNER_PASSWORD = "correct horse battery"
 
 
 def fill(hub: Hub) -> None:
@@ -59,6 +77,29 @@ def fill(hub: Hub) -> None:
     signals_of_every_kind(hub)
     said = TextReceived(0xFACE, "!0000face", 4343, "brug bij de Molenweg is dicht", 0, True, False, None)
     write(lambda s: mesh_inbound.handle_text(s, hub.ctx, said, allow_unknown=False))  # a handset's own words
+    with_partner(hub)
+
+
+def with_partner(hub: Hub) -> None:
+    """A home-care team with an account, two households sharing with it (one with its contact),
+    one of them reached by the partner, a task routed to it; an offer enrolled on paper."""
+    write = hub.db.writer.run_sync
+    partner = write(lambda s: partners.create_partner(s, "Thuiszorg West", "home_care", actor="test"))
+    write(lambda s: partners.create_account(s, partner.id, PARTNER_LOGIN, PARTNER_PASSWORD, actor="test"))
+    with hub.db.read() as session:
+        shown = session.exec(select(Household.id).order_by(Household.pk)).all()[:2]
+        offer = session.exec(select(Offer.id)).first()
+    for index, household_id in enumerate(shown):
+        write(
+            lambda s, h=household_id, i=index: partners.change_consents(
+                s, h, {partner.id: i == 0}, given_by="zelf", actor="test"
+            )
+        )
+    write(lambda s: partners.confirm_reached(s, hub.ctx, partner.id, shown[0], actor=PARTNER_LOGIN))
+    task = write(lambda s: tasks.create_task(s, hub.ctx, kind="check", address="Molenweg 6", actor="test"))
+    write(lambda s: partners.route_task(s, hub.ctx, task.id, partner.id, actor="test"))
+    if offer is not None:
+        write(lambda s: volunteers.enrol_from_offer(s, hub.ctx, offer, "Kees de Vries", actor="test"))
 
 
 def signals_of_every_kind(hub: Hub) -> None:

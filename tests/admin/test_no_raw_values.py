@@ -21,7 +21,7 @@ from hub.models import Address, Household, Need
 from hub.runtime import Hub
 from hub.services import drills
 from tests.admin.conftest import CSRF_INPUT, login, make_user
-from tests.admin.sample import fill
+from tests.admin.sample import PARTNER_LOGIN, PARTNER_PASSWORD, fill
 from tests.conftest import LiveServer
 from tests.mesh.hubmesh import wait_until
 
@@ -49,6 +49,7 @@ PAGES = [
     "/admin/signals",
     "/admin/signals?error=signal_step",
     "/admin/access",
+    "/admin/partners",
     "/admin/print/doorknock",
     "/admin/print/tasks",
     # searched, filtered, and a search that finds nothing
@@ -205,4 +206,12 @@ def test_no_admin_page_shows_a_code_or_a_python_value(
             check(f"{path}?mode=normal")
     finally:
         live.hub.db.writer.run_sync(lambda s: drills.set_mode(s, live.hub.ctx, "crisis", actor="test"))
+    # a partner's own page, as the partner sees it
+    with live.client() as partner:
+        assert login(partner, PARTNER_LOGIN, PARTNER_PASSWORD).status_code == 303
+        answer = partner.get(f"/admin/partner?lang={lang}")
+        assert answer.status_code == 200
+        words, code = visible(answer.text)
+        if raw := raw_values(words, lang, code):
+            found["/admin/partner"] = raw
     assert found == {}, "\n".join(f"{path}: {', '.join(raw)}" for path, raw in found.items())

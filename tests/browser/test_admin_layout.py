@@ -49,6 +49,7 @@ LISTS = [
     "/admin/addresses",
     "/admin/export",
     "/admin/access",
+    "/admin/partners",
 ]
 # The lists with a search typed in (the search form, the filter it keeps, "nothing found").
 SEARCHED = [

@@ -9,5 +9,6 @@ session or hand the change to the writer. Nothing here imports a table model or 
 
 from hub.web.admin.api import router as api_router
 from hub.web.admin.pages import router as pages_router
+from hub.web.admin.partners import api as partner_api_router
 
-__all__ = ["api_router", "pages_router"]
+__all__ = ["api_router", "pages_router", "partner_api_router"]

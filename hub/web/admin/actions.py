@@ -194,16 +194,25 @@ async def add_household(
     note: Text = "",
     share_upstream: Text = "",
     buddy_volunteer_id: Text = "",
+    share_partner: Flags = [],  # noqa: B006 (FastAPI copies a default)
+    share_contact: Flags = [],  # noqa: B006
 ) -> RedirectResponse:
     try:
         count = _number(people, 1, 50)
     except ValueError:
         return back("/admin/households", error="people_wrong")
+    if set(share_contact) - set(share_partner):
+        return back("/admin/households", error="contact_without_consent")
     try:
         data = HouseholdCreate(
             address=address,
             special_attention=special_attention,
-            consent=Consent(given_by=consent_given_by, share_upstream=share_upstream == "yes"),
+            consent=Consent(
+                given_by=consent_given_by,
+                share_upstream=share_upstream == "yes",
+                share_partners=share_partner,
+                share_contact=share_contact,
+            ),
             people=count,
             contact=_opt(contact),
             note=_opt(note),

@@ -78,7 +78,11 @@ def _log_failure(future: Future[None]) -> None:
         log.warning("could not note a token's use: %s", future.exception())
 
 
-def api_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
+PARTNER_REFUSED = "A partner's account sees only its own pages."
+
+
+def any_api_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
+    """Whoever holds a session or token, partners too (only the partner API asks for this)."""
     principal = find_principal(request, hub)
     if principal is None:
         raise HTTPException(
@@ -86,6 +90,13 @@ def api_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> P
             "Log in or send a bearer token.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return principal
+
+
+def api_principal(principal: Annotated[Principal, Depends(any_api_principal)]) -> Principal:
+    """A coordinator or viewer: closed to partners by default, so a new admin route is too."""
+    if principal.is_partner:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, PARTNER_REFUSED)
     return principal
 
 
@@ -106,14 +117,22 @@ ApiReader = Annotated[Principal, Depends(api_principal)]
 ApiWriter = Annotated[Principal, Depends(api_writer)]
 
 
-def page_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
-    """A logged-in person (session cookie only); otherwise off to the login page."""
+def any_page_principal(request: Request, hub: HubDep, _net: None = NetworkCheck) -> Principal:
+    """A logged-in person (session cookie only), partners too; otherwise off to the login page."""
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = None
     if cookie:
         principal = principal_of_session(hub, cookie)
     if principal is None:
         raise HTTPException(status.HTTP_303_SEE_OTHER, "Log in first.", headers={"Location": "/admin/login"})
+    return principal
+
+
+def page_principal(principal: Annotated[Principal, Depends(any_page_principal)]) -> Principal:
+    """A coordinator or viewer: every admin page is closed to partners unless it asks for
+    :data:`PartnerPage` (a new page is closed by default)."""
+    if principal.is_partner:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, PARTNER_REFUSED)
     return principal
 
 
@@ -139,7 +158,44 @@ def page_coordinator(principal: Annotated[Principal, Depends(page_principal)]) -
     return principal
 
 
+def partner_page(principal: Annotated[Principal, Depends(any_page_principal)]) -> Principal:
+    """A partner organisation's logged-in person (its own pages only)."""
+    if not principal.is_partner or principal.partner_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only a partner's account has this page.")
+    return principal
+
+
+async def partner_form(request: Request, principal: Annotated[Principal, Depends(partner_page)]) -> Principal:
+    """A partner posting a form that carries the session's CSRF token."""
+    form = await request.form()
+    given = form.get(CSRF_FIELD)
+    if not _csrf_ok(principal.csrf_token, given if isinstance(given, str) else None):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "This form has expired. Go back, reload and try again."
+        )
+    return principal
+
+
+def partner_api(principal: Annotated[Principal, Depends(any_api_principal)]) -> Principal:
+    """A partner's token or session (the partner API only)."""
+    if not principal.is_partner or principal.partner_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only a partner's account or token.")
+    return principal
+
+
+def partner_api_writer(request: Request, principal: Annotated[Principal, Depends(partner_api)]) -> Principal:
+    """A partner; with a session cookie the ``X-CSRF-Token`` header must match the session."""
+    if principal.via == "session" and not _csrf_ok(principal.csrf_token, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Missing or wrong CSRF token.")
+    return principal
+
+
 PageUser = Annotated[Principal, Depends(page_principal)]
+AnyPageUser = Annotated[Principal, Depends(any_page_principal)]
+PartnerPage = Annotated[Principal, Depends(partner_page)]
+PartnerForm = Annotated[Principal, Depends(partner_form)]
+PartnerApi = Annotated[Principal, Depends(partner_api)]
+PartnerApiWriter = Annotated[Principal, Depends(partner_api_writer)]
 FormUser = Annotated[Principal, Depends(form_writer)]
 CoordinatorPage = Annotated[Principal, Depends(page_coordinator)]
 

@@ -141,7 +141,7 @@ def refused(url: str, exc: Exception) -> RedirectResponse:
 # The admin pages a form may return to; any other form (``/admin/mode``) returns to the dashboard.
 FORM_PAGES = frozenset(
     {"checkins", "needs", "offers", "tasks", "volunteers", "households", "announcements", "messages"}
-    | {"mesh", "sync", "audit", "drill", "addresses", "readiness", "signals"}
+    | {"mesh", "sync", "audit", "drill", "addresses", "readiness", "signals", "partners", "partner"}
 )
 
 

@@ -52,6 +52,14 @@ NOTICES: dict[str, str] = {
     "token_revoked": N_("token revoked"),
     "volunteer_added": N_("volunteer added"),
     "withdrawn": N_("withdrawn: no longer shown"),
+    "partner_added": N_("partner organisation added"),
+    "account_added": N_("partner account added"),
+    "consent_saved": N_("sharing with partners saved"),
+    "task_routed": N_("task routed"),
+    "enrolled": N_("enrolled as a volunteer without a handset: their tasks go on paper"),
+    "reached_saved": N_("saved: this household counts as reached"),
+    "task_taken": N_("task taken"),
+    "task_done": N_("task done"),
 }
 
 ERRORS: dict[str, str] = {
@@ -73,6 +81,9 @@ ERRORS: dict[str, str] = {
     "partner_missing": N_("fill in which partner was called"),
     "storage": N_("the hub cannot save right now: nothing was stored, try again in a minute"),
     "unknown_action": N_("unknown action"),
+    "token_days_wrong": N_("Expires after: fill in a number of days from 1 to 3650, or leave it empty."),
+    "contact_without_consent": N_("the contact can only be shared with a partner that is ticked as well"),
+    "consent_by_missing": N_("fill in who gave the consent"),
 }
 
 # Form fields an error may name (``&field=``), with the label the form shows for them.
@@ -94,6 +105,10 @@ FIELDS: dict[str, str] = {
     "status": N_("Status"),
     "title": N_("Title"),
     "volunteer_id": N_("Volunteer"),
+    "password": N_("Password"),
+    "share_partner": N_("Share with partners"),
+    "consent.share_partners": N_("Share with partners"),
+    "expires_days": N_("Expires after (days)"),
 }
 
 

@@ -15,10 +15,22 @@ from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, address_views, admin_lists
 from hub.services import dashboard as dashboard_view
-from hub.web.admin import access, actions, addresses, alerts, drill_plots, printing, record_actions, signals
+from hub.services import partners as partner_service
+from hub.web.admin import (
+    access,
+    actions,
+    addresses,
+    alerts,
+    drill_plots,
+    partners,
+    printing,
+    record_actions,
+    signals,
+)
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    AnyPageUser,
     NetworkCheck,
     PageUser,
     login_throttle,
@@ -28,6 +40,7 @@ from hub.web.deps import HubDep, client_ip
 from hub.web.templating import render, request_language
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
+router.include_router(partners.router)  # before ``actions``: its /tasks/{id}/partner is not a step
 router.include_router(actions.router)
 router.include_router(record_actions.router)
 router.include_router(alerts.router)
@@ -74,7 +87,7 @@ async def login(
     user_id = attempt.user_id
     old = request.cookies.get(SESSION_COOKIE)
     new = await accounts.login_succeeded(hub, user_id, client=client, replaces=old)
-    response = RedirectResponse("/admin", status_code=303)
+    response = RedirectResponse("/admin/partner" if new.partner else "/admin", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         new.token,
@@ -88,7 +101,7 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, hub: HubDep, user: PageUser) -> Response:
+async def logout(request: Request, hub: HubDep, user: AnyPageUser) -> Response:
     form = await request.form()
     given = form.get("csrf")
     if (
@@ -236,6 +249,7 @@ def tasks_page(
         radio_volunteers=found.radio_volunteers,
         prefill_need=found.prefill_need,
         prefill_household=found.prefill_household,
+        partners=partner_service.partners(hub),
     )
 
 
@@ -277,6 +291,8 @@ def households(
         shown_code=household_codes.shown,
         volunteers=found.volunteers,
         names=found.names,
+        partners=partner_service.partners(hub),
+        consents=partner_service.all_consents(hub),
     )
 
 

@@ -87,6 +87,7 @@ class OfferOut(_Out):
     status: str
     drill: bool
     created_at: datetime
+    volunteer_id: str | None = None
 
 
 class NeedStatusIn(BaseModel):
@@ -131,6 +132,7 @@ class TaskOut(_Out):
     accepted_at: datetime | None
     done_at: datetime | None
     failed_at: datetime | None
+    partner_id: str | None = None
 
 
 class VolunteerOut(_Out):
