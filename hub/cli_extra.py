@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hub import cli_addresses, cli_admin
 from hub.mesh import cli as mesh_cli
+from hub.region import cli as region_cli
 from hub.sync import cli as sync_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -16,4 +17,5 @@ REGISTRARS: list[Registrar] = [
     sync_cli.register,
     cli_admin.register,
     cli_addresses.register,
+    region_cli.register,
 ]
