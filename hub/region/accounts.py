@@ -168,9 +168,7 @@ def login(engine: Engine, name: str, password: str) -> tuple[str, Person] | None
     simultaneous guesses cannot get past the limit."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        row = conn.execute(
-            select(users_table).where(users_table.c.name == name).with_for_update()
-        ).first()
+        row = conn.execute(select(users_table).where(users_table.c.name == name).with_for_update()).first()
         if row is not None and not (row.locked_until and row.locked_until > now):
             failures = row.failures + 1
             locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None

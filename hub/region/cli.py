@@ -17,7 +17,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
     print(f"hub region serve: http://{args.host}:{args.port}/ on {region.engine.url!r}", flush=True)
     try:
-        uvicorn.run(make_app(region), host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+        uvicorn.run(
+            make_app(region), host=args.host, port=args.port, log_level="warning", proxy_headers=False
+        )
     finally:
         region.store.dispose()
     return 0
@@ -66,7 +68,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--topic-root", default="buurtbaken/v1", metavar="ROOT", help="topic root R (default: %(default)s)"
     )
     serve.add_argument(
-        "--lang", choices=("nl", "en"), default="nl", help="language when the browser asks for none (default: %(default)s)"
+        "--lang",
+        choices=("nl", "en"),
+        default="nl",
+        help="language when the browser asks for none (default: %(default)s)",
     )
     serve.set_defaults(handler=_cmd_serve)
 
@@ -78,7 +83,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--role",
         choices=("officer", "viewer"),
         default="viewer",
-        help="an officer sends messages to hubs and reads the audit log, a viewer only looks (default: %(default)s)",
+        help="an officer sends messages to hubs and reads the audit log, a viewer only looks "
+        "(default: %(default)s)",
     )
     add.add_argument(
         "--password-stdin",

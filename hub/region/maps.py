@@ -13,7 +13,7 @@ from datetime import datetime
 from hub.region.views import HubRow
 
 WIDTH = 800
-MARGIN = 40
+MARGIN = 70
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ def plot(hours: Sequence[tuple[datetime, int]], width: int = WIDTH, height: int 
         h = round(inner * count / top) if top else 0
         if count and h == 0:
             h = 1
-        bars.append(Bar(round(left + n * step), top_margin + inner - h, max(round(step) - 2, 1), h, hour, count))
+        bars.append(
+            Bar(round(left + n * step), top_margin + inner - h, max(round(step) - 2, 1), h, hour, count)
+        )
     ticks = [bar for n, bar in enumerate(bars) if n % 6 == 0]
     return PlotLayout(width, height, bars, top, top_margin + inner, ticks, sum(c for _, c in hours))
 
@@ -96,7 +98,7 @@ def plot(hours: Sequence[tuple[datetime, int]], width: int = WIDTH, height: int 
 def _round_up(value: int) -> int:
     if value <= 0:
         return 0
-    magnitude = 10 ** int(math.log10(value))
+    magnitude: int = 10 ** int(math.log10(value))
     for factor in (1, 2, 5, 10):
         if value <= factor * magnitude:
             return factor * magnitude

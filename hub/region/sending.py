@@ -29,6 +29,12 @@ from hub.region.store import RegionStore
 from hub.sync.topics import Topics
 
 Kind = Literal["announcement", "cap"]
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs; the page translates it when it shows it."""
+    return message
+
 PRIORITIES = ("info", "warning", "urgent")
 ALL = "*"
 
@@ -74,7 +80,7 @@ class Sent:
     messages: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Cap:
     """The fields of :class:`hub.domain.cap.AnnouncementLike`."""
 
@@ -92,21 +98,20 @@ def check(draft: Draft, known_hubs: Sequence[str]) -> Draft:
     """The draft with its text trimmed, or a :class:`ValidationError` naming the field."""
     title, body = draft.title.strip(), draft.body.strip()
     if draft.kind not in ("announcement", "cap"):
-        raise ValidationError("choose an announcement or a CAP alert", "kind")
+        raise ValidationError(N_("choose an announcement or a CAP alert"), "kind")
     if not title or len(title) > 120:
-        raise ValidationError("a title of 1 to 120 characters", "title")
+        raise ValidationError(N_("a title of 1 to 120 characters"), "title")
     if not body or len(body) > 2000:
-        raise ValidationError("a text of 1 to 2,000 characters", "body")
+        raise ValidationError(N_("a text of 1 to 2,000 characters"), "body")
     if draft.priority not in PRIORITIES:
-        raise ValidationError(f"priority must be one of {', '.join(PRIORITIES)}", "priority")
+        raise ValidationError(N_("choose a priority from the list"), "priority")
     hubs = None
     if draft.hubs is not None:
         hubs = sorted(set(draft.hubs))
         if not hubs:
-            raise ValidationError("choose at least one hub, or all hubs", "hubs")
-        unknown = [h for h in hubs if h not in set(known_hubs)]
-        if unknown:
-            raise ValidationError(f"unknown hub: {', '.join(unknown[:5])}", "hubs")
+            raise ValidationError(N_("choose at least one hub, or all hubs"), "hubs")
+        if not set(hubs) <= set(known_hubs):
+            raise ValidationError(N_("a chosen hub is unknown to the region"), "hubs")
     return Draft(draft.kind, title, body, draft.priority, draft.drill, hubs)
 
 

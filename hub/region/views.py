@@ -24,7 +24,9 @@ from sqlalchemy import Engine, Index, bindparam, text
 from hub.region.store import events_table
 
 # The index the overview's "latest event of a type per hub" probes (made by ``prepare``).
-latest_index = Index("ix_upstream_events_hub_type_seq", events_table.c.hub, events_table.c.type, events_table.c.seq)
+latest_index = Index(
+    "ix_upstream_events_hub_type_seq", events_table.c.hub, events_table.c.type, events_table.c.seq
+)
 
 STATUS = "hub.status"
 MODES = ("normal", "drill", "crisis")
@@ -84,7 +86,8 @@ _OVERVIEW = text(
     LEFT JOIN LATERAL (SELECT seq, data, received_at FROM upstream_events e
                        WHERE e.hub = h.hub AND e.type = 'hub.status' ORDER BY seq DESC LIMIT 1) AS s ON true
     LEFT JOIN LATERAL (SELECT seq, data FROM upstream_events e
-                       WHERE e.hub = h.hub AND e.type = 'hub.mode_changed' ORDER BY seq DESC LIMIT 1) AS m ON true
+                       WHERE e.hub = h.hub AND e.type = 'hub.mode_changed'
+                       ORDER BY seq DESC LIMIT 1) AS m ON true
     LEFT JOIN LATERAL (SELECT seq FROM upstream_events e
                        WHERE e.hub = h.hub ORDER BY seq DESC LIMIT 1) AS top ON true
     WHERE CAST(:hub AS text) IS NULL OR h.hub = CAST(:hub AS text)
@@ -122,8 +125,8 @@ def overview(
             alerts = _int(status.get("open_alerts"))
             if alerts is not None or row.raised:
                 alerts = max((alerts or 0) + int(row.raised) - int(row.acked), 0)
-            links = status.get("links") if isinstance(status.get("links"), dict) else {}
-            outbox = status.get("outbox") if isinstance(status.get("outbox"), dict) else {}
+            links: dict[str, Any] = status["links"] if isinstance(status.get("links"), dict) else {}
+            outbox: dict[str, Any] = status["outbox"] if isinstance(status.get("outbox"), dict) else {}
             urgency = figures.get("open_needs_by_urgency")
             name = status.get("name")
             rows.append(
@@ -218,7 +221,7 @@ def hub_detail(
         return None
     start = (moment - timedelta(hours=hours - 1)).replace(minute=0, second=0, microsecond=0)
     with engine.connect() as conn:
-        counted = dict(
+        counted: dict[datetime, int] = dict(
             conn.execute(
                 text(
                     "SELECT date_trunc('hour', received_at) AS hour, count(*) FROM upstream_events"
@@ -227,9 +230,11 @@ def hub_detail(
                 {"hub": hub, "start": start},
             ).all()
         )
-        by_type = dict(
+        by_type: dict[str, int] = dict(
             conn.execute(
-                text("SELECT type, count(*) FROM upstream_events WHERE hub = :hub GROUP BY type ORDER BY type"),
+                text(
+                    "SELECT type, count(*) FROM upstream_events WHERE hub = :hub GROUP BY type ORDER BY type"
+                ),
                 {"hub": hub},
             ).all()
         )
@@ -285,7 +290,9 @@ def _open_records(events: Sequence[Any]) -> tuple[list[Record], list[Record]]:
         if action == "created":
             records[record_id] = payload
             kinds[record_id] = kind
-            states.setdefault(record_id, str(payload.get("status") or ("open" if kind == "need" else "available")))
+            states.setdefault(
+                record_id, str(payload.get("status") or ("open" if kind == "need" else "available"))
+            )
         elif action == "status":
             states[record_id] = str(payload.get("status"))
         elif action == "deleted":

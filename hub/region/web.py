@@ -31,6 +31,7 @@ from hub.errors import ConfigError, ValidationError
 from hub.region import accounts, delivery_view, sending, views
 from hub.region.accounts import Person
 from hub.region.maps import hub_map, plot
+from hub.region.sending import N_
 from hub.region.store import RegionStore
 from hub.web.admin.auth import LoginThrottle
 from hub.web.deps import client_ip
@@ -112,9 +113,7 @@ def language(request: Request, region: Region) -> str:
     return i18n.negotiate(choice, request.headers.get("accept-language"), region.default_lang, LANGUAGES)
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     region: Region = request.app.state.region
     lang = language(request, region)
     with i18n.using(lang):
@@ -122,7 +121,9 @@ def render(
             request=request,
             lang=i18n.LANGUAGES[lang],
             languages=[i18n.LANGUAGES[code] for code in LANGUAGES],
-            language_url=lambda code: f"{request.url.path}?{urlencode({**request.query_params, 'lang': code})}",
+            language_url=lambda code: (
+                f"{request.url.path}?{urlencode({**request.query_params, 'lang': code})}"
+            ),
             region=region,
             path=request.url.path,
             **context,
@@ -150,7 +151,9 @@ def current_person(request: Request, region: RegionDep) -> Person:
     person = accounts.person_of(region.engine, token) if token else None
     if person is None:
         target = quote(request.url.path, safe="/")
-        raise HTTPException(status.HTTP_303_SEE_OTHER, "Log in first.", headers={"Location": f"/login?next={target}"})
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER, N_("Log in first."), headers={"Location": f"/login?next={target}"}
+        )
     return person
 
 
@@ -162,8 +165,10 @@ async def form_of(request: Request, person: PersonDep) -> dict[str, Any]:
     form = await request.form()
     given = form.get("csrf")
     if not (isinstance(given, str) and hmac.compare_digest(person.csrf, given)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This form has expired. Go back, reload and try again.")
-    return {key: form.getlist(key) for key in form.keys()}
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, N_("This form has expired. Go back, reload and try again.")
+        )
+    return {key: form.getlist(key) for key in form}
 
 
 FormDep = Annotated[dict[str, Any], Depends(form_of)]
@@ -171,7 +176,7 @@ FormDep = Annotated[dict[str, Any], Depends(form_of)]
 
 def officer(person: PersonDep) -> Person:
     if not person.can_send:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only officers may do this; viewers can only look.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, N_("Only officers may do this; viewers can only look."))
     return person
 
 
@@ -188,9 +193,9 @@ def _one(form: dict[str, Any], name: str) -> str:
 
 
 PROBLEMS = {
-    403: "You may not do this.",
-    404: "There is no such page or hub.",
-    405: "This page cannot do that.",
+    403: N_("You may not do this."),
+    404: N_("There is no such page or hub."),
+    405: N_("This page cannot do that."),
 }
 
 
@@ -204,7 +209,11 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     async def _problem(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == status.HTTP_303_SEE_OTHER:
             return RedirectResponse(exc.headers["Location"] if exc.headers else "/login", status_code=303)
-        message = exc.detail if isinstance(exc.detail, str) else PROBLEMS.get(exc.status_code, "Nothing was changed.")
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str)
+            else PROBLEMS.get(exc.status_code, N_("Nothing was changed."))
+        )
         token = request.cookies.get(SESSION_COOKIE)
         person = accounts.person_of(region.engine, token) if token else None
         return render(request, "region/problem.html", exc.status_code, message=message, user=person)
@@ -262,7 +271,9 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     def overview(request: Request, person: PersonDep) -> Response:
         rows = views.overview(region.engine, region.stale_after)
         # Hubs that need a look first: not heard from, SOS, life-threatening needs, calls for help.
-        ordered = sorted(rows, key=lambda r: (not r.stale, not r.open_alerts, not r.life_needs, r.name.lower()))
+        ordered = sorted(
+            rows, key=lambda r: (not r.stale, not r.open_alerts, not r.life_needs, r.name.lower())
+        )
         return render(
             request,
             "region/overview.html",
@@ -277,7 +288,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     def hub_page(request: Request, hub_id: str, person: PersonDep) -> Response:
         detail = views.hub_detail(region.engine, hub_id[:40], region.stale_after)
         if detail is None:
-            raise HTTPException(404, "The region has heard nothing from a hub with this id.")
+            raise HTTPException(404, N_("The region has heard nothing from a hub with this id."))
         return render(request, "region/hub.html", user=person, d=detail, plot=plot(detail.hours))
 
     @app.get("/send", response_class=HTMLResponse)
@@ -313,20 +324,20 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     def send(request: Request, person: OfficerDep, form: FormDep) -> Response:
         target = _one(form, "to")
         chosen = [h for h in form.get("hub", []) if isinstance(h, str)]
-        values = {key: _one(form, key) for key in ("kind", "title", "body", "priority", "to")}
-        values["hub"] = chosen
-        values["drill"] = _one(form, "drill") == "1"
+        texts = {key: _one(form, key) for key in ("kind", "title", "body", "priority", "to")}
+        drill = _one(form, "drill") == "1"
+        values: dict[str, Any] = {**texts, "hub": chosen, "drill": drill}
         draft = sending.Draft(
-            kind=values["kind"],  # type: ignore[arg-type]  # checked by sending.check
-            title=values["title"],
-            body=values["body"],
-            priority=values["priority"] or "info",
-            drill=values["drill"],
+            kind=texts["kind"],  # type: ignore[arg-type]  # checked by sending.check
+            title=texts["title"],
+            body=texts["body"],
+            priority=texts["priority"] or "info",
+            drill=drill,
             hubs=None if target == "all" else chosen,
         )
         try:
             if target not in ("all", "some"):
-                raise ValidationError("choose all hubs or a selection", "to")
+                raise ValidationError(N_("choose all hubs or a selection"), "to")
             sent = sending.send(
                 region.store,
                 draft,

