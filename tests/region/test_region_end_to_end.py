@@ -52,7 +52,13 @@ def test_a_hubs_events_show_on_the_region_pages(tmp_path: Path, region_server: R
         assert status["name"] == "Wijk Noord" and status["lat"] == 52.1 and status["mode"] == "crisis"
         wait_for(lambda: backlog(hub)["unconfirmed"] == 0, 60, "every event confirmed by the region", 0.2)
         (row,) = overview(region.engine, region.stale_after)
-        assert (row.name, row.lat, row.lon, row.mode, row.life_needs) == ("Wijk Noord", 52.1, 5.12, "crisis", 1)
+        assert (row.name, row.lat, row.lon, row.mode, row.life_needs) == (
+            "Wijk Noord",
+            52.1,
+            5.12,
+            "crisis",
+            1,
+        )
         with region_server.login("victor") as client:
             page = client.get("/?lang=en").text
             detail = client.get("/hubs/wijk-noord?lang=en").text
