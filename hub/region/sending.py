@@ -35,6 +35,7 @@ def N_(message: str) -> str:
     """Marks a message for the catalogs; the page translates it when it shows it."""
     return message
 
+
 PRIORITIES = ("info", "warning", "urgent")
 ALL = "*"
 

@@ -176,7 +176,9 @@ FormDep = Annotated[dict[str, Any], Depends(form_of)]
 
 def officer(person: PersonDep) -> Person:
     if not person.can_send:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, N_("Only officers may do this; viewers can only look."))
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, N_("Only officers may do this; viewers can only look.")
+        )
     return person
 
 

@@ -48,11 +48,13 @@ def generate(url: str, per_hub: int) -> float:
         conn.execute(
             sa.text(
                 "INSERT INTO upstream_events (id, hub, seq, type, at, data, received_at)"
-                " SELECT lpad(to_hex(h::bigint * 100000000 + s), 26, '0'), 'hub-' || lpad(h::text, 3, '0'), s,"
+                " SELECT lpad(to_hex(h::bigint * 100000000 + s), 26, '0'),"
+                "  'hub-' || lpad(h::text, 3, '0'), s,"
                 "  CASE WHEN s % 100 = 0 THEN 'hub.status' WHEN s % 997 = 0 THEN 'alert.raised'"
                 "       WHEN s % 50 = 0 THEN 'need.created' ELSE 'checkin.created' END,"
                 "  '2026-12-03T10:00:00Z',"
-                "  CASE WHEN s % 100 = 0 THEN format(:status, h, 50.8 + (h % 25) * 0.1, 3.4 + (h / 25) * 0.15, s)"
+                "  CASE WHEN s % 100 = 0"
+                "       THEN format(:status, h, 50.8 + (h % 25) * 0.1, 3.4 + (h / 25) * 0.15, s)"
                 '       ELSE \'{"id":"x","street":"kerkstraat","status":"ok","urgency":"life"}\' END,'
                 "  now() - (:per_hub - s) * interval '1 second'"
                 " FROM generate_series(0, :hubs - 1) AS h, generate_series(1, :per_hub) AS s"
@@ -128,7 +130,8 @@ def test_overview_page_time_does_not_grow_with_the_events(two_databases: tuple[s
     for label, f in figures.items():
         print(
             f"  {label:10s} {f['events']:>9,} events: page {f['page_best_ms']:.0f} ms best, "
-            f"{f['page_median_ms']:.0f} ms median; query {f['query_best_ms']:.0f} ms; generated in {f['generated_s']} s"
+            f"{f['page_median_ms']:.0f} ms median; query {f['query_best_ms']:.0f} ms; "
+            f"generated in {f['generated_s']} s"
         )
     print(f"  ratio 5 million / baseline: {ratio:.2f}")
     assert ratio < 3, figures

@@ -16,7 +16,7 @@ from hub.region import accounts
 from hub.region.store import hubs_table
 from hub.region.web import open_region
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_accessibility import audit, axe_source  # noqa: F401  (a fixture)
+from tests.browser.test_accessibility import AXE, AXE_HINT, audit
 from tests.region.conftest import PASSWORD, HubFeed, RegionServer, status_data
 
 pytestmark = pytest.mark.browser
@@ -91,6 +91,13 @@ def region_live(postgres_server: object) -> Iterator[RegionServer]:
     postgres_server.drop_database(url)  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(AXE_HINT, pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
 def _logged_in(browser: Browser, server: RegionServer, lang: str, width: int = 1280) -> Page:
     context = browser.new_context(
         locale=lang, viewport={"width": width, "height": 900}, bypass_csp=True, java_script_enabled=True
@@ -113,7 +120,7 @@ def _logged_in(browser: Browser, server: RegionServer, lang: str, width: int = 1
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_region_pages_pass_axe(
     browser: Browser, region_live: RegionServer, axe_source: str, lang: str
-) -> None:  # noqa: F811
+) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     found: list[str] = []
     login = browser.new_page(bypass_csp=True)
