@@ -4,6 +4,7 @@ overview and one hub's page, share levels, messages to hubs, bad input."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -198,7 +199,7 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(region_server: RegionSer
             ({"kind": "announcement", "title": "T", "body": "B", "to": "some"}, "choose at least one hub"),
             (
                 {"kind": "announcement", "title": "T", "body": "B", "to": "some", "hub": "hub-zz"},
-                "unknown hub",
+                "unknown to the region",
             ),
             (
                 {"kind": "announcement", "title": "T", "body": "B", "to": "mars"},
@@ -206,7 +207,7 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(region_server: RegionSer
             ),
             (
                 {"kind": "announcement", "title": "T", "body": "B", "to": "all", "priority": "panic"},
-                "priority",
+                "choose a priority from the list",
             ),
         ]
         for form, message in cases:
@@ -227,3 +228,24 @@ def test_logout_ends_the_session(region_server: RegionServer, region: Region) ->
     actions = [line.action for line in accounts.audit_lines(region.engine)]
     assert {"login", "logout"} <= set(actions)
     assert PASSWORD not in json.dumps([line.detail for line in accounts.audit_lines(region.engine)])
+
+
+def test_http_reference_lists_every_region_route(region: Region) -> None:
+    from pathlib import Path
+
+    from starlette.routing import Mount, Route
+
+    from hub.region.web import make_app
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "http.md").read_text()
+    section = text.split("## The region's pages")[1].split("\n## ")[0]
+    guarded = make_app(region)
+    app = guarded.app.app.app.app  # SecurityHeaders → HeadAsGet → BodyLimit → UnexpectedErrors → app
+    served = set()
+    for route in app.routes:
+        if isinstance(route, Route):
+            served |= {f"{method} {route.path}" for method in route.methods or () if method != "HEAD"}
+        elif isinstance(route, Mount):
+            served.add(f"GET {route.path}/…")
+    documented = {" ".join(found.split()) for found in re.findall(r"`((?:GET|POST)\s+/[^`]*)`", section)}
+    assert served == documented
