@@ -124,7 +124,8 @@ _OVERVIEW = text(
            (SELECT count(*) FROM upstream_events a
              WHERE a.hub = h.hub AND a.type = 'alert.raised' AND a.seq > coalesce(l.status_seq, 0)) AS raised,
            (SELECT count(*) FROM upstream_events a
-             WHERE a.hub = h.hub AND a.type = 'alert.acknowledged' AND a.seq > coalesce(l.status_seq, 0)) AS acked
+             WHERE a.hub = h.hub AND a.type = 'alert.acknowledged'
+               AND a.seq > coalesce(l.status_seq, 0)) AS acked
     FROM upstream_hubs AS h
     LEFT JOIN region_hub_latest AS l ON l.hub = h.hub
     LEFT JOIN LATERAL (SELECT seq FROM upstream_events e
