@@ -7,8 +7,7 @@ Nothing here adds to them: a field a hub did not send is not shown.
 The overview costs one query for all hubs, whatever the number of events: per hub, the latest
 ``hub.status`` and ``hub.mode_changed`` are a row of ``region_hub_latest`` (kept by a trigger as
 events are stored), SOS alerts raised or acknowledged since that status a short index-only
-range of the ``(hub, type, seq)`` index (:data:`latest_index`), and the highest stored seq one
-probe of the ``(hub, seq)`` key.
+range of the ``(hub, type, seq)`` index (:data:`latest_index`).
 """
 
 from __future__ import annotations
@@ -102,13 +101,13 @@ class HubRow:
     links: dict[str, bool]
     outbox_unsent: int | None
     confirmed: int
-    highest: int
+    highest: int  # events stored (seqs are unique: as many as the highest seq when none is missing)
     events: int
     status_at: datetime | None
 
     @property
     def behind(self) -> int:
-        """Events stored above the confirmed mark (a gap waits for a replay)."""
+        """Events stored above the confirmed mark: they wait for a gap below them to fill."""
         return max(self.highest - self.confirmed, 0)
 
     @property
@@ -120,7 +119,6 @@ _OVERVIEW = text(
     """
     SELECT h.hub, h.confirmed, h.events, h.last_seen,
            l.status_seq, l.status, l.status_at, l.mode_seq, l.mode AS mode_event,
-           top.seq AS highest,
            (SELECT count(*) FROM upstream_events a
              WHERE a.hub = h.hub AND a.type = 'alert.raised' AND a.seq > coalesce(l.status_seq, 0)) AS raised,
            (SELECT count(*) FROM upstream_events a
@@ -128,8 +126,6 @@ _OVERVIEW = text(
                AND a.seq > coalesce(l.status_seq, 0)) AS acked
     FROM upstream_hubs AS h
     LEFT JOIN region_hub_latest AS l ON l.hub = h.hub
-    LEFT JOIN LATERAL (SELECT seq FROM upstream_events e
-                       WHERE e.hub = h.hub ORDER BY seq DESC LIMIT 1) AS top ON true
     WHERE CAST(:hub AS text) IS NULL OR h.hub = CAST(:hub AS text)
     ORDER BY h.hub
     """
@@ -188,7 +184,7 @@ def overview(
                     links={str(k): bool(v) for k, v in links.items()},
                     outbox_unsent=_int(outbox.get("unsent")),
                     confirmed=int(row.confirmed),
-                    highest=int(row.highest or 0),
+                    highest=max(int(row.events), int(row.confirmed)),
                     events=int(row.events),
                     status_at=row.status_at,
                 )
