@@ -82,6 +82,9 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     assert "<strong>⚠ 2</strong>" in page  # one in the status, one raised since
     assert ">drill<" in page  # the mode change after hub-b's last status
     assert page.count('<a href="/hubs/hub-') >= 4  # on the map and in the table
+    assert (
+        '/ <span class="small">not sent</span></td>' in page and "&lt;span" not in page
+    )  # hub-b: no register
 
 
 def test_hub_page_shows_only_what_the_hub_shared(region_server: RegionServer, region: Region) -> None:
