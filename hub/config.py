@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=10.0, gt=0, le=300)
     max_connections_per_client: int = Field(default=10, ge=0)
     wifi_ssid: str = Field(default="Buurtbaken", min_length=1, max_length=32)
+    # Where the hub is, for the region's map (WGS 84); empty: the middle of the address register.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    status_minutes: float = Field(default=15.0, ge=0, le=1440)
 
     @field_validator("federation_peers", "admin_networks", mode="before")
     @classmethod

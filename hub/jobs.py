@@ -8,6 +8,8 @@
 - a neighbourhood status summary on the mesh channel (hourly, crisis/drill only, lowest
   priority; a summary still waiting in the queue is replaced, not added to), and the same
   figures upstream as a ``figures.summary`` event;
+- the hub's status upstream (every ``HUB_STATUS_MINUTES``): a ``hub.status`` event with its
+  name, position, mode, clock, links and figures, for the region's overview;
 - a nightly SQLite backup (03:30 local time) with rotation;
 - retention (hourly): records past their ``HUB_RETAIN_*_DAYS`` are deleted in small batches,
   each a writer job of its own, with their ``*.deleted`` events.
@@ -49,6 +51,19 @@ def reoffer_job(hub: Hub, minutes: float | None = None, mono: float | None = Non
 
 def summary_job(hub: Hub) -> QueuedText | None:
     return scheduled.hourly_summary(hub.store)
+
+
+def status_job(hub: Hub) -> dict[str, object]:
+    """The ``hub.status`` event: what the region's overview shows of this hub."""
+    settings = hub.settings
+    facts = scheduled.HubFacts(
+        name=settings.name,
+        latitude=settings.latitude,
+        longitude=settings.longitude,
+        clock_trusted=hub.ctx.clock.state().verified,
+        links={name: bool(link.status().get("connected")) for name, link in hub.links.items()},
+    )
+    return scheduled.hub_status(hub.store, facts)
 
 
 def backup_job(hub: Hub) -> None:
@@ -107,6 +122,13 @@ class Scheduler:
             self._guard("reoffer", reoffer_job), "interval", seconds=reoffer_every(self.hub), id="reoffer"
         )
         s.add_job(self._guard("summary", summary_job), "interval", minutes=60, id="summary")
+        if self.hub.settings.status_minutes > 0:
+            s.add_job(
+                self._guard("status", status_job),
+                "interval",
+                minutes=self.hub.settings.status_minutes,
+                id="status",
+            )
         s.add_job(self._guard("backup", backup_job), "cron", hour=3, minute=30, id="backup")
         soon = datetime.now().astimezone() + timedelta(minutes=5)  # also when the Pi restarts often
         s.add_job(

@@ -5,7 +5,8 @@ Python), each with the files it comes from. Two audiences, two rules:
 
 * **residents** (the portal, ``base.html``, the printed flyer and poster, Python messages
   outside the admin): every id in *every* language of :data:`hub.i18n.LANGUAGES`;
-* **coordinators** (``web/templates/admin/`` and ``hub/web/admin/``): every id in Dutch and
+* **coordinators** (``web/templates/admin/`` and ``hub/web/admin/``) and the region's officers
+  (``web/templates/region/``, ``hub/region/``): every id in Dutch and
   English (:data:`hub.i18n.ADMIN_LANGUAGES`); the admin is offered in those only.
 
 An id used by both audiences (``Send``, ``Address``) is a resident id. A catalog that lacks an
@@ -25,7 +26,7 @@ from babel.messages.pofile import read_po
 from hub import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_SOURCES = ("web/templates/admin/", "hub/web/admin/")
+ADMIN_SOURCES = ("web/templates/admin/", "hub/web/admin/", "web/templates/region/", "hub/region/")
 MessageId = str | tuple[str, ...]
 
 

@@ -70,6 +70,8 @@ def set_mode(session: Session, ctx: HubContext, mode: str, *, actor: str) -> Mod
             drill.ended_at = now
             drill.report = drill_report(session, drill, now)
             session.add(drill)
+            # The report upstream: counts and minutes only (no name, no address).
+            append_event(session, ctx, "drill.report", dict(drill.report))
     put_state(session, "mode", {"mode": mode, "since": now.isoformat(), "by": actor})
     start_mode_clock(session)
     if mode == "drill":

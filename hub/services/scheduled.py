@@ -6,19 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from hub.config import Settings
 from hub.domain.clock import utcnow
 from hub.domain.figures import Figures
 from hub.domain.messages import status_broadcast
-from hub.models import MeshOutbound, Task
-from hub.services import escalation, retention, tasks
+from hub.models import Address, MeshOutbound, Task
+from hub.services import alerts, escalation, retention, tasks
 from hub.services.figures import FIGURES_EVENT, current_figures
 from hub.services.mesh_queue import BROADCAST, SendPriority, enqueue_text
 from hub.services.mesh_traffic import QueuedText
-from hub.services.outbox import append_event
-from hub.services.state import get_mode
+from hub.services.outbox import append_event, depth
+from hub.services.state import get_mode, mode_since
 from hub.services.store import Store
 
 
@@ -119,3 +119,54 @@ def purge_expired(
 ) -> dict[str, int]:
     """Records past their ``HUB_RETAIN_*_DAYS``, in small batches, each a writer job of its own."""
     return retention.purge_expired(store.write, store.ctx, settings, now, batch)
+
+
+STATUS_EVENT = "hub.status"
+
+
+@dataclass(frozen=True)
+class HubFacts:
+    """What the running hub knows outside its database, for the ``hub.status`` event."""
+
+    name: str
+    latitude: float | None
+    longitude: float | None
+    clock_trusted: bool
+    links: dict[str, bool]  # link name (radio, sync, scheduler) → connected
+
+
+def hub_status(store: Store, facts: HubFacts) -> dict[str, object]:
+    """Write the ``hub.status`` event: who and where the hub is, its mode, clock and links, and
+    its figures (counts only, as ``figures.summary``; nothing that names a person or an address).
+    The region's overview reads the latest one per hub. Answers the event's data."""
+
+    def job(session: Session) -> dict[str, object]:
+        data = _status_data(session, facts)
+        append_event(session, store.ctx, "hub.status", data)
+        return data
+
+    return store.write(job)
+
+
+def _status_data(session: Session, facts: HubFacts) -> dict[str, object]:
+    figures = current_figures(session)
+    registered, lat, lon = session.exec(
+        select(func.count(), func.avg(Address.lat), func.avg(Address.lon)).select_from(Address)
+    ).one()
+    latitude, longitude = facts.latitude, facts.longitude
+    if (latitude is None or longitude is None) and registered:  # the middle of the address register
+        latitude, longitude = round(float(lat), 5), round(float(lon), 5)
+    mode_started = mode_since(session)
+    return {
+        "name": facts.name,
+        "lat": latitude,
+        "lon": longitude,
+        "mode": get_mode(session),
+        "mode_since": mode_started.isoformat() if mode_started else None,
+        "clock_trusted": facts.clock_trusted,
+        "links": dict(sorted(facts.links.items())),
+        "outbox": depth(session),
+        "open_alerts": alerts.open_count(session),
+        "addresses_known": int(registered),
+        "figures": figures.summary(),
+    }
