@@ -219,11 +219,12 @@ class Outbox:
 
     def lowest_unsent(self) -> int:
         """Where a new connection starts: the first event no broker acknowledged yet, or the
-        seq after the last one."""
+        seq after the last one. A confirmed event is always sent too (:meth:`confirm_upto`), so
+        the unsent ones are all there is to search: the partial index ``ix_outbox_unsent``."""
         with self.db.read() as session:
             row = session.exec(
                 select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.sent_at).is_(None))
+                .where(col(OutboxEvent.sent_at).is_(None))
                 .order_by(col(OutboxEvent.seq))
                 .limit(1)
             ).first()
