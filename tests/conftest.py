@@ -46,7 +46,7 @@ class LiveServer:
 
     def __init__(self, settings: Settings, hub: Hub | None = None) -> None:
         self.hub = hub or Hub.from_settings(settings)
-        self.app = create_app(settings, self.hub)
+        self.app = create_app(settings, self.hub, defer_admin=True)  # as ``hub serve`` builds it
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
