@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -55,7 +56,7 @@ def create_app(settings: Settings, hub: Hub | None = None, *, defer_admin: bool 
         the_hub.start()
         systemd.notify("READY=1")
         if deferred is not None:
-            deferred.warm()
+            deferred.warm(asyncio.get_running_loop())
         try:
             yield
         finally:

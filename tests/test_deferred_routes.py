@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from fastapi import FastAPI
 
 from hub.app import create_app
 from hub.config import Settings
+from hub.migrate import upgrade
 from hub.runtime import Hub
+from hub.web import deferred as deferred_module
 from hub.web.deferred import DeferredRouters
 from tests.conftest import LiveServer
 
@@ -28,7 +31,8 @@ settings = load_settings()
 hub = build_hub(settings)
 create_app(settings, hub, defer_admin=True)
 hub.db.close()
-print(json.dumps(sorted(name for name in sys.modules if name.startswith("hub.web.admin"))))
+watched = ("hub.web.admin", "sqlalchemy.dialects.postgresql")
+print(json.dumps(sorted(name for name in sys.modules if name.startswith(watched))))
 """
 
 
@@ -49,6 +53,8 @@ def deferred_app(settings: Settings) -> tuple[FastAPI, DeferredRouters]:
 
 
 def test_the_start_builds_no_admin_route(tmp_path: Path) -> None:
+    """Nor does it load a database dialect the hub does not use (an index option can)."""
+    upgrade(f"sqlite:///{tmp_path / 'hub.sqlite3'}")  # at head, as an ordinary start finds it
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_DATA_DIR=str(tmp_path), HUB_RADIO="none")
     done = subprocess.run(
@@ -106,7 +112,10 @@ def test_the_first_request_to_a_deferred_route_is_answered_as_by_the_eager_app(
         assert first.headers.get("content-type") == again.headers.get("content-type")
 
 
-def test_a_portal_request_leaves_the_admin_deferred(settings: Settings) -> None:
+def test_a_portal_request_leaves_the_admin_deferred(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deferred_module, "WARM_AFTER", 3600.0)  # no warm-up during this test
     with LiveServer(settings) as live, live.client() as http:
         assert http.get("/healthz").status_code == 200
         assert http.post("/api/v1/checkins", json={"address": "", "status": "ok"}).status_code == 422
@@ -120,7 +129,7 @@ def test_the_admin_is_imported_in_the_background_after_the_start(tmp_path: Path)
         "from hub.web.deferred import DeferredRouters\n"
         "app = create_app(settings, hub, defer_admin=True)\n"
         "[d] = [r for r in app.router.routes if isinstance(r, DeferredRouters)]\n"
-        "d.warm(delay=0.2)\n"
+        "d.warm(delay=0.2)\n"  # no loop: the import only
         "end = time.monotonic() + 60\n"
         "while getattr(sys.modules.get('hub.web.admin'), 'pages_router', None) is None:\n"
         "    assert time.monotonic() < end\n"
@@ -132,3 +141,16 @@ def test_the_admin_is_imported_in_the_background_after_the_start(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", warm], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "hub.web.admin.pages" in json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_warm_up_includes_the_routers_on_the_event_loop(settings: Settings) -> None:
+    """No request needed: a few seconds after the start the routers are in place."""
+    with LiveServer(settings) as live:
+        [deferred] = [r for r in live.app.router.routes if isinstance(r, DeferredRouters)]
+        end = time.monotonic() + 60
+        while deferred.included is None:
+            assert time.monotonic() < end, "the warm-up did not include the routers"
+            time.sleep(0.05)
+        assert not any(isinstance(r, DeferredRouters) for r in live.app.router.routes)
+        with live.client() as http:
+            assert http.get("/admin/login").status_code == 200

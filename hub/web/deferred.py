@@ -7,11 +7,14 @@ first time the router looks past the routes before it (a request no earlier rout
 ``url_for``, the OpenAPI schema), it imports the routers, includes them in the app and puts them in
 its own place, in their order; from then on the app is the one :func:`hub.app.create_app` builds
 eagerly (``tests/test_deferred_routes.py`` compares the two). A background thread imports them a
-few seconds after the start, so that a coordinator seldom waits for it.
+few seconds after the start and then includes them on the event loop, so that a coordinator
+seldom waits for them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 import threading
@@ -57,16 +60,21 @@ class DeferredRouters(BaseRoute):
             log.debug("included the deferred routers of %s", self.module)
             return added
 
-    def warm(self, delay: float = WARM_AFTER) -> None:
-        """Import the routers' module in a daemon thread after ``delay`` seconds."""
+    def warm(self, loop: asyncio.AbstractEventLoop | None = None, delay: float | None = None) -> None:
+        """After ``delay`` seconds, import the routers' module in a daemon thread (the costly
+        part, beside the server), then include them on ``loop``, the thread that routes."""
 
         def run() -> None:
             try:
                 importlib.import_module(self.module)
             except Exception:  # the first request that needs it raises it where it is seen
                 log.exception("importing %s in the background failed", self.module)
+                return
+            if loop is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+                    loop.call_soon_threadsafe(self.include)
 
-        timer = threading.Timer(delay, run)
+        timer = threading.Timer(WARM_AFTER if delay is None else delay, run)
         timer.daemon = True
         timer.start()
 

@@ -24,7 +24,7 @@ UNSENT = sa.text("sent_at IS NULL")
 
 
 def upgrade() -> None:
-    op.create_index("ix_outbox_unsent", "outbox", ["seq"], sqlite_where=UNSENT, postgresql_where=UNSENT)
+    op.create_index("ix_outbox_unsent", "outbox", ["seq"], sqlite_where=UNSENT)
 
 
 def downgrade() -> None:
