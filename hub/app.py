@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,10 +18,10 @@ from hub.config import Settings
 from hub.domain.address_register import MAX_FILE_BYTES
 from hub.errors import Conflict, NotFound, StorageUnavailable, ValidationError
 from hub.runtime import Hub
-from hub.web import admin, api, captive, ops, portal, problems
-from hub.web.admin.auth import SESSION_COOKIE
-from hub.web.admin.common import refused_form
+from hub.web import api, captive, ops, portal, problems
 from hub.web.code_guesses import CodeGuesses
+from hub.web.cookies import SESSION_COOKIE
+from hub.web.deferred import DeferredRouters, deferred_openapi
 from hub.web.metrics import AppMetrics, RequestMetrics
 from hub.web.not_found import friendly_not_found
 from hub.web.security import (
@@ -34,14 +35,30 @@ from hub.web.security import (
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
-    """An app for ``settings``; ``hub`` lets callers (tests, ``serve --demo``) add links first."""
+ADMIN = "hub.web.admin"
+
+
+def admin_routers() -> list[APIRouter]:
+    """The coordinators' JSON API and pages (imported here: building them is costly)."""
+    from hub.web import admin
+
+    return [admin.api_router, admin.partner_api_router, admin.pages_router]
+
+
+def create_app(settings: Settings, hub: Hub | None = None, *, defer_admin: bool = False) -> FastAPI:
+    """An app for ``settings``; ``hub`` lets callers (tests, ``serve --demo``) add links first.
+
+    ``defer_admin`` (``hub serve``): the admin routers are included at their first use, or
+    imported in the background a few seconds after the start (:mod:`hub.web.deferred`)."""
     the_hub = hub or Hub.from_settings(settings)
+    deferred: DeferredRouters | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         the_hub.start()
         systemd.notify("READY=1")
+        if deferred is not None:
+            deferred.warm(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -65,9 +82,13 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(captive.router)
     app.include_router(portal.router)
-    app.include_router(admin.api_router)
-    app.include_router(admin.partner_api_router)
-    app.include_router(admin.pages_router)
+    if defer_admin:
+        deferred = DeferredRouters(app, admin_routers, ADMIN)
+        app.router.routes.append(deferred)
+        deferred_openapi(app, deferred)
+    else:
+        for router in admin_routers():
+            app.include_router(router)
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 
     _install_error_handlers(app)
@@ -114,8 +135,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        if (form_page := refused_form(request)) is not None:
-            return form_page
+        if request.url.path.startswith("/admin/"):  # only an admin form is sent back to its page
+            from hub.web.admin.common import refused_form
+
+            if (form_page := refused_form(request)) is not None:
+                return form_page
         errors = [
             {
                 "field": ".".join(str(p) for p in error["loc"][1:] or error["loc"]),

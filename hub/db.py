@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from hub.errors import StorageUnavailable
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Session], T]
 MAX_BATCH = 256
+READ_POOL = 8  # reader connections kept open between reads
 
 
 class CommitHook(Protocol):
@@ -62,11 +63,19 @@ def make_engine(url: str, *, writer: bool) -> Engine:
     """An engine for ``url``; for SQLite, WAL + synchronous=FULL + foreign keys on every connection."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 10},
-        poolclass=NullPool if not writer else None,
-    )
+    if writer:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+    else:
+        # Readers keep up to READ_POOL connections open between reads: opening one (and its
+        # PRAGMAs) cost more than many a read itself. More at once are opened and closed as
+        # needed (no overflow limit, nobody waits for a connection).
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            poolclass=QueuePool,
+            pool_size=READ_POOL,
+            max_overflow=-1,
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -44,7 +44,7 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
 
 def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     hub = build_hub(settings, demo=demo)
-    app = create_app(settings, hub)
+    app = create_app(settings, hub, defer_admin=True)
     print(f"Buurtbaken '{settings.name}' ({settings.id}) — data in {settings.data_dir.resolve()}")
     for shown in reachable_hosts(host):
         print(f"  portal:  {url(shown, port)}   admin: {url(shown, port, '/admin')}")

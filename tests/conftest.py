@@ -44,9 +44,9 @@ def hub(settings: Settings) -> Iterator[Hub]:
 class LiveServer:
     """The app served by uvicorn in a thread, reached over real HTTP."""
 
-    def __init__(self, settings: Settings, hub: Hub | None = None) -> None:
+    def __init__(self, settings: Settings, hub: Hub | None = None, *, defer_admin: bool = True) -> None:
         self.hub = hub or Hub.from_settings(settings)
-        self.app = create_app(settings, self.hub)
+        self.app = create_app(settings, self.hub, defer_admin=defer_admin)  # as ``hub serve`` builds it
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")

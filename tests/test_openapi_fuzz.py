@@ -34,7 +34,9 @@ EXAMPLES = 6
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[tuple[LiveServer, str]]:
-    with LiveServer(settings) as server:
+    # The admin routers built up front: the schema is fetched at once, and building them on that
+    # first fetch (tests/test_deferred_routes.py) took longer than its 10 s timeout on a loaded machine.
+    with LiveServer(settings, defer_admin=False) as server:
         yield server, make_token(server.hub, "fuzz")
 
 

@@ -3,6 +3,9 @@ the sent and confirmed marks, against a real SQLite file."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlmodel import Session
 
 from hub.runtime import Hub
@@ -54,3 +57,41 @@ def test_a_replay_includes_confirmed_events_below_its_end(hub: Hub) -> None:
     assert [e.seq for e in outbox.pending(2, 10, replay_until=4)] == [2, 3, 5]
     assert [e.seq for e in outbox.pending(2, 10, replay_until=6)] == [2, 3, 4, 5]
     assert [e.seq for e in outbox.pending(2, 2, replay_until=6)] == [2, 3]
+
+
+def test_the_unsent_reads_search_only_the_unsent_events(hub: Hub) -> None:
+    """The unsent count and where a connection starts use the partial index on the unsent
+    events (migration 0015_outbox_unsent), not a pass over every event kept."""
+    fill(hub, 50)
+    outbox = Outbox(hub.db)
+    outbox.mark_sent(list(range(1, 41))).result(10)
+    outbox.confirm_upto(30).result(10)
+    statements: list[tuple[str, Any]] = []
+
+    def grab(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(hub.db.read_engine, "before_cursor_execute", grab)
+    try:
+        assert outbox.backlog() == {"unsent": 10, "unconfirmed": 20}
+        assert outbox.lowest_unsent() == 41
+    finally:
+        event.remove(hub.db.read_engine, "before_cursor_execute", grab)
+    unsent = [(s, p) for s, p in statements if "sent_at IS NULL" in s]
+    assert len(unsent) == 2, statements
+    with hub.db.read_engine.connect() as connection:
+        for statement, parameters in unsent:
+            plan = [
+                str(row[3])
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            ]
+            assert any(
+                "USING INDEX ix_outbox_unsent" in step or "USING COVERING INDEX ix_outbox_unsent" in step
+                for step in plan
+            ), (
+                statement,
+                plan,
+            )
+            assert not any(
+                step.startswith("SCAN outbox") and "ix_outbox_unsent" not in step for step in plan
+            ), plan

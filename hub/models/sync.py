@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import id_field, json_field, pk_field, utcnow
@@ -18,6 +19,9 @@ class OutboxEvent(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # the unsent count and where a connection starts (migration 0015_outbox_unsent). SQLite
+    # only: naming another dialect's option would import that dialect at every start.
+    __table_args__ = (Index("ix_outbox_unsent", "seq", sqlite_where=text("sent_at IS NULL")),)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     id: str = id_field()
     type: str = Field(max_length=40)

@@ -219,11 +219,12 @@ class Outbox:
 
     def lowest_unsent(self) -> int:
         """Where a new connection starts: the first event no broker acknowledged yet, or the
-        seq after the last one."""
+        seq after the last one. A confirmed event is always sent too (:meth:`confirm_upto`), so
+        the unsent ones are all there is to search: the partial index ``ix_outbox_unsent``."""
         with self.db.read() as session:
             row = session.exec(
                 select(OutboxEvent.seq)
-                .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.sent_at).is_(None))
+                .where(col(OutboxEvent.sent_at).is_(None))
                 .order_by(col(OutboxEvent.seq))
                 .limit(1)
             ).first()
@@ -262,7 +263,17 @@ class Outbox:
 
     def mark_sent(self, seqs: Sequence[int]) -> Future[None]:
         """The broker acknowledged these events (a sent mark; a confirmed one is never undone)."""
-        chunks = [list(seqs[i : i + MARK_CHUNK]) for i in range(0, len(seqs), MARK_CHUNK)]
+        return self.mark(seqs, None)
+
+    def confirm_upto(self, seq: int) -> Future[None]:
+        """Upstream has every event up to ``seq``: confirmed, and so sent, whichever PUBACK a
+        restart lost."""
+        return self.mark((), seq)
+
+    def mark(self, sent: Sequence[int], confirmed_upto: int | None) -> Future[None]:
+        """Both marks in one writer job (one commit): the events the broker acknowledged, and
+        every event up to ``confirmed_upto`` (when not None) confirmed by upstream."""
+        chunks = [list(sent[i : i + MARK_CHUNK]) for i in range(0, len(sent), MARK_CHUNK)]
 
         def mark(session: Session) -> None:
             now = datetime.now(UTC)
@@ -271,20 +282,14 @@ class Outbox:
                     update(OutboxEvent)
                     .where(col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None))
                     .values(sent_at=now)
+                    .execution_options(synchronize_session=False)  # no ORM objects to keep in step
+                )
+            if confirmed_upto is not None:
+                session.execute(
+                    update(OutboxEvent)
+                    .where(col(OutboxEvent.seq) <= confirmed_upto, col(OutboxEvent.confirmed_at).is_(None))
+                    .values(confirmed_at=now, sent_at=func.coalesce(col(OutboxEvent.sent_at), now))
+                    .execution_options(synchronize_session=False)
                 )
 
         return self.db.writer.submit(mark)
-
-    def confirm_upto(self, seq: int) -> Future[None]:
-        """Upstream has every event up to ``seq``: confirmed, and so sent, whichever PUBACK a
-        restart lost."""
-
-        def confirm(session: Session) -> None:
-            now = datetime.now(UTC)
-            session.execute(
-                update(OutboxEvent)
-                .where(col(OutboxEvent.seq) <= seq, col(OutboxEvent.confirmed_at).is_(None))
-                .values(confirmed_at=now, sent_at=func.coalesce(col(OutboxEvent.sent_at), now))
-            )
-
-        return self.db.writer.submit(confirm)

@@ -4,9 +4,9 @@ Outbound, on the worker thread of :class:`~hub.sync.worker.BrokerWorker`:
 
 - reads unconfirmed outbox rows in ``seq`` order, a batch at a time, and keeps up to
   ``window`` QoS 1 publishes in flight (never the whole backlog in memory);
-- marks a row *sent* only when the broker's PUBACK for its message id arrives, in batches,
-  through the writer;
-- marks rows *confirmed* on the upstream consumer's receipt ``{"upto": n}``;
+- marks a row *sent* only when the broker's PUBACK for its message id arrives, and *confirmed*
+  on the upstream consumer's receipt ``{"upto": n}``: both marks collected and written together
+  through the writer, one commit at most every 0.25 s (or 256 PUBACKs) while events drain;
 - hands each event to the broker once per connection: after a (re)connect it starts at the
   lowest *unsent* ``seq``, on a replay request ``{"from": n}`` it goes back to ``n``, confirmed
   rows included, and when confirmations stall it sends one probe, with backoff
@@ -91,7 +91,8 @@ class SyncLink(BrokerWorker):
         self.published = 0
         self.dead_letters = 0
         self._sent: list[int] = []
-        self._sent_since = 0.0
+        self._confirmed: int | None = None  # a receipt's ``upto`` not written yet
+        self._marks_since = 0.0
         ctx.sync_wakers.append(self.wake)
 
     @classmethod
@@ -166,11 +167,11 @@ class SyncLink(BrokerWorker):
         self._ask_replays(client, self.follower.catch_up_all())
 
     def on_lost(self) -> None:
-        self._flush_sent(force=True)
+        self._flush_marks(force=True)
         self.in_flight.clear()
 
     def on_stopping(self, client: BrokerClient) -> None:
-        self._flush_sent(force=True)
+        self._flush_marks(force=True)
         client.publish(self.topics.hub(self.ctx.hub_id, "status"), OFFLINE, qos=1, retain=True)
 
     def on_wake(self) -> None:
@@ -179,7 +180,7 @@ class SyncLink(BrokerWorker):
     # --- outbound ---
 
     def on_idle(self, client: BrokerClient) -> bool:
-        self._flush_sent()
+        self._flush_marks()
         self._probe_if_stalled(client)
         self._ask_replays(client, self.follower.due())
         room = self.window - len(self.in_flight)
@@ -231,21 +232,24 @@ class SyncLink(BrokerWorker):
         if seq is None:
             return
         if ok:
-            if not self._sent:
-                self._sent_since = time.monotonic()
+            if not self._sent and self._confirmed is None:
+                self._marks_since = time.monotonic()
             self._sent.append(seq)
         else:  # the broker refused it: go back and send it again
             log.warning("sync: broker refused event %d; resending", seq)
             self.cursor = min(self.cursor, seq)
             self.more = True
 
-    def _flush_sent(self, *, force: bool = False) -> None:
-        if not self._sent:
+    def _flush_marks(self, *, force: bool = False) -> None:
+        if not self._sent and self._confirmed is None:
             return
-        if not force and len(self._sent) < 256 and time.monotonic() - self._sent_since < 0.25:
+        if not force and len(self._sent) < 256 and time.monotonic() - self._marks_since < 0.25:
             return
         seqs, self._sent = self._sent, []
-        self.outbox.mark_sent(seqs)  # not awaited: a lost mark only means one more resend
+        upto, self._confirmed = self._confirmed, None
+        # Not awaited: a lost sent mark only means one more resend, a lost confirmation one more
+        # receipt (confirmed implies sent, whichever PUBACK a restart lost).
+        self.outbox.mark(seqs, upto)
 
     # --- inbound ---
 
@@ -284,7 +288,9 @@ class SyncLink(BrokerWorker):
             return
         self.last_confirmed = upto
         self.resend.progress()
-        self.outbox.confirm_upto(upto)  # confirmed implies sent, whichever PUBACK a restart lost
+        if not self._sent and self._confirmed is None:
+            self._marks_since = time.monotonic()
+        self._confirmed = upto  # written with the sent marks (``_flush_marks``)
 
     def _replay(self, start: int) -> None:
         if not self.resend.replay_wanted(start):

@@ -17,11 +17,11 @@ from hub.errors import StorageUnavailable
 from hub.runtime import Hub
 from hub.services import access
 from hub.services.accounts import Principal, principal_of_session, principal_of_token
+from hub.web.cookies import SESSION_COOKIE as SESSION_COOKIE
 from hub.web.deps import HubDep, client_ip
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "bb_admin"
 LOGIN_COOKIE = "bb_login"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
