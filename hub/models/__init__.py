@@ -4,12 +4,14 @@ from hub.models.addresses import Address, Section
 from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
+from hub.models.board import Activity, SelfCheck, VolunteerOffer
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
 from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
+    "Activity",
     "Address",
     "AddressState",
     "AdminSession",
@@ -31,10 +33,12 @@ __all__ = [
     "Offer",
     "OutboxEvent",
     "Section",
+    "SelfCheck",
     "Task",
     "TaskOffer",
     "User",
     "Volunteer",
+    "VolunteerOffer",
     "new_id",
     "utcnow",
 ]

@@ -13,9 +13,10 @@ from hub import i18n
 from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, admin_lists
+from hub.services import board as board_service
 from hub.services import dashboard as dashboard_view
 from hub.services.admin_lists import LIST_LIMIT
-from hub.web.admin import access, actions, addresses, alerts, printing, record_actions
+from hub.web.admin import access, actions, addresses, alerts, board, printing, record_actions
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -34,6 +35,7 @@ router.include_router(alerts.router)
 router.include_router(printing.router)
 router.include_router(access.router)
 router.include_router(addresses.router)
+router.include_router(board.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -184,7 +186,13 @@ def tasks_page(
 
 @router.get("/volunteers", response_class=HTMLResponse)
 def volunteers_page(request: Request, hub: HubDep, user: PageUser) -> HTMLResponse:
-    return page(request, "admin/volunteers.html", user, rows=admin_lists.volunteers(hub))
+    return page(
+        request,
+        "admin/volunteers.html",
+        user,
+        rows=admin_lists.volunteers(hub),
+        offers=board_service.waiting_offers(hub),
+    )
 
 
 @router.get("/households", response_class=HTMLResponse)
