@@ -150,13 +150,13 @@ def read_activity(kind: str, title: str, when: str, place: str, text: str) -> Ac
         raise ValidationError("an activity needs a title", "title")
     if len(title) > TITLE_MAX:
         raise ValidationError(f"the title is longer than {TITLE_MAX} characters", "title")
+    starts = parse_local(when)
     if not place:
         raise ValidationError("say where it is", "place")
     if len(place) > PLACE_MAX:
         raise ValidationError(f"the place is longer than {PLACE_MAX} characters", "place")
     if len(text) > TEXT_MAX:
         raise ValidationError(f"the text is longer than {TEXT_MAX} characters", "text")
-    starts = parse_local(when)
     return ActivityInput(kind, title, starts, place, text)
 
 

@@ -71,7 +71,10 @@ def test_counted_per_section_only_with_an_address(client: httpx.Client, register
     readiness.define_section(hub.store, "Schoolplein", "Schoolplein", actor="test")
     assert send(client, {"items": ["water", "food"], "address": "Schoolplein 3"}).status_code == 303
     assert send(client, {"items": ["water"], "address": "schoolplein  3"}).status_code == 303  # again: latest
-    assert send(client, {"items": list(KIT_ITEMS), "check_on": "yes", "address": "Schoolplein 5"}).status_code == 303
+    assert (
+        send(client, {"items": list(KIT_ITEMS), "check_on": "yes", "address": "Schoolplein 5"}).status_code
+        == 303
+    )
     assert send(client, {"items": ["cash"]}).status_code == 303  # no address
     assert send(client, {"items": ["food"], "address": "Stationsweg 1"}).status_code == 303  # not in it
     assert rows(registered) == 5

@@ -38,9 +38,9 @@ def _read(kind: str, title: str, when: str, place: str, text: str) -> preparedne
 async def post_activity(
     hub: HubDep,
     user: FormUser,
-    title: Text,
-    when: Text,
-    place: Text,
+    title: Text = "",
+    when: Text = "",
+    place: Text = "",
     text: Text = "",
     kind: Text = "activity",
 ) -> RedirectResponse:
@@ -56,9 +56,9 @@ async def change_activity(
     hub: HubDep,
     user: FormUser,
     activity_id: str,
-    title: Text,
-    when: Text,
-    place: Text,
+    title: Text = "",
+    when: Text = "",
+    place: Text = "",
     text: Text = "",
     kind: Text = "activity",
 ) -> RedirectResponse:

@@ -30,12 +30,12 @@ from hub.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(actions.router)
+router.include_router(board.router)  # before record_actions' /{kind}/{id}/delete
 router.include_router(record_actions.router)
 router.include_router(alerts.router)
 router.include_router(printing.router)
 router.include_router(access.router)
 router.include_router(addresses.router)
-router.include_router(board.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
