@@ -27,8 +27,10 @@ from hub.models import (
     MeshOutbound,
     Need,
     Offer,
+    SelfCheck,
     Task,
     TaskOffer,
+    VolunteerOffer,
 )
 from hub.services import outbox
 from hub.services.audit import record
@@ -75,6 +77,9 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("announcements", Announcement, None),
         RecordKind("radio_queue", MeshOutbound, None),
         RecordKind("alerts", Alert, None, "raised_at"),
+        # the board's (never sent upstream): anonymous self-checks, residents' offers to volunteer
+        RecordKind("self_checks", SelfCheck, None),
+        RecordKind("volunteer_offers", VolunteerOffer, None),
     )
 }
 BY_HAND = ("checkins", "needs", "offers")

@@ -39,6 +39,8 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "messages": settings.retain_messages_days,
         "radio_queue": settings.retain_messages_days,
         "alerts": settings.retain_messages_days,
+        "self_checks": settings.retain_checkins_days,  # a self-check is a check-in of sorts
+        "volunteer_offers": settings.retain_offers_days,
     }
 
 
