@@ -56,7 +56,8 @@ class SelfCheckReceipt:
         return preparedness.water_litres(self.people)
 
 
-def _self_check(session: Session, data: SelfCheckCreate, key: str | None) -> Created:
+def record_self_check(session: Session, data: SelfCheckCreate, key: str | None = None) -> Created:
+    """Store a self-check in the caller's session (a key already used returns the first one)."""
     if seen := idempotency.replay(session, key, "selfcheck", SelfCheck):
         return Created(id=seen.id, created_at=seen.created_at, kind="selfcheck")
     row = SelfCheck(
@@ -74,7 +75,7 @@ def _self_check(session: Session, data: SelfCheckCreate, key: str | None) -> Cre
 
 async def save_self_check(store: Store, data: SelfCheckCreate, *, key: str | None) -> Created:
     """Store a self-check (a key already used returns the first one)."""
-    return await store.write_async(lambda session: _self_check(session, data, key))
+    return await store.write_async(lambda session: record_self_check(session, data, key))
 
 
 def _receipt_row(session: Session, kind: str, record_id: str, key: str) -> bool:
@@ -223,7 +224,8 @@ def _offer_view(row: VolunteerOffer) -> VolunteerOfferView:
     )
 
 
-def _offer(session: Session, data: VolunteerOfferCreate, key: str | None) -> Created:
+def record_volunteer_offer(session: Session, data: VolunteerOfferCreate, key: str | None = None) -> Created:
+    """Store a resident's offer to volunteer in the caller's session."""
     if seen := idempotency.replay(session, key, "volunteer", VolunteerOffer):
         return Created(id=seen.id, created_at=seen.created_at, kind="volunteer")
     row = VolunteerOffer(
@@ -241,7 +243,7 @@ def _offer(session: Session, data: VolunteerOfferCreate, key: str | None) -> Cre
 
 async def offer_to_volunteer(store: Store, data: VolunteerOfferCreate, *, key: str | None) -> Created:
     """A resident's offer to be a volunteer, waiting for a coordinator."""
-    return await store.write_async(lambda session: _offer(session, data, key))
+    return await store.write_async(lambda session: record_volunteer_offer(session, data, key))
 
 
 def volunteer_offer_receipt(store: Store, record_id: str, key: str) -> VolunteerOfferView | None:

@@ -15,12 +15,12 @@ from tests.records.test_retention import _age
 
 def test_old_self_checks_and_offers_are_deleted_young_ones_stay(hub: Hub) -> None:
     def made(data: SelfCheckCreate) -> str:
-        return hub.store.write(lambda s: board._self_check(s, data, None)).id
+        return hub.store.write(lambda s: board.record_self_check(s, data)).id
 
     old = made(SelfCheckCreate(items=["water"], address="Kerkstraat 5"))
     young = made(SelfCheckCreate(items=["cash"]))
     offer = VolunteerOfferCreate(name="Samira", address="Molenweg 12", contact="06 1234", has_handset=False)
-    old_offer = hub.store.write(lambda s: board._offer(s, offer, None)).id
+    old_offer = hub.store.write(lambda s: board.record_volunteer_offer(s, offer)).id
     _age(hub, SelfCheck, old, 366)
     _age(hub, SelfCheck, young, 300)
     _age(hub, VolunteerOffer, old_offer, 366)

@@ -6,7 +6,6 @@ and screenshots at 360 × 740 in Dutch and English (artifacts/screenshots/board/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,9 +15,7 @@ from playwright.sync_api import Browser
 from hub import i18n
 from hub.config import load_settings
 from hub.demo import seed_if_empty
-from hub.domain.preparedness import read_activity
-from hub.schemas import SelfCheckCreate, VolunteerOfferCreate
-from hub.services import board, readiness
+from hub.services import readiness
 from tests.admin.conftest import PASSWORD, make_user
 from tests.board.conftest import token
 from tests.browser.conftest import OLD_PHONE, SCREENSHOTS
@@ -38,8 +35,8 @@ def axe() -> str:
 
 @pytest.fixture(scope="module")
 def board_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A hub in normal mode with the demo's data and register, two activities, self-checks and a
-    resident's offer to volunteer."""
+    """A hub in normal mode with the demo's data and register (its board: two activities,
+    self-checks, a resident's offer to volunteer)."""
     settings = load_settings(
         data_dir=tmp_path_factory.mktemp("board") / "data",
         rate_limit=0,
@@ -48,26 +45,8 @@ def board_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     with LiveServer(settings) as live:
         seed_if_empty(live.hub)
         make_user(live.hub, "coord")
-        soon = (datetime.now().astimezone() + timedelta(days=3)).strftime("%Y-%m-%dT19:30")
-        later = (datetime.now().astimezone() + timedelta(days=10)).strftime("%Y-%m-%dT10:00")
-        store = live.hub.store
-        store.write(lambda s: board.post(s, read_activity(
-            "activity", "Koffie en noodpakket", soon, "Buurthuis De Linde",
-            "Neem uw noodpakket mee: we kijken samen wat er nog mist."), actor="test"))  # fmt: skip
-        store.write(lambda s: board.post(s, read_activity(
-            "drill", "Oefening: stroomuitval", later, "Hele buurt", "Vrijwilligers bellen aan."),
-            actor="test"))  # fmt: skip
-        readiness.define_section(store, "Kerkstraat even", "Kerkstraat", 2, 60, actor="test")
-        for address, items in (
-            ("Kerkstraat 4", ["water", "food", "torch"]),
-            ("Kerkstraat 6", ["water"]),
-            (None, ["cash"]),
-        ):
-            data = SelfCheckCreate(items=items, check_on=True, address=address)
-            store.write(lambda s, d=data: board._self_check(s, d, None))
-        offer = VolunteerOfferCreate(name="Samira El Amrani", address="Molenweg 12", contact="06 98765432",
-                                     skills="EHBO, Arabisch", has_handset=True)  # fmt: skip
-        store.write(lambda s: board._offer(s, offer, None))
+        # the demo's board: two activities, self-checks and an offer to volunteer; and a section
+        readiness.define_section(live.hub.store, "Kerkstraat 2-60", "Kerkstraat", 2, 60, actor="test")
         yield live
 
 

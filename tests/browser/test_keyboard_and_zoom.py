@@ -99,6 +99,9 @@ def fill_selfcheck(page: Page) -> None:
     page.keyboard.press("Space")  # water
     tab_to(page, "#f-check_on")
     page.keyboard.press("Space")
+    tab_to(page, "#f-people")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
     tab_to(page, "#f-address")
     page.keyboard.type("Kerkstraat 5")
 
@@ -136,6 +139,9 @@ def test_each_form_by_keyboard_alone(browser: Browser, hub_live: LiveServer, for
         assert focused(page, "a.skip")  # the first stop skips the header
         page.keyboard.press("Enter")
         assert focused(page, "#main")
+        if form == "/selfcheck":  # every answer may be empty: a wrong number is its error
+            tab_to(page, "#f-people")
+            page.keyboard.type("veel")
         send_with_enter(page)  # empty first: the errors, then fill in
         assert page.locator(".error-summary").is_visible()
         tab_to(page, ".error-summary a")  # the summary's links are reachable
