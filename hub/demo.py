@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, func, select
@@ -21,6 +21,8 @@ from hub.schemas import (
     HouseholdCreate,
     NeedCreate,
     OfferCreate,
+    SelfCheckCreate,
+    VolunteerOfferCreate,
 )
 from hub.services import address_register, announcements, residents
 
@@ -126,6 +128,38 @@ def seed(session: Session, hub: Hub) -> None:
     seed_volunteers(session, hub)
     sample = address_register.parse_or_refuse(SAMPLE_REGISTER.read_bytes())
     address_register.replace_register(session, sample.addresses, actor="demo")
+    seed_board(session)
+
+
+def seed_board(session: Session) -> None:
+    """The board of normal times: a coming activity and a drill, a few self-checks, an offer."""
+    from hub.domain.preparedness import read_activity
+    from hub.services import board
+
+    today = datetime.now().astimezone()
+    for kind, title, days, hour, place, text in (
+        ("activity", "Koffie en noodpakket", 3, "19:30", "Buurthuis, Kerkstraat 1",
+         "We kijken samen wat er in een noodpakket hoort. Neem uw lijst mee."),
+        ("drill", "Oefening: stroomuitval in de buurt", 10, "10:00", "Hele buurt",
+         "Vrijwilligers bellen aan bij wie extra zorg nodig heeft. U hoeft niets te doen."),
+    ):  # fmt: skip
+        when = f"{(today + timedelta(days=days)).date().isoformat()}T{hour}"
+        board.post(session, read_activity(kind, title, when, place, text), actor="demo")
+    for address, items in (
+        ("Kerkstraat 4", ["water", "food", "torch", "radio", "first_aid"]),
+        ("Kerkstraat 8", ["water", "torch"]),
+        ("Molenweg 10", ["water", "food", "power_bank", "medicines", "cash"]),
+        (None, ["torch", "cash"]),
+    ):
+        data = SelfCheckCreate(items=items, check_on=address is not None, address=address)
+        board.record_self_check(session, data)
+    board.record_volunteer_offer(
+        session,
+        VolunteerOfferCreate(
+            name="Samira El Amrani", address="Molenweg 12", contact="06 00000000",
+            skills="EHBO, Arabisch", has_handset=True,
+        ),
+    )  # fmt: skip
 
 
 PAPER_VOLUNTEER = "Dirk (papier)"  # no handset: his tasks go on paper

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from hub.domain.addresses import clean_address
+from hub.domain.preparedness import KitItem
 from hub.domain.vocab import (
     AnnouncementPriority,
     CheckInStatus,
@@ -204,3 +205,38 @@ class AnnouncementPublic(BaseModel):
     expires_at: datetime | None
     translations: dict[str, dict[str, str]]
     drill: bool = False  # an exercise (a drill announcement or a CAP alert with status Exercise)
+
+
+class SelfCheckCreate(_Input):
+    """The portal's preparedness self-check (anonymous; the address is optional)."""
+
+    items: list[KitItem] = Field(default_factory=list, max_length=9)
+    check_on: bool = False
+    checked_by: bool = False
+    people: People | None = None
+    address: Address | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        return clean_address(value) if value else None
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class VolunteerOfferCreate(_Input):
+    """A resident offers to be a volunteer (a coordinator approves it)."""
+
+    name: Name
+    address: Address
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
+    skills: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    has_handset: bool
+
+    @field_validator("address")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_address(value)

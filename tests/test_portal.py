@@ -392,7 +392,8 @@ def test_home_shows_mode_news_in_my_language_and_counts_only(client: httpx.Clien
 
 
 def test_every_page_has_the_language_switch_and_landmarks(client: httpx.Client) -> None:
-    for path in ("/", "/checkin", "/need", "/offer", "/register", "/announcements", "/privacy"):
+    for path in ("/", "/checkin", "/need", "/offer", "/register", "/announcements", "/privacy", "/selfcheck",
+                 "/volunteer"):  # fmt: skip
         html = client.get(path).text
         for code in ("en", "ar", "tr", "pl", "uk"):  # the others, behind "Andere talen"
             assert f'href="{path}?lang={code}"' in html, path

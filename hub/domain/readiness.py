@@ -266,13 +266,23 @@ CSV_COLUMNS = (
 )
 
 
-def readiness_csv(rows: Iterable[SectionReadiness]) -> str:
-    """The readiness table as CSV (a header, one section a line; cells safe for spreadsheets)."""
+def readiness_csv(
+    rows: Iterable[SectionReadiness],
+    extra_columns: Sequence[str] = (),
+    extra: Mapping[str, Sequence[object]] | None = None,
+) -> str:
+    """The readiness table as CSV (a header, one section a line; cells safe for spreadsheets).
+
+    ``extra_columns`` follow the section's own, with ``extra[section]`` as their cells (the
+    self-check's figures, ``hub.domain.preparedness``); a section not in ``extra`` leaves them empty.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow((*CSV_COLUMNS, *extra_columns))
+    blank = ("",) * len(extra_columns)
     for row in rows:
         values = {name: getattr(row, name) for name in CSV_COLUMNS if name != "stands_out"}
         values["stands_out"] = " ".join(row.stands_out)
-        writer.writerow([safe_cell(values[name]) for name in CSV_COLUMNS])
+        more = (extra or {}).get(row.section, blank)
+        writer.writerow([safe_cell(value) for value in (*(values[n] for n in CSV_COLUMNS), *more)])
     return out.getvalue()

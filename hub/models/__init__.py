@@ -4,6 +4,7 @@ from hub.models.addresses import Address, Section
 from hub.models.admin import AdminSession, ApiToken, AuditEntry, User
 from hub.models.alerts import Alert, TaskOffer
 from hub.models.base import new_id, utcnow
+from hub.models.board import Activity, SelfCheck, VolunteerOffer
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
 from hub.models.partners import Partner, PartnerConsent
 from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer, Signal
@@ -11,6 +12,7 @@ from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEven
 from hub.models.system import Drill, HubState, IdempotencyKey
 
 __all__ = [
+    "Activity",
     "Address",
     "AddressState",
     "AdminSession",
@@ -34,11 +36,13 @@ __all__ = [
     "Partner",
     "PartnerConsent",
     "Section",
+    "SelfCheck",
     "Signal",
     "Task",
     "TaskOffer",
     "User",
     "Volunteer",
+    "VolunteerOffer",
     "new_id",
     "utcnow",
 ]

@@ -28,9 +28,11 @@ from hub.models import (
     Need,
     Offer,
     PartnerConsent,
+    SelfCheck,
     Signal,
     Task,
     TaskOffer,
+    VolunteerOffer,
 )
 from hub.services import outbox
 from hub.services.audit import record
@@ -79,6 +81,9 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("radio_queue", MeshOutbound, None),
         RecordKind("alerts", Alert, None, "raised_at"),
         RecordKind("signals", Signal, None),  # never left the hub but as counts per street
+        # the board's (never sent upstream): anonymous self-checks, residents' offers to volunteer
+        RecordKind("self_checks", SelfCheck, None),
+        RecordKind("volunteer_offers", VolunteerOffer, None),
     )
 }
 BY_HAND = ("checkins", "needs", "offers")

@@ -172,3 +172,7 @@ def readiness_in(session: Session, now: datetime | None = None) -> list[readines
     return readiness.readiness(
         sections, register, registered, households, volunteers, drill_held=drill is not None
     )
+
+
+# The sections, as the rules see them (the self-check figures group by them too).
+sections_in = _sections

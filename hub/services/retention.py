@@ -50,6 +50,8 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "radio_queue": settings.retain_messages_days,
         "alerts": settings.retain_messages_days,
         "signals": settings.retain_needs_days,  # a neighbour's concern: kept as long as a need
+        "self_checks": settings.retain_checkins_days,  # a self-check is a check-in of sorts
+        "volunteer_offers": settings.retain_offers_days,
     }
 
 

@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from hub.domain.addresses import address_key, clean_address
 from hub.domain.task_states import ON_HAND, statuses
 from hub.errors import Conflict, ValidationError
-from hub.models import CheckIn, Household, Offer, Task, Volunteer
+from hub.models import CheckIn, Household, Offer, Task, Volunteer, VolunteerOffer
 from hub.models.base import as_utc, utcnow
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -181,6 +181,8 @@ def delete_volunteer(session: Session, ctx: HubContext, volunteer_id: str, *, ac
     )
     session.exec(update(CheckIn).where(col(CheckIn.volunteer_id) == volunteer.id).values(volunteer_id=None))
     session.exec(update(Offer).where(col(Offer.volunteer_id) == volunteer.id).values(volunteer_id=None))
+    # the resident's offer that made them a volunteer (name, address, contact) goes with them
+    session.exec(delete(VolunteerOffer).where(col(VolunteerOffer.volunteer_id) == volunteer.id))
     session.delete(volunteer)
     record(session, actor, "volunteer.delete", volunteer.id)
     append_event(session, ctx, "volunteer.deleted", {"id": volunteer.id})

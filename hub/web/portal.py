@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import i18n
+from hub.domain import preparedness
 from hub.domain.clock import as_utc
 from hub.errors import Conflict, StorageUnavailable, WrongHouseholdCode
 from hub.i18n import gettext as _
@@ -31,9 +32,11 @@ from hub.schemas import (
     HouseholdCreate,
     NeedCreate,
     OfferCreate,
+    SelfCheckCreate,
     SignalCreate,
+    VolunteerOfferCreate,
 )
-from hub.services import address_matching, overview, partners, submissions
+from hub.services import address_matching, board, overview, partners, submissions
 from hub.services.store import Store
 from hub.web import portal_forms as forms
 from hub.web.api import count_submission
@@ -121,17 +124,38 @@ def show_announcement(announcement: AnnouncementPublic, lang: str) -> Announceme
     )
 
 
+@dataclass(frozen=True)
+class ActivityShown:
+    """A coming activity or drill, its time in the visitor's language."""
+
+    kind: str
+    title: str
+    when: str
+    place: str
+    text: str
+
+
+def show_activity(activity: board.ActivityView, lang: str) -> ActivityShown:
+    with i18n.using(lang):
+        when = i18n.day_and_time(activity.starts_at.astimezone())
+    return ActivityShown(activity.kind, activity.title, when, activity.place, activity.text)
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, hub: HubDep) -> HTMLResponse:
+    """In a crisis or drill: check in first. In normal times: the neighbourhood's board."""
     lang = request_language(request)
     front = overview.front_page(hub.store, limit=5)
-    return page(
+    mode = overview.mode(hub.store)
+    coming = board.coming_activities(hub) if mode == "normal" else []
+    return render(
         request,
-        hub,
-        "portal/home.html",
+        "portal/board.html" if mode == "normal" else "portal/home.html",
+        mode=mode,
         announcements=[show_announcement(a, lang) for a in front.announcements],
         board=front.figures,
         needs=forms.NEEDS,
+        activities=[show_activity(a, lang) for a in coming],
     )
 
 
@@ -180,6 +204,16 @@ async def _save_signal(store: Store, data: BaseModel, key: str) -> Created:
     return await submissions.report_signal(store, data, source="portal", key=key)
 
 
+async def _save_selfcheck(store: Store, data: BaseModel, key: str) -> Created:
+    assert isinstance(data, SelfCheckCreate)
+    return await board.save_self_check(store, data, key=key)
+
+
+async def _save_volunteer(store: Store, data: BaseModel, key: str) -> Created:
+    assert isinstance(data, VolunteerOfferCreate)
+    return await board.offer_to_volunteer(store, data, key=key)
+
+
 @dataclass(frozen=True)
 class PortalForm:
     kind: str
@@ -196,6 +230,8 @@ PORTAL_FORMS: dict[str, PortalForm] = {
         PortalForm("offer", "/offer", "portal/offer.html", _save_offer),
         PortalForm("household", "/register", "portal/register.html", _save_household),
         PortalForm("signal", "/signal", "portal/signal.html", _save_signal),
+        PortalForm("selfcheck", "/selfcheck", "portal/selfcheck.html", _save_selfcheck),
+        PortalForm("volunteer", "/volunteer", "portal/volunteer.html", _save_volunteer),
     )
 }
 
@@ -208,6 +244,9 @@ CHOICES: dict[str, Any] = {
     "registered_by": forms.REGISTERED_BY,
     "signal_categories": forms.SIGNALS,
     "dangers": forms.DANGER,
+    "kit": forms.KIT,
+    "neighbour_questions": forms.NEIGHBOUR_QUESTIONS,
+    "handsets": forms.HANDSET,
 }
 
 
@@ -285,6 +324,7 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
             "special_attention": fields.many("special_attention"),
             "share_partner": fields.many("share_partner"),
             "share_contact": fields.many("share_contact"),
+            "items": fields.many("items"),
         }
         token = fields.text("token")
         if not forms.valid_token(token):
@@ -356,7 +396,9 @@ async def submit(request: Request, hub: HubDep, form: PortalForm) -> Response:
 
 def _form_routes(form: PortalForm) -> None:
     async def show(request: Request, hub: HubDep) -> HTMLResponse:
-        return form_page(request, hub, form)
+        # "Register a neighbour" on the home page opens the household form for a neighbour
+        for_neighbour = form.kind == "household" and request.query_params.get("for") == "neighbour"
+        return form_page(request, hub, form, values={"registered_by": "neighbour"} if for_neighbour else None)
 
     async def post(request: Request, hub: HubDep) -> Response:
         return await submit(request, hub, form)
@@ -376,9 +418,9 @@ def confirmation(request: Request, hub: HubDep, kind: str, record_id: str) -> HT
     """What was just saved, for the holder of the form's token only."""
     token = request.query_params.get("t", "")
     form = PORTAL_FORMS.get(kind)
-    record = None
+    record: Any = None
     if form is not None and forms.valid_token(token):
-        record = submissions.receipt(hub.store, kind, record_id, f"form:{token}")
+        record = _receipt(hub, kind, record_id, f"form:{token}")
     if form is None or record is None:
         return page(
             request, hub, "portal/message.html", status_code=404, headers=NO_STORE, message="not_found"
@@ -393,6 +435,39 @@ def confirmation(request: Request, hub: HubDep, kind: str, record_id: str) -> HT
         address_check=address_matching.check_address(hub.store, record.address) if record.address else None,
         form_path=form.path,
         label=label,
+        token=token,
+        kit=forms.KIT,
+    )
+
+
+def _receipt(hub: HubDep, kind: str, record_id: str, key: str) -> Any:
+    if kind == "selfcheck":
+        return board.self_check_receipt(hub.store, record_id, key)
+    if kind == "volunteer":
+        return board.volunteer_offer_receipt(hub.store, record_id, key)
+    return submissions.receipt(hub.store, kind, record_id, key)
+
+
+@router.get("/selfcheck/print", response_class=HTMLResponse)
+def self_check_print(request: Request, hub: HubDep) -> HTMLResponse:
+    """The kit list on paper: the sender's own answers (``?id=`` with its token ``t``), or empty."""
+    record_id, token = request.query_params.get("id", ""), request.query_params.get("t", "")
+    record = None
+    if record_id:
+        if forms.valid_token(token):
+            record = board.self_check_receipt(hub.store, record_id, f"form:{token}")
+        if record is None:
+            return page(
+                request, hub, "portal/message.html", status_code=404, headers=NO_STORE, message="not_found"
+            )
+    return page(
+        request,
+        hub,
+        "portal/selfcheck_print.html",
+        headers=NO_STORE,
+        record=record,
+        kit=forms.KIT,
+        water=preparedness.water_litres(record.people if record else None),
     )
 
 

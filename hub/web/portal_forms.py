@@ -20,7 +20,15 @@ import pydantic
 from pydantic import BaseModel
 
 from hub.i18n import gettext as _
-from hub.schemas import CheckInCreate, HouseholdCreate, NeedCreate, OfferCreate, SignalCreate
+from hub.schemas import (
+    CheckInCreate,
+    HouseholdCreate,
+    NeedCreate,
+    OfferCreate,
+    SelfCheckCreate,
+    SignalCreate,
+    VolunteerOfferCreate,
+)
 
 
 def N_(message: str) -> str:
@@ -91,6 +99,27 @@ REGISTERED_BY = (
     Choice("neighbour", N_("For a neighbour, with their permission"), "people"),
 )
 
+# The national 72-hour emergency kit ("Denk vooruit"), in the order of the campaign's list.
+KIT = (
+    Choice("water", N_("Drinking water"), "water", N_("3 litres a person a day, for 3 days.")),
+    Choice("food", N_("Food for 3 days"), "food", N_("Food that keeps without a fridge or cooking.")),
+    Choice("torch", N_("A torch"), "power", N_("With spare batteries.")),
+    Choice("radio", N_("A radio on batteries"), "announce", N_("Or a wind-up radio, with spare batteries.")),
+    Choice("power_bank", N_("A charged power bank"), "phone", N_("To charge your phone.")),
+    Choice("first_aid", N_("A first aid kit"), "firstaid"),
+    Choice("medicines", N_("Your medicines"), "medicine", N_("What you need for a few days at least.")),
+    Choice("cash", N_("Some cash"), "other", N_("Card payments may not work.")),
+    Choice("documents", N_("Copies of important documents"), "info", N_("For example ID, insurance.")),
+)
+NEIGHBOUR_QUESTIONS = (
+    Choice("check_on", N_("I know which neighbour I would check on")),
+    Choice("checked_by", N_("I know who would check on me")),
+)
+HANDSET = (
+    Choice("yes", N_("Yes, I have a Meshtastic radio")),
+    Choice("no", N_("No")),
+)
+
 LABELS: dict[str, dict[str, str]] = {
     "status": {c.value: c.label for c in STATUSES},
     "need": {c.value: c.label for c in NEEDS},
@@ -100,6 +129,8 @@ LABELS: dict[str, dict[str, str]] = {
     "registered_by": {c.value: c.label for c in REGISTERED_BY},
     "signal": {c.value: c.label for c in SIGNALS},
     "danger": {c.value: c.label for c in DANGER},
+    "kit": {c.value: c.label for c in KIT},
+    "handset": {c.value: c.label for c in HANDSET},
 }
 
 # What to fix, per field, when it is missing or not one of the choices.
@@ -124,6 +155,10 @@ REQUIRED: dict[str, str] = {
         "You ticked that an organisation may see how to reach them, but not that it may see the"
         " household. Tick both, or neither."
     ),
+    "name": N_("Fill in your name."),
+    "contact": N_("Fill in how we can reach you, for example a phone number."),
+    "has_handset": N_("Choose: yes or no."),
+    "selfcheck_address": N_("Fill in your street and house number, or leave it empty."),
 }
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -252,6 +287,26 @@ def _signal_check(fields: Fields, errors: FormErrors) -> None:
         errors.add("life", _(REQUIRED["life"]))
 
 
+def _selfcheck(fields: Fields) -> dict[str, Any]:
+    return {
+        "items": fields.many("items"),
+        "check_on": fields.ticked("check_on"),
+        "checked_by": fields.ticked("checked_by"),
+        "people": whole_number(fields.optional("people")),
+        "address": fields.optional("address"),
+    }
+
+
+def _volunteer(fields: Fields) -> dict[str, Any]:
+    return {
+        "name": fields.text("name"),
+        "address": fields.text("address"),
+        "contact": fields.text("contact"),
+        "skills": fields.text("skills"),
+        "has_handset": {"yes": True, "no": False}.get(fields.text("has_handset")),
+    }
+
+
 def _household_check(fields: Fields, errors: FormErrors) -> None:
     if not fields.ticked("agree"):
         errors.add("agree", _(REQUIRED["agree"]))
@@ -296,6 +351,10 @@ FORMS: dict[str, FormSpec] = {
         },
         check=_household_check,
     ),
+    "selfcheck": FormSpec(
+        "selfcheck", _selfcheck, SelfCheckCreate, required_key={"address": "selfcheck_address"}
+    ),
+    "volunteer": FormSpec("volunteer", _volunteer, VolunteerOfferCreate),
 }
 
 

@@ -16,14 +16,24 @@ from playwright.sync_api import Browser, Page
 from sqlmodel import SQLModel, func, select
 
 from hub import i18n
-from hub.models import CheckIn, Household, Need, Offer, Signal
+from hub.models import CheckIn, Household, Need, Offer, SelfCheck, Signal, VolunteerOffer
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/checkin", "/need", "/offer", "/register", "/signal", "/announcements", "/privacy"]
-FORMS = ["/checkin", "/need", "/offer", "/register", "/signal"]
+PAGES = [
+    "/",
+    "/checkin",
+    "/need",
+    "/offer",
+    "/register",
+    "/signal",
+    "/announcements",
+    "/privacy",
+    "/selfcheck/print",
+]
+FORMS = ["/checkin", "/need", "/offer", "/register", "/signal", "/selfcheck", "/volunteer"]
 
 
 def count(live: LiveServer, model: type[SQLModel]) -> int:
@@ -103,12 +113,37 @@ def fill_signal(page: Page) -> None:
     page.keyboard.type("Buurvrouw al twee dagen niet gezien")
 
 
+def fill_selfcheck(page: Page) -> None:
+    tab_to(page, "#f-items")
+    page.keyboard.press("Space")  # water
+    tab_to(page, "#f-check_on")
+    page.keyboard.press("Space")
+    tab_to(page, "#f-people")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    tab_to(page, "#f-address")
+    page.keyboard.type("Kerkstraat 5")
+
+
+def fill_volunteer(page: Page) -> None:
+    tab_to(page, "#f-name")
+    page.keyboard.type("Samira")
+    tab_to(page, "#f-address")
+    page.keyboard.type("Kerkstraat 9")
+    tab_to(page, "#f-contact")
+    page.keyboard.type("06 1234")
+    tab_to(page, "input[name=has_handset]")
+    page.keyboard.press("Space")  # yes
+
+
 KEYBOARD: dict[str, tuple[Callable[[Page], None], type[SQLModel]]] = {
     "/checkin": (fill_checkin, CheckIn),
     "/need": (fill_need, Need),
     "/offer": (fill_offer, Offer),
     "/register": (fill_register, Household),
     "/signal": (fill_signal, Signal),
+    "/selfcheck": (fill_selfcheck, SelfCheck),
+    "/volunteer": (fill_volunteer, VolunteerOffer),
 }
 
 
@@ -124,6 +159,9 @@ def test_each_form_by_keyboard_alone(browser: Browser, hub_live: LiveServer, for
         assert focused(page, "a.skip")  # the first stop skips the header
         page.keyboard.press("Enter")
         assert focused(page, "#main")
+        if form == "/selfcheck":  # every answer may be empty: a wrong number is its error
+            tab_to(page, "#f-people")
+            page.keyboard.type("veel")
         send_with_enter(page)  # empty first: the errors, then fill in
         assert page.locator(".error-summary").is_visible()
         tab_to(page, ".error-summary a")  # the summary's links are reachable
@@ -168,6 +206,8 @@ def test_no_sideways_scrolling_at_200_percent_on_a_320_px_phone(
             measure(path.strip("/") or "home")
         for form in FORMS:
             page.goto(f"{hub_live.url}{form}?lang={lang}")
+            if form == "/selfcheck":  # every answer may be empty: a wrong number is the error
+                page.fill("#f-people", "veel")
             page.locator("form button[type=submit]").click()
             page.wait_for_load_state()
             measure(form.strip("/") + "-errors")

@@ -169,7 +169,17 @@ def test_the_language_switch_is_two_taps(phone_without_js: Visit) -> None:
     assert page.locator("html").get_attribute("lang") == "nl"  # remembered
 
 
-PAGES = ("/", "/checkin", "/need", "/offer", "/register", "/announcements", "/privacy")
+PAGES = (
+    "/",
+    "/checkin",
+    "/need",
+    "/offer",
+    "/register",
+    "/announcements",
+    "/privacy",
+    "/selfcheck",
+    "/volunteer",
+)
 TARGETS = ".button, .card, .check, .langs summary, footer a, .brand"
 
 

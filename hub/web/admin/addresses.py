@@ -15,11 +15,12 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub import i18n
+from hub.domain import preparedness
 from hub.domain import readiness as rules
 from hub.domain.address_map import CRISIS, NORMAL, DotStatus, MapDot, count_by_status, render_map
 from hub.domain.address_register import MAX_FILE_BYTES
 from hub.errors import FileRefused, HubError, ValidationError
-from hub.services import address_register, address_views, readiness
+from hub.services import address_register, address_views, board, readiness
 from hub.web.admin.auth import FormUser, PageUser
 from hub.web.admin.common import NO_STORE, back, page, refused
 from hub.web.deps import HubDep
@@ -107,6 +108,9 @@ def readiness_page(request: Request, hub: HubDep, user: PageUser, paper: Paper =
         marks={rules.NO_CONTACT, rules.WITHOUT_BUDDY, rules.NO_HANDSET},
         unsectioned=rules.UNSECTIONED,
         paper=paper,
+        self_checks=board.self_check_figures(hub),
+        answers=preparedness.ANSWERS,
+        apart={preparedness.NOT_IN_REGISTER, preparedness.NO_ADDRESS},
     )
 
 
@@ -160,7 +164,8 @@ def print_silent(
 
 @router.get("/readiness.csv")
 def readiness_csv(hub: HubDep, user: PageUser) -> Response:
-    content = rules.readiness_csv(readiness.section_readiness(hub.store))
+    checks = {f.section: preparedness.csv_cells(f) for f in board.self_check_figures(hub)}
+    content = rules.readiness_csv(readiness.section_readiness(hub.store), preparedness.csv_columns(), checks)
     headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="readiness.csv"'}
     return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -69,8 +69,14 @@ def iso_when(value: str | None) -> str:
         return "–"
 
 
+def local_input(value: datetime) -> str:
+    """A moment as a ``datetime-local`` field's value, in the hub's time: ``2026-12-12T19:30``."""
+    return as_utc(value).astimezone().strftime("%Y-%m-%dT%H:%M")
+
+
 env.filters["when"] = when
 env.filters["iso_when"] = iso_when
+env.filters["local_input"] = local_input
 env.filters["ago"] = minutes_ago
 env.filters["duration"] = duration
 env.filters["with_year"] = lambda moment: i18n.day_and_time(moment, year=True)
@@ -141,7 +147,18 @@ def refused(url: str, exc: Exception) -> RedirectResponse:
 # The admin pages a form may return to; any other form (``/admin/mode``) returns to the dashboard.
 FORM_PAGES = frozenset(
     {"checkins", "needs", "offers", "tasks", "volunteers", "households", "announcements", "messages"}
-    | {"mesh", "sync", "audit", "drill", "addresses", "readiness", "signals", "partners", "partner"}
+    | {
+        "mesh",
+        "sync",
+        "audit",
+        "drill",
+        "addresses",
+        "readiness",
+        "signals",
+        "partners",
+        "partner",
+        "activities",
+    }
 )
 
 

@@ -23,6 +23,7 @@ def N_(message: str) -> str:
 
 
 NOTICES: dict[str, str] = {
+    "activity_posted": N_("activity posted: it is on the portal's home page"),
     "addresses_imported": N_("the address register is imported"),
     "section_added": N_("section added"),
     "home_saved": N_("home address saved"),
@@ -38,6 +39,7 @@ NOTICES: dict[str, str] = {
     "handled": N_("handled"),
     "mode_changed": N_("mode changed"),
     "need_updated": N_("need updated"),
+    "offer_declined": N_("offer declined: it is deleted"),
     "offer_updated": N_("offer updated"),
     "published": N_("published"),
     "saved": N_("saved"),
@@ -51,6 +53,7 @@ NOTICES: dict[str, str] = {
     "task_updated": N_("task updated"),
     "token_revoked": N_("token revoked"),
     "volunteer_added": N_("volunteer added"),
+    "volunteer_approved": N_("volunteer approved: the radio knows their handset now"),
     "withdrawn": N_("withdrawn: no longer shown"),
     "partner_added": N_("partner organisation added"),
     "account_added": N_("partner account added"),
@@ -90,6 +93,7 @@ ERRORS: dict[str, str] = {
 FIELDS: dict[str, str] = {
     "address": N_("Address"),
     "body": N_("Text"),
+    "text": N_("Text"),
     "buddy_volunteer_id": N_("Buddy volunteer"),
     "consent.given_by": N_("Consent given by"),
     "contact": N_("Contact"),
@@ -99,6 +103,7 @@ FIELDS: dict[str, str] = {
     "node_id": N_("Handset node id"),
     "note": N_("Note"),
     "people": N_("People"),
+    "place": N_("Where"),
     "priority": N_("Priority"),
     "skills": N_("Skills"),
     "special_attention": N_("Special attention"),
@@ -109,6 +114,7 @@ FIELDS: dict[str, str] = {
     "share_partner": N_("Share with partners"),
     "consent.share_partners": N_("Share with partners"),
     "expires_days": N_("Expires after (days)"),
+    "when": N_("When"),
 }
 
 

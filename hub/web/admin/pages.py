@@ -14,6 +14,7 @@ from hub import i18n
 from hub.domain import household_codes
 from hub.domain.vocab import CheckInStatus
 from hub.services import accounts, address_views, admin_lists
+from hub.services import board as board_service
 from hub.services import dashboard as dashboard_view
 from hub.services import partners as partner_service
 from hub.web.admin import (
@@ -21,6 +22,7 @@ from hub.web.admin import (
     actions,
     addresses,
     alerts,
+    board,
     drill_plots,
     partners,
     printing,
@@ -42,6 +44,7 @@ from hub.web.templating import render, request_language
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[NetworkCheck])
 router.include_router(partners.router)  # before ``actions``: its /tasks/{id}/partner is not a step
 router.include_router(actions.router)
+router.include_router(board.router)  # before record_actions' /{kind}/{id}/delete
 router.include_router(record_actions.router)
 router.include_router(alerts.router)
 router.include_router(printing.router)
@@ -268,6 +271,7 @@ def volunteers_page(
         q=q.strip(),
         keep=_keep(q=q.strip()),
         outside=address_views.volunteers_outside(hub.store),
+        offers=board_service.waiting_offers(hub),
     )
 
 
