@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -31,7 +32,7 @@ from hub.domain.vocab import CHECKIN_STATUSES, PARTNER_KINDS, PARTNER_ROLE
 from hub.errors import Conflict, NotFound, ValidationError
 from hub.models import CheckIn, Household, Partner, PartnerConsent, Task, User
 from hub.models.base import new_id, utcnow
-from hub.services import accounts, escalation, tasks
+from hub.services import accounts, escalation, signals, tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
 from hub.services.door import reads, writes, writes_without_context
@@ -246,6 +247,22 @@ class PartnerSight:
     households: list[PartnerHousehold]
     tasks: list[TaskView]
     finished: list[TaskView] = field(default_factory=list)
+    signals: list[PartnerSignal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PartnerSignal:
+    """A neighbour's concern a coordinator routed to the partner: what and where, never who
+    reported it or how to reach them."""
+
+    id: str
+    number: int
+    category: str
+    life: bool
+    address: str | None
+    description: str
+    status: str
+    created_at: datetime
 
 
 def _consented(session: Session, partner_id: str) -> list[tuple[Household, bool]]:
@@ -283,6 +300,10 @@ def sight(session: Session, partner_id: str, *, actor: str, via: str) -> Partner
     unfinished = set(statuses(UNFINISHED))
     open_tasks = [t for t in routed if t.status in unfinished]
     finished = [t for t in routed if t.status not in unfinished][:FINISHED_SHOWN]
+    concerns = [
+        PartnerSignal(s.id, s.pk or 0, s.category, s.life, s.address, s.description, s.status, s.created_at)
+        for s in signals.routed_to(session, partner.id, partner.name)
+    ]
     record(
         session,
         actor,
@@ -291,12 +312,14 @@ def sight(session: Session, partner_id: str, *, actor: str, via: str) -> Partner
         via=via,
         households=[h.id for h in households],
         tasks=[t.id for t in open_tasks + finished],
+        signals=[c.id for c in concerns],
     )
     return PartnerSight(
         PartnerView.model_validate(partner),
         households,
         views(TaskView, open_tasks),
         views(TaskView, finished),
+        concerns,
     )
 
 

@@ -364,12 +364,20 @@ def new_count(session: Session, *, drill: bool) -> int:
     )
 
 
-def routed_to(session: Session, partner: str) -> list[Signal]:
-    """The signals routed to a partner organisation (its name or id as recorded by "a call to a
-    partner"), newest first: what a partner's account may be shown."""
+def routed_to(session: Session, *names: str) -> list[Signal]:
+    """The signals routed to a partner organisation (by any of ``names``: its name or id as the
+    coordinator wrote it in "a call to a partner", whatever the case), newest first, merged ones
+    left out: what a partner's account may be shown."""
+    wanted = {" ".join(name.split()).lower() for name in names if name.strip()}
     return list(
         session.exec(
-            select(Signal).where(col(Signal.routed_to) == partner).order_by(col(Signal.pk).desc()).limit(500)
+            select(Signal)
+            .where(
+                func.lower(col(Signal.routed_to)).in_(wanted),
+                col(Signal.status) != SignalStatus.MERGED.value,
+            )
+            .order_by(col(Signal.pk).desc())
+            .limit(200)
         ).all()
     )
 

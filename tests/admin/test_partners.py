@@ -18,6 +18,8 @@ import pytest
 from sqlmodel import col, select
 
 from hub.models import AuditEntry, CheckIn, Household, Partner, PartnerConsent, Task
+from hub.schemas import SignalCreate
+from hub.services import signals
 from hub.services.figures import current_figures
 from tests.admin.conftest import CSRF_INPUT, PASSWORD, Admin, login
 from tests.conftest import LiveServer
@@ -357,3 +359,42 @@ def test_partner_forms_refuse_bad_input_and_change_nothing(live: LiveServer, wor
         assert answer.status_code == 422
         assert "Tick both, or neither" in answer.text
     assert "Kerkstraat 5" not in live.hub.store.read(lambda s: s.exec(select(Household.address)).all())
+
+
+def test_a_partner_sees_the_concerns_routed_to_it_and_no_others(live: LiveServer, world: World) -> None:
+    def report(description: str, contact: str) -> str:
+        data = SignalCreate(
+            category="not_seen", description=description, address="Molenweg 12", contact=contact
+        )
+        return live.hub.store.write(lambda s: signals.create_signal(s, live.hub.ctx, data).id)  # type: ignore[no-any-return]
+
+    ours = report("buurvrouw twee dagen niet gezien", "06-11112222")
+    theirs = report("meneer haalt zijn medicijnen niet op", "06-33334444")
+    nobodys = report("rolluiken al dagen dicht", "06-55556666")
+    # routed by a coordinator "calling a partner", the name typed as it comes
+    for signal_id, partner in ((ours, "thuiszorg  west"), (theirs, "Apotheek Plein")):
+        answer = world.admin.post_form(
+            f"/admin/signals/{signal_id}/act", {"action": "partner", "routed_to": partner}
+        )
+        assert answer.status_code == 303 and "error" not in answer.headers["location"], answer.headers
+
+    with partner_session(live, "anna.thuiszorg") as http:
+        page = http.get("/admin/partner?lang=en").text
+        assert "Concerns routed to you" in page
+        assert "buurvrouw twee dagen niet gezien" in page
+        assert "medicijnen" not in page and "rolluiken" not in page
+        assert "06-11112222" not in page  # never who reported it or how to reach them
+        assert 'href="/signal"' in page  # a concern of its own goes through the portal's form
+    with live.client(headers={"Authorization": f"Bearer {world.token_home_care}"}) as api:
+        body = api.get("/api/v1/partner").json()
+        assert [s["id"] for s in body["signals"]] == [ours]
+        assert "contact" not in body["signals"][0]
+    with live.client(headers={"Authorization": f"Bearer {world.token_pharmacy}"}) as api:
+        assert [s["id"] for s in api.get("/api/v1/partner").json()["signals"]] == [theirs]
+
+    views = live.hub.store.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "partner.view")).all()
+    )
+    anna = [v for v in views if v.actor == "anna.thuiszorg"]
+    assert anna[-1].detail["signals"] == [ours]
+    assert all(nobodys not in v.detail.get("signals", []) for v in views)

@@ -10,6 +10,7 @@ unless it asks for a partner. Each partner view is written to the audit log with
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -202,12 +203,25 @@ class PartnerHouseholdOut(BaseModel):
     contact_shared: bool
 
 
+class PartnerSignalOut(BaseModel):
+    """A neighbour's concern routed to the partner (never who reported it)."""
+
+    id: str
+    category: str
+    life: bool
+    address: str | None
+    description: str
+    status: str
+    created_at: datetime
+
+
 class PartnerOut(BaseModel):
-    """What the partner sees: its consented households and the tasks routed to it."""
+    """What the partner sees: its consented households, the tasks and the concerns routed to it."""
 
     partner: str
     households: list[PartnerHouseholdOut]
     tasks: list[TaskOut]
+    signals: list[PartnerSignalOut] = []
 
 
 class ReachedIn(BaseModel):
@@ -236,6 +250,7 @@ async def api_sight(hub: HubDep, who: PartnerApi) -> PartnerOut:
         partner=seen.partner.name,
         households=[PartnerHouseholdOut.model_validate(h, from_attributes=True) for h in seen.households],
         tasks=[TaskOut.model_validate(t, from_attributes=True) for t in seen.tasks + seen.finished],
+        signals=[PartnerSignalOut.model_validate(c, from_attributes=True) for c in seen.signals],
     )
 
 
