@@ -32,6 +32,7 @@ from hub.domain.vocab import CHECKIN_STATUSES, PARTNER_KINDS, PARTNER_ROLE
 from hub.errors import Conflict, NotFound, ValidationError
 from hub.models import CheckIn, Household, Partner, PartnerConsent, Task, User
 from hub.models.base import new_id, utcnow
+from hub.schemas import SignalCreate
 from hub.services import accounts, escalation, signals, tasks
 from hub.services.audit import record
 from hub.services.context import HubContext
@@ -415,6 +416,19 @@ def finish_task(
 
 
 # The use cases callers outside the services name (see ``hub.services.door``).
+def report_concern(
+    session: Session, ctx: HubContext, partner_id: str, data: SignalCreate, *, actor: str
+) -> str:
+    """A concern the partner noticed: a signal from ``partner``, on the coordinators' worklist and
+    routed to the partner itself, so its page shows how it goes on. Audited; the signal's id."""
+    partner = get_partner(session, partner_id)
+    signal = signals.create_signal(session, ctx, data, source="partner", reported_by=partner.name)
+    signal.routed_to = partner.name
+    session.add(signal)
+    record(session, actor, "partner.signal", signal.id, partner=partner.id, category=signal.category)
+    return signal.id
+
+
 def _partner_views(session: Session) -> list[PartnerView]:
     return views(PartnerView, list_partners(session))
 
@@ -433,3 +447,4 @@ partner_sight = writes_without_context(sight)
 household_reached = writes(confirm_reached)
 take = writes(returning(TaskView, take_task))
 finish = writes(returning(TaskView, finish_task))
+report = writes(report_concern)

@@ -75,6 +75,7 @@ def test_every_admin_and_api_route_refuses_a_partner(live: LiveServer, world: Wo
     assert own == {
         ("GET", "/admin/partner"),
         ("POST", "/admin/partner/households/{household_id}/reached"),
+        ("POST", "/admin/partner/signals"),
         ("POST", "/admin/partner/tasks/{task_id}/{step}"),
         ("POST", "/admin/logout"),
         ("GET", "/api/v1/partner"),

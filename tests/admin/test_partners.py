@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from hub.models import AuditEntry, CheckIn, Household, Partner, PartnerConsent, Task
+from hub.models import AuditEntry, CheckIn, Household, Partner, PartnerConsent, Signal, Task
 from hub.schemas import SignalCreate
 from hub.services import signals
 from hub.services.figures import current_figures
@@ -384,7 +384,6 @@ def test_a_partner_sees_the_concerns_routed_to_it_and_no_others(live: LiveServer
         assert "buurvrouw twee dagen niet gezien" in page
         assert "medicijnen" not in page and "rolluiken" not in page
         assert "06-11112222" not in page  # never who reported it or how to reach them
-        assert 'href="/signal"' in page  # a concern of its own goes through the portal's form
     with live.client(headers={"Authorization": f"Bearer {world.token_home_care}"}) as api:
         body = api.get("/api/v1/partner").json()
         assert [s["id"] for s in body["signals"]] == [ours]
@@ -398,3 +397,50 @@ def test_a_partner_sees_the_concerns_routed_to_it_and_no_others(live: LiveServer
     anna = [v for v in views if v.actor == "anna.thuiszorg"]
     assert anna[-1].detail["signals"] == [ours]
     assert all(nobodys not in v.detail.get("signals", []) for v in views)
+
+
+def test_a_partner_reports_a_concern_of_its_own(live: LiveServer, world: World) -> None:
+    def stored() -> list[tuple[str, str | None, str | None, str]]:
+        return live.hub.store.read(
+            lambda s: [
+                (x.source, x.reported_by, x.routed_to, x.description) for x in s.exec(select(Signal)).all()
+            ]
+        )
+
+    with partner_session(live, "anna.thuiszorg") as http:
+        token = partner_csrf(http)
+        for bad in (
+            {"category": "gossip", "description": "x"},  # no such kind
+            {"category": "care", "description": ""},  # nothing said
+        ):
+            answer = http.post("/admin/partner/signals", data={"csrf": token, **bad})
+            assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.headers
+        assert stored() == []
+        assert (
+            http.post("/admin/partner/signals", data={"category": "care", "description": "x"}).status_code
+            == 403
+        )
+        answer = http.post(
+            "/admin/partner/signals",
+            data={
+                "csrf": token,
+                "category": "care",
+                "life": "no",
+                "address": "Kerkstraat 2",
+                "description": "mevrouw valt vaak, trapleuning los",
+            },
+        )
+        assert answer.headers["location"] == "/admin/partner?ok=signal_saved"
+        assert "mevrouw valt vaak" in http.get("/admin/partner").text  # on its own page
+    assert stored() == [("partner", "Thuiszorg West", "Thuiszorg West", "mevrouw valt vaak, trapleuning los")]
+    # on the coordinators' worklist, from the partner organisation
+    worklist = world.admin.http.get("/admin/signals?lang=en").text
+    assert "mevrouw valt vaak" in worklist and "partner organisation" in worklist
+    # and in the audit log as the partner's own act
+    entries = live.hub.store.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "partner.signal")).all()
+    )
+    assert [e.actor for e in entries] == ["anna.thuiszorg"]
+    # the other partner does not see it
+    with partner_session(live, "piet.apotheek") as http:
+        assert "mevrouw valt vaak" not in http.get("/admin/partner").text

@@ -62,6 +62,7 @@ NOTICES: dict[str, str] = {
     "enrolled": N_("enrolled as a volunteer without a handset: their tasks go on paper"),
     "reached_saved": N_("saved: this household counts as reached"),
     "task_taken": N_("task taken"),
+    "signal_saved": N_("your concern is on the coordinators' list"),
     "task_done": N_("task done"),
 }
 

@@ -16,9 +16,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ValidationError as PydanticError
 
 from hub.domain.vocab import CheckInStatus
 from hub.errors import HubError
+from hub.schemas import SignalCreate
 from hub.services import partners, volunteers
 from hub.web import problems
 from hub.web.admin.auth import (
@@ -173,6 +175,28 @@ async def reached(
         OWN,
         "reached_saved",
     )
+
+
+@router.post("/partner/signals")
+async def report_signal(
+    hub: HubDep,
+    user: PartnerForm,
+    category: Text = "",
+    description: Text = "",
+    life: Text = "no",
+    address: Text = "",
+) -> RedirectResponse:
+    """A concern the partner noticed itself: on the coordinators' worklist, and on its own page."""
+    try:
+        data = SignalCreate(
+            category=category,  # validated here: an unknown kind is refused
+            description=description,
+            life=life == "yes",
+            address=address or None,
+        )
+    except PydanticError as exc:
+        return refused(OWN, exc)
+    return await act(partners.report(hub, user.partner_id or "", data, actor=user.name), OWN, "signal_saved")
 
 
 @router.post("/partner/tasks/{task_id}/{step}")
