@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
-from hub.domain.addresses import walking_order
+from hub.domain.addresses import address_key, walking_order
+from hub.domain.readiness import Section, section_of
 
 _HOUSE_NUMBER = re.compile(r"[\s,]*\d+\s*[A-Za-z0-9-]*$")
 
@@ -46,6 +47,42 @@ def by_street(households: Sequence[AttentionHousehold]) -> list[tuple[str, list[
         street = _HOUSE_NUMBER.sub("", items[0].address).strip() or items[0].address
         groups.append((street, items))
     return groups
+
+
+@dataclass(frozen=True)
+class DoorKnockGroup:
+    """Part of the door-knock list: a section made in peace time (with its contact volunteer), or a
+    street no section covers."""
+
+    name: str
+    households: list[AttentionHousehold]
+    contact: str | None = None
+    contact_id: str | None = None
+    section: bool = False
+
+
+def by_section(households: Sequence[AttentionHousehold], sections: Sequence[Section]) -> list[DoorKnockGroup]:
+    """``households`` (in walking order) grouped as the section plan says, keeping the order: each
+    section with its contact; addresses outside every section per street, as before."""
+    groups: list[DoorKnockGroup] = []
+    for street, members in by_street(households):
+        for found, run in groupby(members, key=lambda h: section_of(address_key(h.address), sections)):
+            items = list(run)
+            if found is None:
+                groups.append(DoorKnockGroup(street, items))
+            else:
+                groups.append(
+                    DoorKnockGroup(found.name, items, found.contact, found.contact_id, section=True)
+                )
+    return groups
+
+
+def plan_volunteer(household: AttentionHousehold, sections: Sequence[Section]) -> str | None:
+    """Who knocks at ``household``'s door by the plan: its buddy, else its section's contact."""
+    if household.buddy_volunteer_id:
+        return household.buddy_volunteer_id
+    found = section_of(address_key(household.address), sections)
+    return found.contact_id if found else None
 
 
 def due_for_door_knock(

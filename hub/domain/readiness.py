@@ -42,6 +42,7 @@ class Section:
     number_from: int | None = None
     number_to: int | None = None
     contact: str | None = None  # the contact volunteer's name
+    contact_id: str | None = None  # and id: the door-knock plan's volunteer where no buddy is
 
     def holds(self, key: str) -> bool:
         """Whether the address with this ``address_key`` lies in the section."""

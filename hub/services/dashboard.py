@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hub.domain.escalation import AttentionHousehold, by_street, door_knock_list
+from hub.domain.escalation import DoorKnockGroup, by_section, door_knock_list
 from hub.domain.figures import Figures
 from hub.domain.matching import match_offers
 from hub.domain.messages import task_dispatch
@@ -26,7 +26,7 @@ from hub.domain.task_states import UNFINISHED, TaskStatus, statuses
 from hub.domain.vocab import URGENCY_RANK
 from hub.models import MeshOutbound, Need, Offer, Task, Volunteer
 from hub.models.base import utcnow
-from hub.services import alerts, escalation, outbox, signals, tasks, volunteers, worklist
+from hub.services import alerts, escalation, outbox, readiness, signals, tasks, volunteers, worklist
 from hub.services.door import reads
 from hub.services.figures import current_figures
 from hub.services.record_views import (
@@ -56,7 +56,7 @@ class Dashboard:
     mode: str
     since: datetime | None
     figures: Figures
-    door_knock: list[tuple[str, list[AttentionHousehold]]]
+    door_knock: list[DoorKnockGroup]
     unverified: dict[str, CheckInView]  # household id -> "reported, not verified" (still to visit)
     household_tasks: dict[str, TaskView]
     needs: list[NeedView]
@@ -160,7 +160,7 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
         mode=mode,
         since=mode_since(session) if mode != "normal" else None,
         figures=current_figures(session),
-        door_knock=by_street(to_visit),
+        door_knock=by_section(to_visit, readiness.section_plan(session)),
         unverified=unverified_reports(session, since),
         household_tasks=household_tasks(session, since),
         needs=needs,
@@ -187,9 +187,10 @@ def _dashboard(session: Session, links: Mapping[str, dict[str, Any]]) -> Dashboa
 
 @dataclass(frozen=True)
 class DoorKnockSheet:
-    """The printed door-knock list: who to visit, street by street."""
+    """The printed door-knock list: who to visit, section by section (street by street where no
+    section covers them)."""
 
-    streets: list[tuple[str, list[AttentionHousehold]]]
+    groups: list[DoorKnockGroup]
     count: int
     since: datetime | None
     tasks: dict[str, TaskView]
@@ -201,7 +202,7 @@ def _door_knock_sheet(session: Session) -> DoorKnockSheet:
     households = escalation.attention_households(session)
     to_visit = door_knock_list(households, escalation.reached_ids(session, since))
     return DoorKnockSheet(
-        streets=by_street(to_visit),
+        groups=by_section(to_visit, readiness.section_plan(session)),
         count=len(to_visit),
         since=since,
         tasks=household_tasks(session, since),

@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 
 from hub.clock import boot_id
 from hub.domain.clock import ModeClock, carried
-from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock
+from hub.domain.escalation import AttentionHousehold, door_knock_list, due_for_door_knock, plan_volunteer
 from hub.models import CheckIn, Household, Task
 from hub.models.base import utcnow
+from hub.services import readiness
 from hub.services import tasks as task_service
 from hub.services import volunteers as volunteer_service
 from hub.services.audit import record
@@ -184,8 +185,10 @@ def apply_escalation(session: Session, ctx: HubContext, plan: EscalationPlan) ->
     elapsed = timedelta(seconds=plan.clock.elapsed)
     still_due = _overdue(session, plan.since, elapsed, plan.hours, plan.due)
     created: list[Task] = []
+    plan_sections = readiness.section_plan(session)
     for household in still_due:
-        volunteer_id = household.buddy_volunteer_id
+        # the door-knock plan made in peace time: the buddy, else the section's contact
+        volunteer_id = plan_volunteer(household, plan_sections)
         if volunteer_id is None:
             candidate = volunteer_service.next_available(session, exclude=set())
             volunteer_id = candidate.id if candidate else None

@@ -95,9 +95,21 @@ def _sections(session: Session) -> list[readiness.Section]:
         .order_by(col(Section.street_key), col(Section.number_from))
     ).all()
     return [
-        readiness.Section(row.name, row.street_key, row.number_from, row.number_to, contact=contact)
+        readiness.Section(
+            row.name,
+            row.street_key,
+            row.number_from,
+            row.number_to,
+            contact=contact,
+            contact_id=row.contact_volunteer_id if contact else None,
+        )
         for row, contact in rows
     ]
+
+
+def section_plan(session: Session) -> list[readiness.Section]:
+    """The sections made in peace time, with their contact volunteers: the crisis's door-knock plan."""
+    return _sections(session)
 
 
 def street_coverage(store: Store) -> readiness.Coverage:

@@ -28,7 +28,7 @@ def print_doorknock(request: Request, hub: HubDep, user: PageUser) -> HTMLRespon
         request,
         "admin/print_doorknock.html",
         user,
-        streets=sheet.streets,
+        groups=sheet.groups,
         count=sheet.count,
         tasks=sheet.tasks,
         names=sheet.names,
