@@ -152,6 +152,13 @@ def _keep(**params: object) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
+def _paging(older: int | None, before: int | None, q: str, **filters: object) -> dict[str, Any]:
+    """What every searchable list page hands its template: the next page, whether this is one,
+    the search, and the query string its links carry on."""
+    query = q.strip()
+    return {"older": older, "paged": before is not None, "q": query, "keep": _keep(**filters, q=query)}
+
+
 @router.get("/checkins", response_class=HTMLResponse)
 def checkins(
     request: Request,
@@ -167,10 +174,7 @@ def checkins(
         "admin/checkins.html",
         user,
         rows=found.rows,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(status=status, q=q.strip()),
+        **_paging(found.older, before, q, status=status),
         status=status,
         names=found.names,
         worklist=found.worklist,
@@ -193,11 +197,8 @@ def needs(
         "admin/needs.html",
         user,
         open_needs=found.open_needs,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
+        **_paging(found.older, before, q, status=status),
         status=status,
-        keep=_keep(status=status, q=q.strip()),
         closed=found.closed,
         more_closed=found.more_closed,
         duplicates=found.duplicates,
@@ -216,10 +217,7 @@ def offers(
         "admin/offers.html",
         user,
         rows=found.rows,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(q=q.strip()),
+        **_paging(found.older, before, q),
     )
 
 
@@ -240,11 +238,8 @@ def tasks_page(
         "admin/tasks.html",
         user,
         active=found.active,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
+        **_paging(found.older, before, q, status=status),
         status=status,
-        keep=_keep(status=status, q=q.strip()),
         finished=found.finished,
         more_finished=found.more_finished,
         volunteers=found.volunteers,
@@ -266,10 +261,7 @@ def volunteers_page(
         "admin/volunteers.html",
         user,
         rows=found.rows,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(q=q.strip()),
+        **_paging(found.older, before, q),
         outside=address_views.volunteers_outside(hub.store),
         offers=board_service.waiting_offers(hub),
     )
@@ -285,10 +277,7 @@ def households(
         "admin/households.html",
         user,
         rows=found.rows,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(q=q.strip()),
+        **_paging(found.older, before, q),
         editing=found.editing,
         reached=found.reached,
         unverified=found.unverified,
@@ -324,10 +313,7 @@ def messages(
         user,
         rows=found.rows,
         by_node=found.by_node,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(q=q.strip()),
+        **_paging(found.older, before, q),
     )
 
 
@@ -372,10 +358,7 @@ def audit(
         "admin/audit.html",
         user,
         rows=found.rows,
-        older=found.older,
-        paged=before is not None,
-        q=q.strip(),
-        keep=_keep(q=q.strip()),
+        **_paging(found.older, before, q),
     )
 
 
