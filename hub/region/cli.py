@@ -1,14 +1,17 @@
-"""``hub region``: the region's commands on its database (``send``, ``deliveries``, ``serve``, ``user add``).
+"""``hub region``: the region's commands on its database (``send``, ``deliveries``, ``serve``,
+``station``, ``user add``).
 
 ``hub region send`` keeps an announcement or a CAP 1.2 alert for one hub, a selection or all in
 the region's store; every running ``hub upstream`` consumer publishes it through its broker, and
 the hubs' receipts come back as events (see :mod:`hub.region.deliveries`).
 ``hub region deliveries`` prints where the last messages (or one) stand per hub.
+``hub region station`` is the region's end of the region's LoRa channel (:mod:`hub.region.station`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from datetime import UTC
 from pathlib import Path
@@ -58,11 +61,18 @@ def _cmd_send(args: argparse.Namespace) -> int:
     store = RegionStore(args.db)
     try:
         store.create()
-        message_id = store.send(outgoing, args.topic_root, hubs)
+        lora_text = None
+        if args.lora:
+            lora_text = outgoing.title if args.cap else f"{args.title}: {args.body}"
+        message_id = store.send(outgoing, args.topic_root, hubs, lora_text=lora_text)
     finally:
         store.dispose()
     where = "every hub" if hubs is None else ", ".join(hubs)
-    print(f"message {message_id} ({outgoing.kind}: {outgoing.title}) kept for {where}; the consumers send it")
+    also = " and the regional station over LoRa" if args.lora else ""
+    print(
+        f"message {message_id} ({outgoing.kind}: {outgoing.title}) kept for {where};"
+        f" the consumers{also} send it"
+    )
     return 0
 
 
@@ -130,6 +140,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     send.add_argument(
         "--drill", action="store_true", help="an exercise: marked so on every hub (default: off)"
     )
+    send.add_argument(
+        "--lora",
+        action="store_true",
+        help="also over the region's LoRa channel, by `hub region station`, until each hub "
+        "acknowledges it (default: off)",
+    )
     send.add_argument("--sender", default="region", help="the sender's name (default: %(default)s)")
     send.add_argument(
         "--topic-root", default="buurtbaken/v1", metavar="ROOT", help="topic root R (default: %(default)s)"
@@ -175,6 +191,91 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     finally:
         region.store.dispose()
     return 0
+
+
+def _cmd_station(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from hub.region import station
+    from hub.region.lora import LoraStore
+    from hub.region.station_radio import StationRadio
+    from hub.region.web import open_region
+
+    key = station.read_region_key(Path(args.region_key_file))
+    hubs = _hubs(args.hubs) if args.hubs else []
+    region = open_region(args.db, stale_minutes=30, topic_root="buurtbaken/v1")
+    radio = StationRadio(args.radio)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        info = radio.connect()
+        print(
+            f"hub region station: radio {info.node_id} (firmware {info.firmware}) on channel {args.channel}"
+            f", {region.engine.url!r}",
+            flush=True,
+        )
+        settings = station.StationSettings(
+            key=key,
+            hubs=hubs,
+            channel=args.channel,
+            retry_seconds=args.retry_seconds,
+            gap_seconds=args.gap_seconds,
+        )
+        running = station.Station(LoraStore(region.store), radio, settings)
+        with contextlib.suppress(KeyboardInterrupt):
+            running.run(stop, reconnect=lambda: station.reconnect(radio, stop))
+        print(f"hub region station: {dict(sorted(running.counts.items()))}", flush=True)
+    finally:
+        radio.close()
+        region.store.dispose()
+    return 0
+
+
+def _register_station(region_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = region_commands.add_parser(
+        "station", help="the region's LoRa station: hubs' summaries and urgent needs in, announcements out"
+    )
+    run.add_argument(
+        "--radio",
+        required=True,
+        metavar="URL",
+        help="the station's radio: tcp://host:4403 or serial:///dev/ttyACM0 (required)",
+    )
+    _db(run)
+    run.add_argument(
+        "--region-key-file",
+        required=True,
+        metavar="FILE",
+        help="the region's key, the same file as the hubs' HUB_REGION_KEY_FILE (required)",
+    )
+    run.add_argument(
+        "--hubs",
+        metavar="ID,...",
+        help="the region's hub ids, comma-separated, besides the hubs in the database (default: none)",
+    )
+    run.add_argument(
+        "--channel",
+        type=int,
+        default=1,
+        help="the region channel's index on the radio (default: %(default)s)",
+    )
+    run.add_argument(
+        "--retry-seconds",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="an announcement part no hub acknowledged goes again after this, doubling up to "
+        "10 minutes (default: %(default)s)",
+    )
+    run.add_argument(
+        "--gap-seconds",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="at least this long between two announcement frames (default: %(default)s)",
+    )
+    run.set_defaults(handler=_cmd_station)
 
 
 def _cmd_user_add(args: argparse.Namespace) -> int:
@@ -223,6 +324,7 @@ def _register_pages(region_commands: argparse._SubParsersAction[argparse.Argumen
         help="language when the browser asks for none (default: %(default)s)",
     )
     serve.set_defaults(handler=_cmd_serve)
+    _register_station(region_commands)
 
     user = region_commands.add_parser("user", help="the region's accounts")
     user_commands = user.add_subparsers(dest="region_user_command", required=True)

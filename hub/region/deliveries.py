@@ -9,6 +9,11 @@ goes through these states per hub:
 - ``meshed``: its last part went out on the hub's mesh channel (``announcement.meshed``; only
   when the message asks for the mesh, or a CAP alert is urgent).
 
+When the regional station also sends it over the region's LoRa channel (``hub region station``,
+:mod:`hub.region.lora`), two more states come in between: ``lora_sent`` (the station put its
+first part on the air) before ``sent``, and ``lora_acked`` (the hub acknowledged every part over
+LoRa) before ``arrived``.
+
 The hubs' receipts are ordinary outbox events, so they reach the region exactly as the hubs'
 other events do, and are recorded once per (message, hub, state) in the transaction that stores
 the event: a duplicate receipt changes nothing. Receipts may come in any order (a hub's portal
@@ -27,7 +32,8 @@ from hub.domain.cap import AnnouncementDraft, to_announcement
 from hub.errors import ValidationError
 from hub.sync.envelope import AnnouncementMessage, parse_cap, parse_json
 
-STATES = ("sent", "arrived", "shown", "meshed")
+# In the order a message goes through them; ``lora_*`` only for messages sent over LoRa too.
+STATES = ("lora_sent", "sent", "lora_acked", "arrived", "shown", "meshed")
 # The hub's receipt event of each state after ``sent``.
 RECEIPTS = {"announcement.arrived": "arrived", "announcement.shown": "shown", "announcement.meshed": "meshed"}
 
@@ -93,13 +99,16 @@ class HubDelivery:
     targeted: bool  # the message was sent to this hub (a hub that joined later may still answer)
     sent_at: datetime | None = None
     arrived_at: datetime | None = None
+    lora_sent_at: datetime | None = None
+    lora_acked_at: datetime | None = None
     shown_at: datetime | None = None
     meshed_at: datetime | None = None
 
     @property
     def state(self) -> str:
-        """The furthest state reached: ``waiting`` (not yet sent), ``sent``, ``arrived``, ``shown``
-        or ``meshed`` (a state counts once reached, whatever order the receipts came in)."""
+        """The furthest state reached: ``waiting`` (not yet sent), ``lora_sent``, ``sent``,
+        ``lora_acked``, ``arrived``, ``shown`` or ``meshed`` (a state counts once reached,
+        whatever order the receipts came in)."""
         reached = "waiting"
         for name in STATES:
             if getattr(self, f"{name}_at") is not None:

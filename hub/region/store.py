@@ -61,7 +61,8 @@ from hub.sync.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: region_messages, region_message_hubs, region_deliveries (tables only)
+SCHEMA_VERSION = 3  # 2: region_messages, region_message_hubs, region_deliveries; 3: the LoRa
+# station's tables (hub.region.lora). Both added tables only.
 
 metadata = MetaData()
 schema_table = Table("region_schema", metadata, Column("version", Integer, nullable=False))
@@ -213,6 +214,8 @@ class RegionStore:
 
     def create(self) -> None:
         """Create the tables when missing; refuse a database of a newer schema."""
+        import hub.region.lora  # noqa: F401  (its tables are on this metadata)
+
         metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             version = conn.execute(select(schema_table.c.version)).scalar()
@@ -222,7 +225,7 @@ class RegionStore:
                 raise ConfigError(
                     f"the region database has schema version {version}; this hub knows {SCHEMA_VERSION}"
                 )
-            elif version < SCHEMA_VERSION:  # 1 → 2 added tables only, made by create_all above
+            elif version < SCHEMA_VERSION:  # 1 → 2 → 3 added tables only, made by create_all above
                 conn.execute(schema_table.update().values(version=SCHEMA_VERSION))
 
     def dispose(self) -> None:
@@ -263,7 +266,7 @@ class RegionStore:
         receipts = [e for e in unique.values() if e.type in RECEIPTS]
 
         def work(conn: Connection) -> Stored:
-            inserted: list[str] = []
+            inserted = self._replace_lora_copies(conn, rows)
             for start in range(0, len(rows), 500):
                 statement = (
                     self._insert(events_table)
@@ -281,6 +284,47 @@ class RegionStore:
             return Stored(len(inserted), len(envelopes) - len(inserted), marks)
 
         return self._retrying(work)
+
+    @staticmethod
+    def _replace_lora_copies(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
+        """Events heard over LoRa first (placeholder ``seq < 0``, see :mod:`hub.region.lora`)
+        become their MQTT copy in place; returns those copies' hubs. They then count as stored
+        now, once: the LoRa row was never counted."""
+        ids = [row["id"] for row in rows]
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            known.update(
+                conn.execute(
+                    select(events_table.c.id).where(
+                        events_table.c.id.in_(ids[start : start + 500]), events_table.c.seq < 0
+                    )
+                ).scalars()
+            )
+        replaced = [row for row in rows if row["id"] in known]
+        if replaced:
+            conn.execute(
+                events_table.update()
+                .where(events_table.c.id == bindparam("key"))
+                .values(
+                    hub=bindparam("new_hub"),
+                    seq=bindparam("new_seq"),
+                    type=bindparam("new_type"),
+                    at=bindparam("new_at"),
+                    data=bindparam("new_data"),
+                ),
+                [
+                    {
+                        "key": row["id"],
+                        "new_hub": row["hub"],
+                        "new_seq": row["seq"],
+                        "new_type": row["type"],
+                        "new_at": row["at"],
+                        "new_data": row["data"],
+                    }
+                    for row in replaced
+                ],
+            )
+        return [row["hub"] for row in replaced]
 
     def _record_receipts(self, conn: Connection, receipts: list[Envelope], now: datetime) -> None:
         """Hubs' delivery receipts of region messages, once per (message, hub, state); receipts
@@ -433,16 +477,24 @@ class RegionStore:
 
     def stored_seqs(self, hub: str) -> list[int]:
         with self.engine.connect() as conn:
-            query = select(events_table.c.seq).where(events_table.c.hub == hub).order_by(events_table.c.seq)
+            query = (
+                select(events_table.c.seq)
+                .where(events_table.c.hub == hub, events_table.c.seq > 0)  # not LoRa placeholders
+                .order_by(events_table.c.seq)
+            )
             return [int(seq) for seq in conn.execute(query).scalars()]
 
     # --- messages out ---
 
-    def send(self, outgoing: Outgoing, topic_root: str, hubs: Sequence[str] | None) -> str:
+    def send(
+        self, outgoing: Outgoing, topic_root: str, hubs: Sequence[str] | None, lora_text: str | None = None
+    ) -> str:
         """Keep a message for ``hubs`` (``None``: every hub) and note where it goes, in one
         transaction; returns its id. To every hub: one publish on ``R/broadcast/announcements``,
         whose targets are the hubs known now. To some: one publish per hub on its own
         ``R/hubs/<id>/announcements``. Refused when the same message (its key) was sent before.
+        With ``lora_text`` the regional station also sends that text over the region channel to
+        each target hub (:mod:`hub.region.lora`), until each hub acknowledges every part.
         """
         message_id = new_id()
         now = datetime.now(UTC)
@@ -486,6 +538,12 @@ class RegionStore:
             conn.execute(outbox_table.insert(), [{**row, "created_at": now} for row in outbox])
             if targets:
                 conn.execute(targets_table.insert(), targets)
+            if lora_text:
+                from hub.region.lora import LoraStore
+
+                LoraStore(self).plan(
+                    conn, message_id, lora_text, [t["hub"] for t in targets], everyone=hubs is None
+                )
             return message_id
 
         return self._retrying(work)

@@ -319,8 +319,11 @@ class Simulator:
         self.air.add("radio_ack", ROUTING_DATA_BYTES, self.preset)
         self.inbox.add_ack(handset_num, packet_id)
 
-    def send_data(self, sender: str | int, portnum: int, payload: bytes, to: Destination = "radio") -> int:
-        """A handset sends a packet of any port number (even an unknown one) and payload."""
+    def send_data(
+        self, sender: str | int, portnum: int, payload: bytes, to: Destination = "radio", channel: int = 0
+    ) -> int:
+        """A handset sends a packet of any port number (even an unknown one) and payload, on
+        channel index ``channel``."""
         handset = self.handset(sender)
         with self._lock:
             packet_id = self._new_packet_id()
@@ -329,7 +332,7 @@ class Simulator:
             to_num=self._destination(to),
             packet_id=packet_id,
             text=payload,
-            channel=0,
+            channel=channel,
             snr=handset.snr,
             rssi=handset.rssi,
             hop_limit=self._radio.hop_limit,
