@@ -99,10 +99,10 @@ class HubDelivery:
     targeted: bool  # the message was sent to this hub (a hub that joined later may still answer)
     sent_at: datetime | None = None
     arrived_at: datetime | None = None
-    lora_sent_at: datetime | None = None
-    lora_acked_at: datetime | None = None
     shown_at: datetime | None = None
     meshed_at: datetime | None = None
+    lora_sent_at: datetime | None = None  # the station put its first part on the air
+    lora_acked_at: datetime | None = None  # the hub acknowledged every part over LoRa
 
     @property
     def state(self) -> str:

@@ -173,7 +173,7 @@ class LoraStore:
                 set_={"figures": figures, "sent_at": sent_at, "received_at": received_at},
                 where=summaries_table.c.sent_at <= sent_at,
             )
-            return bool(conn.execute(statement).rowcount)
+            return conn.execute(statement.returning(summaries_table.c.hub)).first() is not None
 
         return self.store._retrying(work)
 
@@ -357,6 +357,22 @@ class LoraStore:
             return bool(changed)
 
         return self.store._retrying(work)
+
+    def states(self, messages: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Per message, per hub: ``lora_acked`` or ``lora_sent``, the furthest recorded."""
+        ids = sorted(set(messages))
+        found: dict[str, dict[str, str]] = {}
+        if not ids:
+            return found
+        query = select(deliveries_table.c.message, deliveries_table.c.hub, deliveries_table.c.state).where(
+            deliveries_table.c.message.in_(ids), deliveries_table.c.state.in_((LORA_SENT, LORA_ACKED))
+        )
+        with self.engine.connect() as conn:
+            for message, hub, state in conn.execute(query):
+                per = found.setdefault(message, {})
+                if per.get(hub) != LORA_ACKED:
+                    per[hub] = state
+        return found
 
     def parts(self, message: str) -> list[dict[str, Any]]:
         """Each (hub, part) of a message with its tries and acknowledgement (for tests and the CLI)."""

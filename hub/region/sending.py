@@ -25,6 +25,7 @@ from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Tabl
 from hub.domain.cap import to_cap_xml
 from hub.errors import ValidationError
 from hub.models import new_id
+from hub.region.lora import LoraStore
 from hub.region.store import RegionStore
 from hub.sync.topics import Topics
 
@@ -67,6 +68,7 @@ class Draft:
     priority: str
     drill: bool
     hubs: Sequence[str] | None  # None: every hub
+    lora: bool = False  # also over the region's LoRa channel (hub region station)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def check(draft: Draft, known_hubs: Sequence[str]) -> Draft:
             raise ValidationError(N_("choose at least one hub, or all hubs"), "hubs")
         if not set(hubs) <= set(known_hubs):
             raise ValidationError(N_("a chosen hub is unknown to the region"), "hubs")
-    return Draft(draft.kind, title, body, draft.priority, draft.drill, hubs)
+    return Draft(draft.kind, title, body, draft.priority, draft.drill, hubs, draft.lora)
 
 
 def send(
@@ -139,6 +141,14 @@ def send(
             messages[hub] = store.enqueue(topics.hub(hub, "inbox"), json.dumps(payload).encode())
     sent = Sent(send_id, now, sender, draft.kind, draft.title, draft.priority, draft.drill, messages)
     with store.engine.begin() as conn:
+        if draft.lora:  # the regional station sends it over LoRa too, per hub until acknowledged
+            LoraStore(store).plan(
+                conn,
+                send_id,
+                f"{draft.title}: {draft.body}",
+                draft.hubs if draft.hubs is not None else known_hubs,
+                everyone=draft.hubs is None,
+            )
         conn.execute(
             sends_table.insert().values(
                 id=sent.id,

@@ -4,6 +4,13 @@ Every figure comes from the hubs' own events (``upstream_events``), whose data e
 by its share level and its households' consent before it left the hub (``hub/domain/sharing.py``).
 Nothing here adds to them: a field a hub did not send is not shown.
 
+When the internet is down, the regional station (``hub region station``) adds what came over
+the region's LoRa channel: each hub's latest LoRa summary is shown beside its MQTT figures, "via
+LoRa, n minutes old" (:attr:`HubRow.lora`), and its urgent events are rows of
+``upstream_events`` with a negative placeholder seq until their MQTT copy replaces them
+(:mod:`hub.region.lora`). Those LoRa-only SOS alerts and life-threatening needs are counted
+with the hub's figures; once their MQTT copy arrives they count through it, so never twice.
+
 The overview costs one query for all hubs, whatever the number of events: per hub, the latest
 ``hub.status`` and ``hub.mode_changed`` are a row of ``region_hub_latest`` (kept by a trigger as
 events are stored), SOS alerts raised or acknowledged since that status a short index-only
@@ -19,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Index, bindparam, text
+from sqlalchemy import Engine, Index, bindparam, select, text
 
+from hub.region.lora import LoraSummary, summaries_table
 from hub.region.store import events_table
 
 # The index the overview's "latest event of a type per hub" probes (made by ``prepare``).
@@ -105,6 +113,7 @@ class HubRow:
     highest: int  # events stored (seqs are unique: as many as the highest seq when none is missing)
     events: int
     status_at: datetime | None
+    lora: LoraSummary | None = None  # the latest summary heard over LoRa
 
     @property
     def behind(self) -> int:
@@ -121,7 +130,11 @@ _OVERVIEW = text(
     SELECT h.hub, h.confirmed, h.events, h.last_seen,
            l.status_seq, l.status, l.status_at, l.mode_seq, l.mode AS mode_event,
            (SELECT count(*) FROM upstream_events a
-             WHERE a.hub = h.hub AND a.type = 'alert.raised' AND a.seq > coalesce(l.status_seq, 0)) AS raised,
+             WHERE a.hub = h.hub AND a.type = 'alert.raised'
+               AND (a.seq > coalesce(l.status_seq, 0) OR a.seq < 0)) AS raised,
+           (SELECT count(*) FROM upstream_events n
+             WHERE n.hub = h.hub AND n.type = 'need.created' AND n.seq < 0
+               AND CAST(n.data AS jsonb) ->> 'urgency' = 'life') AS lora_life,
            (SELECT count(*) FROM upstream_events a
              WHERE a.hub = h.hub AND a.type = 'alert.acknowledged'
                AND a.seq > coalesce(l.status_seq, 0)) AS acked
@@ -150,6 +163,7 @@ def overview(
     moment = now or datetime.now(UTC)
     rows: list[HubRow] = []
     with engine.connect() as conn:
+        lora = _lora_summaries(conn, hub)
         for row in conn.execute(_OVERVIEW, {"hub": hub}):
             status: dict[str, Any] = json.loads(row.status) if row.status else {}
             figures: dict[str, Any] = status.get("figures") or {}
@@ -165,6 +179,9 @@ def overview(
             links: dict[str, Any] = status["links"] if isinstance(status.get("links"), dict) else {}
             outbox: dict[str, Any] = status["outbox"] if isinstance(status.get("outbox"), dict) else {}
             urgency = figures.get("open_needs_by_urgency")
+            life = _int(urgency.get("life")) or 0 if isinstance(urgency, dict) else None
+            if row.lora_life:
+                life = (life or 0) + int(row.lora_life)
             name = status.get("name")
             rows.append(
                 HubRow(
@@ -179,7 +196,7 @@ def overview(
                     households_ok=ok,
                     households_help=helps,
                     households_unheard=unheard,
-                    life_needs=_int(urgency.get("life")) or 0 if isinstance(urgency, dict) else None,
+                    life_needs=life,
                     special_attention_unreached=_int(figures.get("special_attention_not_reached")),
                     open_alerts=alerts,
                     links={str(k): bool(v) for k, v in links.items()},
@@ -188,9 +205,28 @@ def overview(
                     highest=max(int(row.events), int(row.confirmed)),
                     events=int(row.events),
                     status_at=row.status_at,
+                    lora=lora.get(row.hub),
                 )
             )
     return rows
+
+
+def _lora_summaries(conn: Any, hub: str | None) -> dict[str, LoraSummary]:
+    query = select(summaries_table)
+    if hub is not None:
+        query = query.where(summaries_table.c.hub == hub)
+    found: dict[str, LoraSummary] = {}
+    for row in conn.execute(query):
+        try:
+            figures = json.loads(row.figures)
+        except ValueError:
+            continue
+        found[row.hub] = LoraSummary(row.hub, figures, _utc(row.sent_at), _utc(row.received_at))
+    return found
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from hub import i18n
 from hub.errors import ConfigError, ValidationError
 from hub.region import accounts, delivery_view, sending, views
 from hub.region.accounts import Person
+from hub.region.lora import LoraStore
 from hub.region.maps import hub_map, plot
 from hub.region.sending import N_
 from hub.region.store import RegionStore
@@ -307,6 +308,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     ) -> Response:
         sent = sending.recent(region.engine)
         states = delivery_view.deliveries(region.engine, [m for s in sent for m in s.messages.values()])
+        lora_states = LoraStore(region.store).states([s.id for s in sent])
         names = {r.hub: r.name for r in views.overview(region.engine, region.stale_after)}
         return render(
             request,
@@ -316,6 +318,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             hubs=names,
             sent=sent,
             states=states,
+            lora_states=lora_states,
             error=error,
             error_field=error_field,
             values=values or {},
@@ -328,7 +331,8 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         chosen = [h for h in form.get("hub", []) if isinstance(h, str)]
         texts = {key: _one(form, key) for key in ("kind", "title", "body", "priority", "to")}
         drill = _one(form, "drill") == "1"
-        values: dict[str, Any] = {**texts, "hub": chosen, "drill": drill}
+        lora = _one(form, "lora") == "1"
+        values: dict[str, Any] = {**texts, "hub": chosen, "drill": drill, "lora": lora}
         draft = sending.Draft(
             kind=texts["kind"],  # type: ignore[arg-type]  # checked by sending.check
             title=texts["title"],
@@ -336,6 +340,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             priority=texts["priority"] or "info",
             drill=drill,
             hubs=None if target == "all" else chosen,
+            lora=lora,
         )
         try:
             if target not in ("all", "some"):
