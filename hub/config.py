@@ -6,6 +6,7 @@ Environment variables win over the file. Every setting is documented in docs/ref
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import re
@@ -97,6 +98,13 @@ class Settings(BaseSettings):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     status_minutes: float = Field(default=15.0, ge=0, le=1440)
+    # The region channel over LoRa when the internet is down (docs/reference/region-channel.md).
+    region_key_file: Path | None = None
+    region_after_minutes: float = Field(default=30.0, ge=0, le=10080)
+    region_summary_minutes: float = Field(default=15.0, ge=1, le=1440)
+    region_slot_seconds: int = Field(default=30, ge=5, le=3600)
+    region_slot: int | None = Field(default=None, ge=0, le=1000)
+    region_retry_seconds: float = Field(default=60.0, ge=5, le=3600)
 
     @field_validator("federation_peers", "admin_networks", mode="before")
     @classmethod
@@ -131,6 +139,13 @@ class Settings(BaseSettings):
         if value in ("none", "sim") or value.startswith(("serial://", "tcp://")):
             return value
         raise ValueError("use none, sim, serial:///dev/ttyACM0 or tcp://host:4403")
+
+    @field_validator("region_key_file")
+    @classmethod
+    def _region_key(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_region_key(value)
+        return value
 
     @field_validator("clock_sync_check")
     @classmethod
@@ -227,6 +242,29 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """The process's settings, built once on first use (tests pass their own instead)."""
     return load_settings()
+
+
+REGION_KEY_MIN_BYTES = 16
+
+
+def read_region_key(path: Path) -> bytes:
+    """The region key: base64 in a file (``openssl rand -base64 32``); ValueError if unusable."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the region key file {path}: {exc}") from exc
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ValueError(f"{path} is not a base64 key (make one with: openssl rand -base64 32)") from None
+    if len(key) < REGION_KEY_MIN_BYTES:
+        raise ValueError(f"{path} holds a {len(key)}-byte key; use at least {REGION_KEY_MIN_BYTES} bytes")
+    return key
+
+
+def region_key(settings: Settings) -> bytes | None:
+    """The key that signs region-channel frames; None when no key is set (region channel off)."""
+    return read_region_key(settings.region_key_file) if settings.region_key_file is not None else None
 
 
 def secret_key(settings: Settings) -> str:

@@ -71,4 +71,17 @@ class ConnectionLost:
     reason: str = ""
 
 
-RadioEvent = TextReceived | AckReceived | NakReceived | NodeUpdated | ChannelReport | ConnectionLost
+@dataclass(frozen=True)
+class DataReceived:
+    """A binary packet (``PRIVATE_APP``): on the region channel, a frame of
+    ``hub.domain.region_radio``. Its content is untrusted until the frame's tag checks out."""
+
+    from_num: int
+    packet_id: int
+    channel: int
+    payload: bytes
+
+
+RadioEvent = (
+    TextReceived | AckReceived | NakReceived | NodeUpdated | ChannelReport | ConnectionLost | DataReceived
+)

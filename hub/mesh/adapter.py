@@ -30,6 +30,7 @@ from hub.domain.radio_events import (
     AckReceived,
     ChannelReport,
     ConnectionLost,
+    DataReceived,
     NakReceived,
     NodeUpdated,
     RadioEvent,
@@ -73,6 +74,11 @@ class RadioLink(Protocol):
         """Send ``text`` to node ``dest`` (None: the channel); returns the packet id.
 
         With ``reply_id`` the text is a reaction (tapback, ``Data.emoji``) on that packet."""
+        ...
+
+    def send_data(self, dest: int | None, payload: bytes, channel: int) -> int:
+        """Send ``payload`` as a ``PRIVATE_APP`` packet on channel index ``channel`` (no ACK asked:
+        the region link acknowledges its frames itself); returns the packet id."""
         ...
 
     def heartbeat(self) -> None: ...
@@ -139,6 +145,22 @@ class MeshtasticRadio:
                 packet = _send_reaction(iface, destination, text, reply_id, want_ack)
             else:
                 packet = iface.sendText(text, destinationId=destination, wantAck=want_ack)
+        except BaseException as exc:
+            raise LinkError(f"send failed: {exc}") from exc
+        return int(packet.id)
+
+    def send_data(self, dest: int | None, payload: bytes, channel: int) -> int:
+        iface = self._iface
+        if iface is None or not iface.isConnected.is_set():
+            raise LinkError("radio not connected")
+        try:
+            packet = iface.sendData(
+                payload,
+                destinationId=BROADCAST_NUM if dest is None else dest,
+                portNum=portnums_pb2.PortNum.PRIVATE_APP,
+                wantAck=False,
+                channelIndex=channel,
+            )
         except BaseException as exc:
             raise LinkError(f"send failed: {exc}") from exc
         return int(packet.id)
@@ -282,6 +304,16 @@ def packet_event(packet: dict[str, Any], own_num: int | None = None) -> RadioEve
             rx_snr=_float(packet.get("rxSnr")),
             rx_time=_float(packet.get("rxTime")) or None,
             want_ack=bool(packet.get("wantAck", False)),
+        )
+    if portnum == "PRIVATE_APP":
+        payload = decoded.get("payload")
+        if not isinstance(payload, bytes):
+            return None
+        return DataReceived(
+            from_num=sender,
+            packet_id=int(packet.get("id") or 0),
+            channel=int(packet.get("channel") or 0),
+            payload=payload,
         )
     if portnum == "ROUTING_APP":
         request_id = decoded.get("requestId")

@@ -11,6 +11,11 @@ file ``/etc/buurtbaken/channel-url``.
         --channel-url-file channel-url > /tmp/handset.yaml                       # per radio
     meshtastic --port /dev/ttyACM0 --configure /tmp/handset.yaml
 
+The region channel (hubs and the regional station, when the internet is down) is made the same
+way with its own name and key; ``hub radio provision`` puts it on the radio as the secondary
+channel at index 1, from ``$BUURTBAKEN_REGION_CHANNEL_URL`` or ``/etc/buurtbaken/region-channel-url``
+(``--region-channel-url-file``). It is never in a profile either.
+
 ``new`` takes 32 random bytes from the operating system (the same as ``openssl rand -base64 32``)
 as an AES-256 key; ``--psk-base64`` accepts a key you made with openssl instead.
 """
@@ -32,6 +37,9 @@ PLACEHOLDER = "@BUURTBAKEN_CHANNEL_URL@"
 ENV_VAR = "BUURTBAKEN_CHANNEL_URL"
 DEFAULT_FILE = Path("/etc/buurtbaken/channel-url")
 URL_PREFIX = "https://meshtastic.org/e/#"
+REGION_ENV_VAR = "BUURTBAKEN_REGION_CHANNEL_URL"
+REGION_DEFAULT_FILE = Path("/etc/buurtbaken/region-channel-url")
+REGION_CHANNEL_INDEX = 1  # the region channel's place on every radio: the first secondary channel
 MAX_NAME_BYTES = 11  # ChannelSettings.name holds at most 11 bytes in the firmware
 PSK_BYTES = 32  # AES-256
 
@@ -109,6 +117,38 @@ def read_channel_url(file: Path | None = None) -> str:
     if DEFAULT_FILE.exists():
         return DEFAULT_FILE.read_text(encoding="utf-8").strip()
     raise ChannelError(f"no channel URL: set ${ENV_VAR} or write it to {DEFAULT_FILE}")
+
+
+def read_region_channel_url(file: Path | None = None) -> str | None:
+    """The region channel URL from ``file``, else ``$BUURTBAKEN_REGION_CHANNEL_URL``, else the
+    default file; None when none is set (the radio gets no region channel)."""
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ChannelError(f"cannot read the region channel URL: {exc}") from exc
+    from_env = os.environ.get(REGION_ENV_VAR, "").strip()
+    if from_env:
+        return from_env
+    if REGION_DEFAULT_FILE.exists():
+        return REGION_DEFAULT_FILE.read_text(encoding="utf-8").strip()
+    return None
+
+
+def region_channel_settings(url: str, neighbourhood_psk: bytes | None = None) -> channel_pb2.ChannelSettings:
+    """The region channel's settings from its URL: private, and not the neighbourhood's key."""
+    channel_set = parse_channel_url(url)
+    try:
+        check_private(channel_set)
+    except ChannelError as exc:
+        raise ChannelError(f"region channel: {exc}") from exc
+    settings = channel_pb2.ChannelSettings()
+    settings.CopyFrom(channel_set.settings[0])
+    if not settings.name:
+        raise ChannelError("region channel: the channel has no name")
+    if neighbourhood_psk is not None and settings.psk == neighbourhood_psk:
+        raise ChannelError("region channel: it has the neighbourhood channel's key; give it its own")
+    return settings
 
 
 def fill(profile_text: str, channel_url: str) -> str:

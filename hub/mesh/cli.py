@@ -16,10 +16,20 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 def _cmd_radio_provision(args: argparse.Namespace) -> int:
     from hub.mesh.provision import provision
 
-    settings = provision(Path(args.config), args.radio, channel_url_file=args.channel_url_file)
+    settings = provision(
+        Path(args.config),
+        args.radio,
+        channel_url_file=args.channel_url_file,
+        region_channel_url_file=args.region_channel_url_file,
+    )
+    region = (
+        f"region channel {settings.region_channel_name!r} ({settings.region_channel_key_bytes}-byte key)"
+        if settings.region_channel_name
+        else "no region channel"
+    )
     print(
         f"provisioned {settings.owner!r}: role {settings.role}, {settings.region} {settings.preset}, "
-        f"channel {settings.channel_name!r} ({settings.channel_key_bytes}-byte key), "
+        f"channel {settings.channel_name!r} ({settings.channel_key_bytes}-byte key), {region}, "
         f"canned messages {settings.canned_messages!r}, firmware {settings.firmware or '?'}"
     )
     return 0
@@ -61,5 +71,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=Path,
         help="file with the neighbourhood's channel URL "
         "(default: $BUURTBAKEN_CHANNEL_URL, then /etc/buurtbaken/channel-url)",
+    )
+    provision.add_argument(
+        "--region-channel-url-file",
+        type=Path,
+        help="file with the region channel's URL, set as channel index 1 "
+        "(default: $BUURTBAKEN_REGION_CHANNEL_URL, then /etc/buurtbaken/region-channel-url; "
+        "none: no region channel)",
     )
     provision.set_defaults(handler=_cmd_radio_provision)

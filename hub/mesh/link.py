@@ -30,6 +30,7 @@ from hub.domain.radio_events import (
     AckReceived,
     ChannelReport,
     ConnectionLost,
+    DataReceived,
     NakReceived,
     NodeUpdated,
     RadioEvent,
@@ -38,6 +39,7 @@ from hub.domain.radio_events import (
 from hub.errors import HubError, LinkError
 from hub.logs import one_line
 from hub.mesh.adapter import MeshtasticRadio, RadioInfo, RadioLink
+from hub.mesh.region_link import RegionConfig, RegionRadio
 from hub.mesh.sender import MeshSender, TxStats
 from hub.mesh.timings import LinkTimings
 from hub.services import mesh_traffic
@@ -71,6 +73,8 @@ class MeshLink:
         timings: LinkTimings | None = None,
         radio_factory: Callable[[], RadioLink] | None = None,
         simulator: Simulator | None = None,
+        region: RegionConfig | None = None,
+        mqtt_up: Callable[[], bool] | None = None,
     ) -> None:
         self._store = store
         self._ctx = store.ctx
@@ -98,6 +102,13 @@ class MeshLink:
             stop=self._stop,
             is_connected=lambda: self._state == "connected",
         )
+        # The region channel when the internet is down (None: no region key, the channel is off).
+        self.region = (
+            RegionRadio(store, self._sender, region, mqtt_up=mqtt_up or (lambda: False))
+            if region is not None
+            else None
+        )
+        self._region_ticked = 0.0
         self._threads: list[threading.Thread] = []
         self.connections = 0  # successful connects (1 + reconnects)
         self.failed_connects = 0
@@ -132,6 +143,8 @@ class MeshLink:
             shares=ReplyShares(replies=settings.airtime_reply_share, handset=settings.airtime_handset_share),
             allow_unknown=settings.allow_unknown_nodes,
             simulator=simulator,
+            region=RegionConfig.from_settings(settings),
+            mqtt_up=lambda: _link_connected(hub, "sync"),
             **kwargs,
         )
 
@@ -206,6 +219,7 @@ class MeshLink:
                 "reported_at": datetime.fromtimestamp(channel.at, UTC).isoformat() if channel else None,
                 "busy": self._sender.channel_busy(),
             },
+            "region": self.region.status() if self.region is not None else None,
         }
 
     def wake(self) -> None:
@@ -286,6 +300,7 @@ class MeshLink:
             if event is not None:
                 self._handle_event(event)
             self._sender.expire_pending()
+            self._region_tick()
             idle = time.monotonic() - radio.last_activity()
             if idle > self.timings.watchdog / 2 and heartbeat_sent_at is None:
                 heartbeat_sent_at = time.monotonic()
@@ -295,6 +310,15 @@ class MeshLink:
             if idle > self.timings.watchdog:
                 log.warning("mesh: nothing heard from the radio for %.0f s; reconnecting", idle)
                 return
+
+    def _region_tick(self) -> None:
+        if self.region is None or time.monotonic() - self._region_ticked < self.timings.region_tick:
+            return
+        self._region_ticked = time.monotonic()
+        try:
+            self.region.tick()
+        except Exception:  # the region channel must never take the neighbourhood's link down
+            log.exception("mesh: the region link failed")
 
     def _handle_event(self, event: RadioEvent) -> None:
         try:
@@ -306,6 +330,9 @@ class MeshLink:
                 with self._lock:
                     self._channel = event
                 self._sender.channel_report(event)
+            elif isinstance(event, DataReceived):
+                if self.region is not None:
+                    self.region.on_data(event)
             elif isinstance(event, NodeUpdated):
                 with self._lock:
                     self._nodes_heard.add(event.node_id)
@@ -322,6 +349,12 @@ class MeshLink:
 
         handled = mesh_traffic.text_received(self._store, text, allow_unknown=self.allow_unknown)
         log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))
+
+
+def _link_connected(hub: Hub, name: str) -> bool:
+    """Whether the hub's link ``name`` (the MQTT "sync" link) is connected; False when absent."""
+    link = hub.links.get(name)
+    return link is not None and getattr(link, "state", None) == "connected"
 
 
 def _pct(value: float | None) -> float | None:

@@ -4,6 +4,10 @@ The profile is the YAML of ``meshtastic --export-config``; the meshtastic librar
 (the same code as its CLI's ``--configure``) and writes it inside one settings transaction.
 The channel with its key is never in the file: the placeholder is filled from
 ``--channel-url-file``, ``$BUURTBAKEN_CHANNEL_URL`` or ``/etc/buurtbaken/channel-url``.
+
+The region channel, when one is set (``--region-channel-url-file``,
+``$BUURTBAKEN_REGION_CHANNEL_URL`` or ``/etc/buurtbaken/region-channel-url``), goes to the
+secondary channel at index 1 in the same transaction; read back, it must be what was asked.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from urllib.parse import urlparse
 import yaml
 
 from hub.errors import LinkError, ValidationError
-from hub.mesh.channel import PLACEHOLDER, fill, read_channel_url
+from hub.mesh.channel import (
+    PLACEHOLDER,
+    REGION_CHANNEL_INDEX,
+    ChannelError,
+    fill,
+    parse_channel_url,
+    read_channel_url,
+    read_region_channel_url,
+    region_channel_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +51,8 @@ class RadioSettings:
     channel_name: str
     channel_key_bytes: int
     canned_messages: str
+    region_channel_name: str = ""  # empty: no region channel
+    region_channel_key_bytes: int = 0
 
 
 def load_profile_text(path: Path, channel_url_file: Path | None = None) -> str:
@@ -78,9 +93,11 @@ def open_radio(url: str, timeout: int = 60) -> Iterator[Any]:
         interface.close()
 
 
-def apply_profile(interface: Any, profile_text: str, *, pace: float = 0.5) -> None:
-    """Write the profile the way ``meshtastic --configure`` does, in one settings transaction."""
+def apply_profile(interface: Any, profile_text: str, *, region: Any = None, pace: float = 0.5) -> None:
+    """Write the profile the way ``meshtastic --configure`` does, in one settings transaction;
+    ``region`` (``ChannelSettings``) becomes the secondary channel at index 1."""
     from meshtastic.__main__ import _read_profile
+    from meshtastic.protobuf import channel_pb2
 
     node = interface.localNode
 
@@ -92,6 +109,14 @@ def apply_profile(interface: Any, profile_text: str, *, pace: float = 0.5) -> No
         handle.write(profile_text)
         handle.flush()
         profile = _read_profile(handle.name, "auto", seed_fn=current)
+    if region is not None:
+        primary = (
+            parse_channel_url(profile.channel_url).settings[0]
+            if profile.channel_url
+            else node.channels[0].settings
+        )
+        if region.psk == primary.psk:
+            raise ChannelError("region channel: it has the neighbourhood channel's key; give it its own")
 
     node.beginSettingsTransaction()
     if profile.long_name or profile.short_name:
@@ -99,6 +124,14 @@ def apply_profile(interface: Any, profile_text: str, *, pace: float = 0.5) -> No
         time.sleep(pace)
     if profile.channel_url:
         node.setURL(profile.channel_url)
+        time.sleep(pace)
+    if region is not None:
+        channel = node.channels[REGION_CHANNEL_INDEX]
+        channel.Clear()
+        channel.index = REGION_CHANNEL_INDEX
+        channel.role = channel_pb2.Channel.Role.SECONDARY
+        channel.settings.CopyFrom(region)
+        node.writeChannel(REGION_CHANNEL_INDEX)
         time.sleep(pace)
     if profile.canned_messages:
         node.set_canned_message(profile.canned_messages)
@@ -121,6 +154,12 @@ def read_back(interface: Any) -> RadioSettings:
     node = interface.localNode
     lora = node.localConfig.lora
     primary = node.channels[0].settings if node.channels else None
+    region = (
+        node.channels[REGION_CHANNEL_INDEX]
+        if node.channels and len(node.channels) > REGION_CHANNEL_INDEX
+        else None
+    )
+    region_on = region is not None and region.role != 0  # 0: DISABLED
     me = interface.getMyNodeInfo() or {}
     return RadioSettings(
         firmware=str(getattr(interface.metadata, "firmware_version", "") or ""),
@@ -131,17 +170,33 @@ def read_back(interface: Any) -> RadioSettings:
         channel_name=primary.name if primary else "",
         channel_key_bytes=len(primary.psk) if primary else 0,
         canned_messages=str(node.get_canned_message() or ""),
+        region_channel_name=region.settings.name if region is not None and region_on else "",
+        region_channel_key_bytes=len(region.settings.psk) if region is not None and region_on else 0,
     )
 
 
 def provision(
-    profile: Path, radio: str, *, channel_url_file: Path | None = None, pace: float = 0.5
+    profile: Path,
+    radio: str,
+    *,
+    channel_url_file: Path | None = None,
+    region_channel_url_file: Path | None = None,
+    pace: float = 0.5,
 ) -> RadioSettings:
-    """Apply ``profile`` to the radio at ``radio`` and return what it reports afterwards."""
+    """Apply ``profile`` (and the region channel, if one is set) to the radio at ``radio`` and
+    return what it reports afterwards; LinkError if it did not keep the region channel."""
     text = load_profile_text(profile, channel_url_file)
+    region_url = read_region_channel_url(region_channel_url_file)
+    region = region_channel_settings(region_url) if region_url is not None else None
     with open_radio(radio) as interface:
         log.info("radio firmware %s", getattr(interface.metadata, "firmware_version", "?"))
-        apply_profile(interface, text, pace=pace)
+        apply_profile(interface, text, region=region, pace=pace)
     time.sleep(pace)
     with open_radio(radio) as interface:  # a fresh connection: what the radio really kept
-        return read_back(interface)
+        settings = read_back(interface)
+        kept = interface.localNode.channels[REGION_CHANNEL_INDEX].settings
+        if region is not None and (kept.name != region.name or kept.psk != region.psk):
+            raise LinkError(
+                f"the radio did not keep the region channel {region.name!r} at index {REGION_CHANNEL_INDEX}"
+            )
+        return settings

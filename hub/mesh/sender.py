@@ -15,6 +15,11 @@ channel busy (its own channel utilisation above ``BUSY_CHANNEL_PCT``, reported w
 ``CHANNEL_REPORT_FRESH`` seconds), announcements and summaries wait; tasks, replies, SOS and
 life alerts go.
 
+Frames of the region channel (``hub.mesh.region_link``) wait in a small in-memory queue
+(``queue_frame``) beside the database's and go by the same priorities and the same budget: an
+SOS frame goes before anything else, a region summary is shed (dropped; the next period
+brings a fresh one) whenever the budget or a busy channel would hold it.
+
 The supervisor hands it the radio (``use``) and the radio's ACKs and NAKs (``on_reply``),
 and asks it to expire overdue ACKs (``expire_pending``).
 """
@@ -39,6 +44,7 @@ from hub.domain.airtime import (
 )
 from hub.domain.clock import as_utc, utcnow
 from hub.domain.radio_events import AckReceived, ChannelReport, NakReceived, node_num
+from hub.domain.region_radio import frame_airtime
 from hub.errors import HubError, LinkError
 from hub.mesh.adapter import RadioLink
 from hub.mesh.timings import LinkTimings
@@ -65,6 +71,17 @@ def ack_timeout_for(preset: ModemPreset | str) -> float:
     return max(10.0, 60.0 * ratio)
 
 
+@dataclass(frozen=True)
+class RegionFrame:
+    """One frame for the region channel. A newer frame with the same ``key`` replaces a waiting
+    one (a fresher summary, the same urgent event again)."""
+
+    key: str
+    priority: Priority
+    payload: bytes
+    channel: int
+
+
 @dataclass
 class _Pending:
     pk: int
@@ -83,6 +100,8 @@ class TxStats:
     retries: int = 0
     ack_airtime: float = 0.0  # the handsets' ACKs the hub's direct messages asked for
     by_priority: dict[int, int] = field(default_factory=dict)
+    region_frames: int = 0  # frames sent on the region channel
+    region_shed: int = 0  # region summaries dropped: over the budget or a busy channel
 
 
 class MeshSender:
@@ -117,6 +136,8 @@ class MeshSender:
         self._wake = threading.Event()
         self._channel: ChannelReport | None = None
         self._channel_seen = 0.0  # time.monotonic() of the report
+        self._frames: dict[str, RegionFrame] = {}  # the region channel's queue, in arrival order
+        self.frame_sent: Callable[[RegionFrame, int], None] | None = None  # (frame, packet id)
 
     # -- what the supervisor calls -------------------------------------------------------
     def use(self, radio: RadioLink | None) -> RadioLink | None:
@@ -153,6 +174,17 @@ class MeshSender:
     def wake(self) -> None:
         """Something was queued, or the radio is back: look now."""
         self._wake.set()
+
+    def queue_frame(self, frame: RegionFrame) -> None:
+        """Queue a region-channel frame (replacing a waiting one with the same key)."""
+        with self._lock:
+            self._frames.pop(frame.key, None)
+            self._frames[frame.key] = frame
+        self._wake.set()
+
+    def frames_waiting(self) -> list[RegionFrame]:
+        with self._lock:
+            return list(self._frames.values())
 
     def request_heartbeat(self) -> None:
         self._heartbeat_due = True
@@ -256,11 +288,61 @@ class MeshSender:
                     except LinkError as exc:
                         log.warning("mesh: heartbeat failed: %s", exc)
         while not self._stop.is_set() and self._is_connected():
+            frame = self._next_frame()
             row = self._next_row()
+            if frame is not None and (row is None or frame.priority <= row.priority):
+                if not self._send_frame(frame):
+                    return
+                continue
             if row is None:
                 return
             if not self._send(row):
                 return
+
+    def _next_frame(self) -> RegionFrame | None:
+        """The most urgent region frame the budget allows; summaries it would hold are shed."""
+        now = time.monotonic()
+        busy = self.channel_busy(now)
+        with self._lock:
+            frames = sorted(self._frames.values(), key=lambda f: f.priority)
+            for frame in frames:
+                airtime = frame_airtime(self.preset, frame.payload)
+                verdict = self.budget.verdict(frame.priority, airtime, now, "region")
+                fits = verdict is Verdict.SEND and not (busy and frame.priority in LOW_PRIORITY)
+                if fits:
+                    return frame
+                if frame.priority is Priority.SUMMARY:
+                    del self._frames[frame.key]
+                    self.tx.region_shed += 1
+                    log.info("mesh: region summary shed (%s)", "busy channel" if busy else "over budget")
+                else:
+                    return None  # strict priority: nothing lower overtakes a held frame
+        return None
+
+    def _send_frame(self, frame: RegionFrame) -> bool:
+        with self._radio_lock:
+            radio = self._radio
+            if radio is None:
+                return False
+            try:
+                packet_id = radio.send_data(None, frame.payload, frame.channel)
+            except LinkError as exc:
+                log.warning("mesh: could not hand a region frame to the radio: %s", exc)
+                return False
+            now = time.monotonic()
+            with self._lock:
+                if self._frames.get(frame.key) is frame:
+                    del self._frames[frame.key]
+                airtime = frame_airtime(self.preset, frame.payload)
+                self.budget.charge(airtime, now, frame.priority, "region")
+                self.tx.packets += 1
+                self.tx.bytes += len(frame.payload)
+                self.tx.airtime += airtime
+                self.tx.region_frames += 1
+                self.tx.by_priority[frame.priority] = self.tx.by_priority.get(frame.priority, 0) + 1
+        if self.frame_sent is not None:
+            self.frame_sent(frame, packet_id)
+        return True
 
     def _next_row(self) -> QueuedText | None:
         """The next row the budget allows; superseded or stale summaries are dropped."""

@@ -18,3 +18,4 @@ class LinkTimings:
     poll: float = 0.25
     summary_max_age: float = 900.0  # an unsent summary older than this is dropped
     connect_timeout: int = 30
+    region_tick: float = 1.0  # how often the region link looks what is due

@@ -152,3 +152,23 @@ def _volunteers_available(session: Session, now: datetime) -> int:
         )
     )
     return int(session.exec(query).one())
+
+
+def households_not_heard(session: Session, since: datetime | None, *, drill: bool) -> int:
+    """Registered households whose address has not checked in (OK or help) since ``since``: the
+    region summary's "not heard from"."""
+    heard = select(AddressState.address_key).where(*_latest_states(since, drill))
+    query = select(func.count()).select_from(Household).where(col(Household.address_key).not_in(heard))
+    if not drill:
+        query = query.where(col(Household.drill).is_(False))
+    return int(session.exec(query).one())
+
+
+def open_needs_by_category_urgency(session: Session, *, drill: bool) -> dict[tuple[str, str], int]:
+    """Open needs counted by (category, urgency): the region summary's largest counts."""
+    rows = session.exec(
+        select(Need.category, Need.urgency, func.count())
+        .where(col(Need.status) == "open", col(Need.drill) == drill)
+        .group_by(col(Need.category), col(Need.urgency))
+    ).all()
+    return {(category, urgency): int(n) for category, urgency, n in rows}

@@ -142,6 +142,18 @@ def prune(session: Session, cutoff: datetime, limit: int) -> int:
     return int(result.rowcount or 0)
 
 
+def unconfirmed_of_types(session: Session, types: Sequence[str], limit: int = 100) -> list[Event]:
+    """The oldest ``limit`` events of these types that upstream has not confirmed yet (what the
+    region has not heard over MQTT: the region channel's urgent frames)."""
+    rows = session.execute(
+        _events()
+        .where(col(OutboxEvent.confirmed_at).is_(None), col(OutboxEvent.type).in_(list(types)))
+        .order_by(col(OutboxEvent.seq))
+        .limit(limit)
+    ).all()
+    return [Event(*row) for row in rows]
+
+
 def depth(session: Session) -> dict[str, int]:
     """Unsent and unconfirmed events (the backlog coordinators see)."""
     unsent = session.exec(select(func.count()).where(col(OutboxEvent.sent_at).is_(None))).one()

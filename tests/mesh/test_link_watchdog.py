@@ -42,6 +42,9 @@ class SilentRadio:
     def send_text(self, dest: int | None, text: str, want_ack: bool) -> int:
         return 1
 
+    def send_data(self, dest: int | None, payload: bytes, channel: int) -> int:
+        return 1
+
     def heartbeat(self) -> None:
         self.heartbeats += 1
 

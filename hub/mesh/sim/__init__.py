@@ -7,13 +7,26 @@
     sim.wait_for_text(sim.handsets[0].node_id, lambda t: t.text.startswith("T12"))
     sim.stop()
 
+Several radios share a region channel through ``RegionAir`` (``region.py``).
+
 ``run_sim(host, port, handsets, control_port)`` runs one until Ctrl-C (``hub sim``).
 """
 
 from hub.mesh.sim.control import ControlServer, run_sim
 from hub.mesh.sim.faults import Faults
 from hub.mesh.sim.handsets import Handset, ReceivedText
+from hub.mesh.sim.region import RegionAir, Transmission
 from hub.mesh.sim.simulator import Simulator
 from hub.mesh.sim.volunteers import Behaviour
 
-__all__ = ["Behaviour", "ControlServer", "Faults", "Handset", "ReceivedText", "Simulator", "run_sim"]
+__all__ = [
+    "Behaviour",
+    "ControlServer",
+    "Faults",
+    "Handset",
+    "ReceivedText",
+    "RegionAir",
+    "Simulator",
+    "Transmission",
+    "run_sim",
+]

@@ -12,7 +12,9 @@ Semtech formula at the radio's preset (``hub.domain.airtime.time_on_air``).
     ack             a handset acknowledging one of the hub's direct messages
     handset         a handset's text (or reaction) to the radio
     radio_ack       the radio acknowledging a handset's direct message (firmware level,
-                    whatever its client does)
+                    whatever its client does), or another radio's on the region channel
+    heard           another radio's transmission on the region channel, heard by this one
+                    (``region.py``; counts towards channel utilisation, not the radio's own)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from hub.domain.airtime import EU_868_PRESETS, time_on_air
 MESH_HEADER_BYTES = 16
 FIRMWARE_TRANSMISSIONS = 3  # a direct message with want_ack: the first try and two retries
 
-AirKind = Literal["hub", "hub_retry", "ack", "handset", "radio_ack"]
+AirKind = Literal["hub", "hub_retry", "ack", "handset", "radio_ack", "heard"]
 
 
 @dataclass(frozen=True)

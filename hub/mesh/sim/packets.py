@@ -9,6 +9,12 @@ from hub.mesh.sim.pb import PortNum, mesh_pb2
 from hub.mesh.sim.radio import QUEUE_MAXLEN
 
 ACK_PRIORITY = 120  # MeshPacket.Priority.ACK
+# A routing ACK's Data: portnum, a Routing(error_reason) payload and the request id.
+ROUTING_DATA_BYTES = mesh_pb2.Data(
+    portnum=PortNum.Value("ROUTING_APP"),
+    payload=mesh_pb2.Routing(error_reason=mesh_pb2.Routing.Error.Value("NONE")).SerializeToString(),
+    request_id=0xFFFFFFFF,
+).ByteSize()
 
 
 def text_packet(

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from hub.domain.airtime import EU_868_PRESETS, time_on_air
 from hub.mesh.sim.air import Air
@@ -29,27 +29,33 @@ from hub.mesh.sim.handsets import (
 )
 from hub.mesh.sim.ledger import FIRMWARE_TRANSMISSIONS, AirKind, AirLedger
 from hub.mesh.sim.packets import (
+    ROUTING_DATA_BYTES,
     copy_message,
     make_routing,
     queue_status,
     reply_packet,
     text_packet,
 )
-from hub.mesh.sim.pb import BROADCAST_NUM, DecodeError, PortNum, admin_pb2, mesh_pb2, telemetry_pb2
+from hub.mesh.sim.pb import (
+    BROADCAST_NUM,
+    DecodeError,
+    PortNum,
+    admin_pb2,
+    channel_pb2,
+    mesh_pb2,
+    telemetry_pb2,
+)
 from hub.mesh.sim.radio import RadioState
 from hub.mesh.sim.scheduler import Scheduler
 from hub.mesh.sim.server import PtyTransport, Session, TcpServer
 from hub.mesh.sim.volunteers import AutoVolunteers, Behaviour
 
+if TYPE_CHECKING:
+    from hub.mesh.sim.region import RegionAir
+
 log = logging.getLogger(__name__)
 
 MAX_TEXT_BYTES = 232
-# A routing ACK's Data: portnum, a Routing(error_reason) payload and the request id.
-ROUTING_DATA_BYTES = mesh_pb2.Data(
-    portnum=PortNum.Value("ROUTING_APP"),
-    payload=mesh_pb2.Routing(error_reason=mesh_pb2.Routing.Error.Value("NONE")).SerializeToString(),
-    request_id=0xFFFFFFFF,
-).ByteSize()
 
 Destination = Literal["radio", "broadcast"] | int | str
 
@@ -95,6 +101,7 @@ class Simulator:
         self._telemetry_interval: float | None = None
         self._clients = ApiClients(self.stats)
         self.volunteers: AutoVolunteers | None = None
+        self._region: RegionAir | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -213,6 +220,30 @@ class Simulator:
                 spread_factor=spread_factor,
                 coding_rate=coding_rate,
             )
+
+    def set_channel(self, index: int, settings: Any, role: str = "SECONDARY") -> None:
+        """Set channel ``index`` (``ChannelSettings``) as an admin ``set_channel`` would."""
+        channel = channel_pb2.Channel(index=index, role=channel_pb2.Channel.Role.Value(role))
+        channel.settings.CopyFrom(settings)
+        with self._lock:
+            if not 0 <= index < len(self._radio.channels):
+                raise ValueError(f"no channel index {index}")
+            self._radio.channels[index] = channel
+
+    # -- the region channel (``region.py``) --------------------------------------------------
+    def join_region_air(self, air: RegionAir | None) -> None:
+        """Carry the client's packets on ``air.channel_index`` over ``air`` (None: leave it).
+        Use ``RegionAir.attach``, which calls this."""
+        with self._lock:
+            self._region = air
+
+    def hear(self, packet: Any) -> None:
+        """A packet another radio sent reaches this radio: pass it up to the client."""
+        self._clients.deliver(mesh_pb2.FromRadio(packet=packet))
+
+    def send_routing(self, from_num: int, request: Any, error: str, delay: float) -> None:
+        """Hand the client the ACK (``"NONE"``) or NAK for ``request`` after ``delay`` s."""
+        self._later_routing(from_num, request, error, delay)
 
     # -- volunteers who answer by themselves --------------------------------------------
     def answer_like_volunteers(self, behaviour: Behaviour) -> AutoVolunteers:
@@ -429,6 +460,11 @@ class Simulator:
             self._handle_admin(session, packet)
             return
         self._charge_air(len(packet.decoded.payload))
+        with self._lock:
+            region = self._region
+        if region is not None and packet.channel == region.channel_index:
+            region.carry(self, packet)
+            return
         routing = self._air.carry(packet)
         self._ledger(packet, routing)
         if routing is not None:
