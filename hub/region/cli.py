@@ -197,15 +197,15 @@ def _cmd_station(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from hub.mesh.adapter import MeshtasticRadio
     from hub.region import station
     from hub.region.lora import LoraStore
-    from hub.region.station_radio import StationRadio
     from hub.region.web import open_region
 
     key = station.read_region_key(Path(args.region_key_file))
     hubs = _hubs(args.hubs) if args.hubs else []
     region = open_region(args.db, stale_minutes=30, topic_root="buurtbaken/v1")
-    radio = StationRadio(args.radio)
+    radio = MeshtasticRadio(args.radio)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from hub.config import read_region_key as _read_key
 from hub.domain import region_radio as rr
-from hub.domain.radio_events import ConnectionLost, RadioEvent
+from hub.domain.radio_events import ConnectionLost, DataReceived, RadioEvent
 from hub.errors import ConfigError, LinkError
 from hub.region.lora import DuePart, LoraStore
-from hub.region.station_radio import FrameHeard
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,16 @@ STATION_ID = "region"
 
 
 class FrameRadio(Protocol):
-    """What the station needs of its radio (:class:`hub.region.station_radio.StationRadio`)."""
+    """What the station needs of its radio (:class:`hub.mesh.adapter.MeshtasticRadio`): the
+    packets it heard as typed events (frames are ``DataReceived``), and a way to send frames."""
 
-    frames: queue.Queue[FrameHeard]
     events: queue.Queue[RadioEvent]
 
     def connect(self) -> object: ...
 
     def close(self) -> None: ...
 
-    def send_frame(self, payload: bytes, channel: int) -> int: ...
+    def send_data(self, dest: int | None, payload: bytes, channel: int) -> int: ...
 
 
 def announce_ref(lora_id: int) -> bytes:
@@ -98,7 +98,7 @@ class Station:
 
     # --- frames in ---
 
-    def handle(self, heard: FrameHeard) -> None:
+    def handle(self, heard: DataReceived) -> None:
         if heard.channel != self.settings.channel:
             self.counts["other_channel"] += 1
             return
@@ -166,7 +166,7 @@ class Station:
         self._seq = (self._seq + 1) & 0xFFFF
         kind = rr.Kind.ACK if isinstance(body, rr.Ack) else rr.Kind.ANNOUNCE
         header = rr.Header(kind, rr.hub_tag(self.settings.station_id), self._seq, int(self.clock()))
-        self.radio.send_frame(rr.encode(self.settings.key, header, body), self.settings.channel)
+        self.radio.send_data(None, rr.encode(self.settings.key, header, body), self.settings.channel)
         self._last_send = time.monotonic()
 
     def send_due(self) -> int:
@@ -202,14 +202,15 @@ class Station:
         while not stop.is_set():
             try:
                 try:
-                    heard = self.radio.frames.get(timeout=0.1)
+                    event = self.radio.events.get(timeout=0.1)
                 except queue.Empty:
                     pass
                 else:
-                    self.handle(heard)
+                    if isinstance(event, ConnectionLost):
+                        raise LinkError(f"radio connection lost {event.reason}".strip())
+                    if isinstance(event, DataReceived):
+                        self.handle(event)
                     continue  # drain what was heard first: ACKs before announcements
-                if self._lost():
-                    raise LinkError("radio connection lost")
                 moment = time.monotonic()
                 if moment >= next_hubs:
                     self.refresh_hubs()
@@ -223,30 +224,14 @@ class Station:
                 log.warning("region station: %s; reconnecting", exc)
                 reconnect()
 
-    def _lost(self) -> bool:
-        lost = False
-        while True:
-            try:
-                event = self.radio.events.get_nowait()
-            except queue.Empty:
-                return lost
-            lost = lost or isinstance(event, ConnectionLost)
-
 
 def read_region_key(path: Path) -> bytes:
-    """The region key from its file: hex (as ``openssl rand -hex 32`` writes it) or raw bytes,
-    at least 16 bytes; a clear ConfigError otherwise."""
+    """The region key from the same file the hubs read (``HUB_REGION_KEY_FILE``: base64, as
+    ``openssl rand -base64 32`` writes it); a clear ConfigError when it is unusable."""
     try:
-        raw = path.read_bytes().strip()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the region key file {path}: {exc.strerror}") from None
-    try:
-        key = bytes.fromhex(raw.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        key = raw
-    if len(key) < 16:
-        raise ConfigError(f"the region key in {path} is too short: at least 16 bytes (32 hex digits)")
-    return key
+        return _read_key(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 class _Connectable(Protocol):

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 from ulid import ULID
 
 from hub.domain import region_radio as rr
+from hub.mesh.adapter import MeshtasticRadio
 from hub.mesh.sim import Simulator
 from hub.mesh.sim.pb import PortNum
 from hub.region import deliveries, delivery_view, views
 from hub.region.lora import LoraStore
 from hub.region.station import Station, StationSettings, announce_ref
-from hub.region.station_radio import StationRadio
 from hub.region.store import events_table, hubs_table
 from hub.region.web import Region
 from hub.sync.envelope import Envelope
@@ -114,7 +114,7 @@ class Rig:
 def rig(region: Region) -> Iterator[Rig]:
     sim = RecordingSimulator(handsets=3, preset="MEDIUM_FAST", seed=14)
     port = sim.start_tcp()
-    radio = StationRadio(f"tcp://127.0.0.1:{port}")
+    radio = MeshtasticRadio(f"tcp://127.0.0.1:{port}")
     radio.connect()
     lora = LoraStore(region.store)
     settings = StationSettings(
