@@ -8,11 +8,16 @@ watches the packets its client hands it).
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +34,7 @@ from hub.region.station import Station, StationSettings, announce_ref
 from hub.region.store import events_table, hubs_table
 from hub.region.web import Region
 from hub.sync.envelope import Envelope
+from tests.conftest import free_port
 from tests.region.conftest import PASSWORD, RegionServer, csrf_of
 
 pytestmark = pytest.mark.timeout(120)
@@ -342,3 +348,42 @@ def test_an_announcement_to_every_hub_from_the_send_page_goes_out_once_per_part(
         rig.wait(lambda: rig.station.counts["announce_acked"] == 2, message="both hubs acknowledged")
         page = client.get("/send", params={"lang": "nl"}).text
         assert page.count("bevestigd via LoRa") == 2
+
+
+def _station_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "region", "station", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_station_command_refuses_a_bad_key_and_an_unreachable_radio(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    radio = f"tcp://127.0.0.1:{free_port()}"
+    short = tmp_path / "short.key"
+    short.write_text(base64.b64encode(b"too short").decode())
+    not_base64 = tmp_path / "hex.key"
+    not_base64.write_text("this is not base64 at all!")
+    for key_file, said in (
+        (tmp_path / "missing.key", "cannot read"),
+        (short, "9-byte key"),
+        (not_base64, "not a base64 key"),
+    ):
+        result = _station_cli("--radio", radio, "--db", postgres_url, "--region-key-file", str(key_file))
+        assert result.returncode != 0 and said in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    good = tmp_path / "region.key"
+    good.write_text(base64.b64encode(KEY).decode())
+    result = _station_cli("--radio", radio, "--db", postgres_url, "--region-key-file", str(good))
+    assert result.returncode != 0 and "cannot connect" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    bad_hubs = _station_cli(
+        "--radio", radio, "--db", postgres_url, "--region-key-file", str(good), "--hubs", "Hub A"
+    )
+    assert bad_hubs.returncode != 0 and "not hub ids" in bad_hubs.stderr
