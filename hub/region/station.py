@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError
+
 from hub.config import read_region_key as _read_key
 from hub.domain import region_radio as rr
 from hub.domain.radio_events import ConnectionLost, DataReceived, RadioEvent
@@ -223,6 +225,11 @@ class Station:
                     raise
                 log.warning("region station: %s; reconnecting", exc)
                 reconnect()
+            except DBAPIError as exc:
+                # Nothing was stored and no ACK went out: the hub sends its urgent frame again.
+                self.counts["database_errors"] += 1
+                log.error("region station: the region's database does not answer: %s", exc.orig)
+                stop.wait(1.0)
 
 
 def read_region_key(path: Path) -> bytes:
