@@ -254,6 +254,8 @@ class MeshLink:
                 info.nodes,
             )
             self._adopt_preset(info)
+            if self.region is not None:
+                self.region.radio_channel(info.region_channel)
             with self._lock:
                 self._info = info
                 self.connections += 1

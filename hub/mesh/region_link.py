@@ -13,6 +13,9 @@ they share the airtime budget and the priorities with the neighbourhood's traffi
 - Announcement parts for this hub or all hubs are checked (tag, replay guard), each ACKed, and
   a whole announcement goes on the portal once.
 
+Nothing is sent while the radio reports no channel at the region index (it was not provisioned
+with the region channel): the link logs it and its status shows ``radio_channel: None``.
+
 Anything that does not check out (garbage, a wrong tag, a replay, a frame for another hub) is
 counted and dropped: it changes nothing.
 """
@@ -136,7 +139,20 @@ class RegionRadio:
         self._assembler = Assembler()
         self._last_period: int | None = None
         self._last_summary_at: float | None = None
+        self._radio_channel: str | None = None
+        self._radio_known = False  # the radio has not reported its channels yet
         self.stats = RegionStats()
+
+    def radio_channel(self, name: str | None) -> None:
+        """What the radio holds at the region channel's index, as it reported on connecting."""
+        self._radio_channel = name
+        self._radio_known = True
+        if name is None:
+            log.warning(
+                "region: the radio has no channel at index %d; frames would not reach the region "
+                "(hub radio provision --region-channel-url-file sets it)",
+                self.config.channel,
+            )
 
     # -- sending -------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -144,6 +160,8 @@ class RegionRadio:
         now = self._clock()
         up = self._mqtt_up()
         self._watch.observe(up, now)
+        if self._radio_known and self._radio_channel is None:
+            return  # nothing on an index the radio does not have (it might go out on another)
         if up:
             self._urgent.update((), now)  # MQTT carries them again
             self._last_period = None
@@ -266,6 +284,7 @@ class RegionRadio:
             "summaries_on": self._watch.down_since is not None
             and self._watch.down_for(now) >= self.config.after_seconds,
             "offset_s": self.config.offset,
+            "radio_channel": self._radio_channel,
             "last_summary_at": self._last_summary_at,
             "urgent_waiting": self._urgent.waiting,
             "summaries": stats.summaries,

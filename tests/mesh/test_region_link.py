@@ -298,3 +298,26 @@ def _announcements(mesh: MeshHub) -> list[Announcement]:
 
 def _ulid_hex(ulid: str) -> str:
     return ULID.from_str(ulid).bytes.hex()
+
+
+def test_a_radio_without_the_region_channel_sends_nothing(settings: Settings) -> None:
+    air = RegionAir(seed=15, hop_delay=0.01)
+    hub_radio = Simulator(handsets=1, preset="MEDIUM_FAST", seed=151)
+    station_radio = Simulator(handsets=0, preset="MEDIUM_FAST", seed=152)
+    air.attach(hub_radio, provision=False)  # channel 1 stays disabled on the hub's radio
+    air.attach(station_radio)
+    config = RegionConfig(key=KEY, hub_id=settings.id, after_seconds=0, period_seconds=2, slot_seconds=1)
+    port = hub_radio.start_tcp("127.0.0.1", 0)
+    mesh = MeshHub(settings, hub_radio, f"tcp://127.0.0.1:{port}", region=config, mqtt_up=lambda: False)
+    try:
+        mesh.start()
+        open_need(mesh, "medicine", "life")
+        time.sleep(3.0)
+        status = mesh.link.status()["region"]
+        assert status["radio_channel"] is None
+        assert (status["urgent_sent"], status["summaries"], mesh.link.tx.region_frames) == (0, 0, 0)
+        assert air.sent() == []
+    finally:
+        mesh.stop()
+        hub_radio.stop()
+        station_radio.stop()
