@@ -286,7 +286,7 @@ class RegionRadio:
             "offset_s": self.config.offset,
             "radio_channel": self._radio_channel,
             "last_summary_at": self._last_summary_at,
-            "urgent_waiting": self._urgent.waiting,
+            "urgent_waiting": len(self._urgent.waiting),
             "summaries": stats.summaries,
             "urgent_sent": stats.urgent_sent,
             "urgent_acked": stats.urgent_acked,
