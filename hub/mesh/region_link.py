@@ -131,8 +131,10 @@ class RegionRadio:
         self._mqtt_up = mqtt_up
         self._clock = clock
         self._tag = hub_tag(config.hub_id)
-        self._lock = threading.Lock()
-        self._seq = 0
+        self._lock = threading.Lock()  # the frame counter, and the urgent events (status reads them)
+        # Counted on from the clock: a hub that restarts within a minute is still "ahead" of the
+        # frames the station saw before (a LoRa hub sends far less than a frame a second).
+        self._seq = int(clock()) & 0xFFFF
         self._watch = LinkWatch()
         self._urgent = UrgentTracker(retry_seconds=config.retry_seconds)
         self._guard = ReplayGuard()
@@ -163,7 +165,8 @@ class RegionRadio:
         if self._radio_known and self._radio_channel is None:
             return  # nothing on an index the radio does not have (it might go out on another)
         if up:
-            self._urgent.update((), now)  # MQTT carries them again
+            with self._lock:
+                self._urgent.update((), now)  # MQTT carries them again
             self._last_period = None
             return
         try:
@@ -171,9 +174,11 @@ class RegionRadio:
         except HubError as exc:
             log.error("region: could not read urgent events: %s", one_line(str(exc)))
             candidates = None
-        if candidates is not None:
-            self._urgent.update(candidates, now)
-        for event in self._urgent.due(now):
+        with self._lock:
+            if candidates is not None:
+                self._urgent.update(candidates, now)
+            due = self._urgent.due(now)
+        for event in due:
             self._queue_urgent(event, now)
         if self._watch.down_for(now) >= self.config.after_seconds:
             self._summary_if_due(now)
@@ -237,7 +242,8 @@ class RegionRadio:
         if not self._guard.accept(header, int(now)):
             self._refuse("replayed or stale ack")
             return
-        event = self._urgent.acknowledged(ack.ref)
+        with self._lock:
+            event = self._urgent.acknowledged(ack.ref)
         if event is not None:
             self.stats.urgent_acked += 1
             log.info("region: the region acknowledged %s %s", event.what.name.lower(), event.event_id)
@@ -279,6 +285,8 @@ class RegionRadio:
     def status(self) -> dict[str, Any]:
         now = self._clock()
         stats = self.stats
+        with self._lock:
+            waiting = len(self._urgent.waiting)
         return {
             "mqtt_down_s": round(self._watch.down_for(now), 1),
             "summaries_on": self._watch.down_since is not None
@@ -286,7 +294,7 @@ class RegionRadio:
             "offset_s": self.config.offset,
             "radio_channel": self._radio_channel,
             "last_summary_at": self._last_summary_at,
-            "urgent_waiting": len(self._urgent.waiting),
+            "urgent_waiting": waiting,
             "summaries": stats.summaries,
             "urgent_sent": stats.urgent_sent,
             "urgent_acked": stats.urgent_acked,

@@ -193,6 +193,9 @@ def test_life_need_and_supplies_go_urgent_a_normal_need_does_not(
     frames = station.wait_for(Urgent, count=2, timeout=10)
     kinds = {(u.what, u.category) for _, u in frames}
     assert kinds == {(UrgentWhat.LIFE_NEED, "medicine"), (UrgentWhat.SUPPLIES, "water")}
+    # HUB_SYNC_SHARE=aggregate: a need's description does not leave the hub, over LoRa neither
+    assert mesh.hub.settings.sync_share == "aggregate"
+    assert {u.text for _, u in frames} == {""}
 
 
 def test_urgent_frame_arrives_at_ten_percent_loss(
