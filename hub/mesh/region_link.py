@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.config import region_key
@@ -293,7 +294,11 @@ class RegionRadio:
             and self._watch.down_for(now) >= self.config.after_seconds,
             "offset_s": self.config.offset,
             "radio_channel": self._radio_channel,
-            "last_summary_at": self._last_summary_at,
+            "last_summary_at": (
+                datetime.fromtimestamp(self._last_summary_at, UTC).isoformat()
+                if self._last_summary_at is not None
+                else None
+            ),
             "urgent_waiting": waiting,
             "summaries": stats.summaries,
             "urgent_sent": stats.urgent_sent,

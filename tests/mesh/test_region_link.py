@@ -38,6 +38,7 @@ from hub.mesh.sim.pb import PortNum
 from hub.models import Announcement
 from hub.schemas import NeedCreate
 from hub.services.residents import create_need
+from tests.admin.conftest import login, make_user
 from tests.conftest import LiveServer
 
 from .conftest import Events
@@ -244,6 +245,11 @@ def test_an_announcement_shows_on_the_portal_once_and_each_part_is_acked(
     assert shown[0].source == "region_lora"
     with LiveServer(mesh.hub.settings, mesh.hub) as live, live.client() as http:
         assert "Drinkwater bij de sporthal" in http.get("/").text
+        make_user(mesh.hub, "coord")
+        assert login(http, "coord").status_code == 303
+        page = http.get("/admin/mesh")  # the coordinators see the region channel's facts, in Dutch
+        assert page.status_code == 200
+        assert "Regiokanaal (LoRa)" in page.text and "berichten ontvangen: 1" in page.text
 
 
 def test_an_announcement_for_another_hub_is_not_shown(
