@@ -9,6 +9,9 @@ regional station talk on a channel of their own (a secondary channel, index 1 by
         air.attach(radio)          # sets the region channel on the radio (provision=False: not)
     # a client of hub_a sends on channel index 1; every other radio's client receives it
 
+Attach a radio before its client connects: the channel table a client sees is the one served in
+its handshake.
+
 As on real radios, a radio hears a packet when one of its channels has the sender's channel
 name and key and it runs the same modem preset; the receiver's client gets it on *its* index of
 that channel. Each transmission is lost for each listener with probability ``loss`` and arrives
