@@ -111,7 +111,6 @@ class RegionStats:
     announcements: int = 0
     parts_acked: int = 0
     refused: int = 0  # frames that did not check out: garbage, forged, replayed
-    last_refusal: str = ""
 
 
 class RegionRadio:
@@ -279,7 +278,6 @@ class RegionRadio:
 
     def _refuse(self, reason: str) -> None:
         self.stats.refused += 1
-        self.stats.last_refusal = reason
         log.warning("region: frame refused: %s", reason)
 
     # -- status ------------------------------------------------------------------------------------
