@@ -38,6 +38,7 @@ from hub.domain.radio_events import (
     node_id,
 )
 from hub.errors import LinkError
+from hub.mesh.channel import REGION_CHANNEL_INDEX
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class RadioInfo:
     # the hub does not know), and the modulation when the hub can compute airtime for it.
     preset_name: str | None = None
     modem: ModemPreset | None = None
+    # The name of the radio's channel at the region channel's index, when it is enabled.
+    region_channel: str | None = None
 
 
 class RadioLink(Protocol):
@@ -244,7 +247,16 @@ class MeshtasticRadio:
             nodes=len(iface.nodes or {}),
             preset_name=preset_name,
             modem=modem,
+            region_channel=_channel_name(iface, REGION_CHANNEL_INDEX),
         )
+
+
+def _channel_name(iface: Any, index: int) -> str | None:
+    """The name of the radio's channel ``index`` (None: disabled, or not reported)."""
+    channels = getattr(getattr(iface, "localNode", None), "channels", None) or []
+    if index >= len(channels) or channels[index].role == 0:  # 0: DISABLED
+        return None
+    return str(channels[index].settings.name)
 
 
 def _send_reaction(iface: Any, destination: int, emoji: str, reply_id: int, want_ack: bool) -> Any:

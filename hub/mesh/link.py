@@ -144,7 +144,7 @@ class MeshLink:
             allow_unknown=settings.allow_unknown_nodes,
             simulator=simulator,
             region=RegionConfig.from_settings(settings),
-            mqtt_up=lambda: _link_connected(hub, "sync"),
+            mqtt_up=lambda: _mqtt_reaches_region(hub),
             **kwargs,
         )
 
@@ -254,6 +254,8 @@ class MeshLink:
                 info.nodes,
             )
             self._adopt_preset(info)
+            if self.region is not None:
+                self.region.radio_channel(info.region_channel)
             with self._lock:
                 self._info = info
                 self.connections += 1
@@ -351,10 +353,13 @@ class MeshLink:
         log.info("mesh: %s from %s: %s", handled.kind, one_line(text.node_id), one_line(text.text[:60]))
 
 
-def _link_connected(hub: Hub, name: str) -> bool:
-    """Whether the hub's link ``name`` (the MQTT "sync" link) is connected; False when absent."""
-    link = hub.links.get(name)
-    return link is not None and getattr(link, "state", None) == "connected"
+def _mqtt_reaches_region(hub: Hub) -> bool:
+    """Whether the MQTT link is connected and its broker's link upstream is not known to be down
+    (a local broker bridging to the region may be reachable while the internet is not)."""
+    link = hub.links.get("sync")
+    if link is None or getattr(link, "state", None) != "connected":
+        return False
+    return getattr(getattr(link, "resend", None), "upstream_up", None) is not False
 
 
 def _pct(value: float | None) -> float | None:

@@ -13,6 +13,9 @@ they share the airtime budget and the priorities with the neighbourhood's traffi
 - Announcement parts for this hub or all hubs are checked (tag, replay guard), each ACKed, and
   a whole announcement goes on the portal once.
 
+Nothing is sent while the radio reports no channel at the region index (it was not provisioned
+with the region channel): the link logs it and its status shows ``radio_channel: None``.
+
 Anything that does not check out (garbage, a wrong tag, a replay, a frame for another hub) is
 counted and dropped: it changes nothing.
 """
@@ -24,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.config import region_key
@@ -107,7 +111,6 @@ class RegionStats:
     announcements: int = 0
     parts_acked: int = 0
     refused: int = 0  # frames that did not check out: garbage, forged, replayed
-    last_refusal: str = ""
 
 
 class RegionRadio:
@@ -128,15 +131,30 @@ class RegionRadio:
         self._mqtt_up = mqtt_up
         self._clock = clock
         self._tag = hub_tag(config.hub_id)
-        self._lock = threading.Lock()
-        self._seq = 0
+        self._lock = threading.Lock()  # the frame counter, and the urgent events (status reads them)
+        # Counted on from the clock: a hub that restarts within a minute is still "ahead" of the
+        # frames the station saw before (a LoRa hub sends far less than a frame a second).
+        self._seq = int(clock()) & 0xFFFF
         self._watch = LinkWatch()
         self._urgent = UrgentTracker(retry_seconds=config.retry_seconds)
         self._guard = ReplayGuard()
         self._assembler = Assembler()
         self._last_period: int | None = None
         self._last_summary_at: float | None = None
+        self._radio_channel: str | None = None
+        self._radio_known = False  # the radio has not reported its channels yet
         self.stats = RegionStats()
+
+    def radio_channel(self, name: str | None) -> None:
+        """What the radio holds at the region channel's index, as it reported on connecting."""
+        self._radio_channel = name
+        self._radio_known = True
+        if name is None:
+            log.warning(
+                "region: the radio has no channel at index %d; frames would not reach the region "
+                "(hub radio provision --region-channel-url-file sets it)",
+                self.config.channel,
+            )
 
     # -- sending -------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -144,8 +162,11 @@ class RegionRadio:
         now = self._clock()
         up = self._mqtt_up()
         self._watch.observe(up, now)
+        if self._radio_known and self._radio_channel is None:
+            return  # nothing on an index the radio does not have (it might go out on another)
         if up:
-            self._urgent.update((), now)  # MQTT carries them again
+            with self._lock:
+                self._urgent.update((), now)  # MQTT carries them again
             self._last_period = None
             return
         try:
@@ -153,9 +174,11 @@ class RegionRadio:
         except HubError as exc:
             log.error("region: could not read urgent events: %s", one_line(str(exc)))
             candidates = None
-        if candidates is not None:
-            self._urgent.update(candidates, now)
-        for event in self._urgent.due(now):
+        with self._lock:
+            if candidates is not None:
+                self._urgent.update(candidates, now)
+            due = self._urgent.due(now)
+        for event in due:
             self._queue_urgent(event, now)
         if self._watch.down_for(now) >= self.config.after_seconds:
             self._summary_if_due(now)
@@ -219,7 +242,8 @@ class RegionRadio:
         if not self._guard.accept(header, int(now)):
             self._refuse("replayed or stale ack")
             return
-        event = self._urgent.acknowledged(ack.ref)
+        with self._lock:
+            event = self._urgent.acknowledged(ack.ref)
         if event is not None:
             self.stats.urgent_acked += 1
             log.info("region: the region acknowledged %s %s", event.what.name.lower(), event.event_id)
@@ -254,20 +278,26 @@ class RegionRadio:
 
     def _refuse(self, reason: str) -> None:
         self.stats.refused += 1
-        self.stats.last_refusal = reason
         log.warning("region: frame refused: %s", reason)
 
     # -- status ------------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         now = self._clock()
         stats = self.stats
+        with self._lock:
+            waiting = len(self._urgent.waiting)
         return {
             "mqtt_down_s": round(self._watch.down_for(now), 1),
             "summaries_on": self._watch.down_since is not None
             and self._watch.down_for(now) >= self.config.after_seconds,
             "offset_s": self.config.offset,
-            "last_summary_at": self._last_summary_at,
-            "urgent_waiting": self._urgent.waiting,
+            "radio_channel": self._radio_channel,
+            "last_summary_at": (
+                datetime.fromtimestamp(self._last_summary_at, UTC).isoformat()
+                if self._last_summary_at is not None
+                else None
+            ),
+            "urgent_waiting": waiting,
             "summaries": stats.summaries,
             "urgent_sent": stats.urgent_sent,
             "urgent_acked": stats.urgent_acked,

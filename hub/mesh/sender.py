@@ -137,7 +137,6 @@ class MeshSender:
         self._channel: ChannelReport | None = None
         self._channel_seen = 0.0  # time.monotonic() of the report
         self._frames: dict[str, RegionFrame] = {}  # the region channel's queue, in arrival order
-        self.frame_sent: Callable[[RegionFrame, int], None] | None = None  # (frame, packet id)
 
     # -- what the supervisor calls -------------------------------------------------------
     def use(self, radio: RadioLink | None) -> RadioLink | None:
@@ -325,7 +324,7 @@ class MeshSender:
             if radio is None:
                 return False
             try:
-                packet_id = radio.send_data(None, frame.payload, frame.channel)
+                radio.send_data(None, frame.payload, frame.channel)
             except LinkError as exc:
                 log.warning("mesh: could not hand a region frame to the radio: %s", exc)
                 return False
@@ -340,8 +339,6 @@ class MeshSender:
                 self.tx.airtime += airtime
                 self.tx.region_frames += 1
                 self.tx.by_priority[frame.priority] = self.tx.by_priority.get(frame.priority, 0) + 1
-        if self.frame_sent is not None:
-            self.frame_sent(frame, packet_id)
         return True
 
     def _next_row(self) -> QueuedText | None:

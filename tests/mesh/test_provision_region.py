@@ -17,6 +17,7 @@ from hub.config import load_settings, region_key
 from hub.errors import ConfigError
 from hub.mesh.channel import ChannelError, new_channel_url, parse_channel_url
 from hub.mesh.provision import provision
+from hub.mesh.region_link import RegionConfig
 from hub.mesh.sim import RegionAir, Simulator
 from hub.mesh.sim.pb import PortNum, channel_pb2
 
@@ -195,3 +196,28 @@ def test_a_missing_or_garbled_region_key_is_named(
         load_settings(data_dir=tmp_path)
     assert str(error.value).startswith("HUB_REGION_KEY_FILE:")
     assert message in str(error.value)
+
+
+def test_region_link_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert RegionConfig.from_settings(load_settings(data_dir=tmp_path)) is None  # off without a key
+    path = tmp_path / "region-key"
+    key = os.urandom(32)
+    path.write_text(base64.b64encode(key).decode())
+    for name, value in {
+        "HUB_REGION_KEY_FILE": str(path),
+        "HUB_REGION_AFTER_MINUTES": "10",
+        "HUB_REGION_SUMMARY_MINUTES": "20",
+        "HUB_REGION_SLOT_SECONDS": "60",
+        "HUB_REGION_SLOT": "3",
+        "HUB_REGION_RETRY_SECONDS": "45",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = RegionConfig.from_settings(load_settings(data_dir=tmp_path, id="wijk-7"))
+    assert config is not None
+    assert (config.key, config.hub_id, config.after_seconds, config.period_seconds) == (
+        key,
+        "wijk-7",
+        600,
+        1200,
+    )
+    assert (config.slot, config.offset, config.retry_seconds, config.channel) == (3, 180, 45, 1)

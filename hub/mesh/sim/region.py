@@ -9,6 +9,9 @@ regional station talk on a channel of their own (a secondary channel, index 1 by
         air.attach(radio)          # sets the region channel on the radio (provision=False: not)
     # a client of hub_a sends on channel index 1; every other radio's client receives it
 
+Attach a radio before its client connects: the channel table a client sees is the one served in
+its handshake.
+
 As on real radios, a radio hears a packet when one of its channels has the sender's channel
 name and key and it runs the same modem preset; the receiver's client gets it on *its* index of
 that channel. Each transmission is lost for each listener with probability ``loss`` and arrives
@@ -142,7 +145,8 @@ class RegionAir:
             sender.air.add("hub" if attempt == 1 else "hub_retry", data_bytes, sender.preset)
             heard = [(r, idx) for r, idx in tuned if self._hears(sender, r)]
             for radio in listeners:
-                radio.air.add("heard", data_bytes, radio.preset)
+                if self._on_air(sender, radio):
+                    radio.air.add("heard", data_bytes, radio.preset)
             self._record(sender, packet, attempt, heard)
             for radio, idx in heard:
                 self._pass_up(sender, radio, idx, packet, at)
@@ -160,10 +164,14 @@ class RegionAir:
                     return
         sender.send_routing(sender.node_num, packet, "MAX_RETRANSMIT", attempts * self.retry_interval)
 
-    def _hears(self, sender: Simulator, receiver: Simulator) -> bool:
+    def _on_air(self, sender: Simulator, receiver: Simulator) -> bool:
         with self._lock:
-            if sender.node_num in self._cut or receiver.node_num in self._cut:
-                return False
+            return sender.node_num not in self._cut and receiver.node_num not in self._cut
+
+    def _hears(self, sender: Simulator, receiver: Simulator) -> bool:
+        if not self._on_air(sender, receiver):
+            return False
+        with self._lock:
             return not (self.loss > 0 and self._rng.random() < self.loss)
 
     def _delay(self, a: Simulator, b: Simulator) -> float:
