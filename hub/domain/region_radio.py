@@ -266,6 +266,13 @@ def _decode_summary(data: bytes) -> Summary:
     )
 
 
+def announcement_id(key: str) -> int:
+    """The message id an announcement goes by over LoRa, derived from the key the hubs know its
+    MQTT copy by (``json:<sender>:<id>``, ``cap:<sender>:<identifier>``): a hub that gets both
+    copies computes the one from the other and shows the announcement once. 31 bits, never 0."""
+    return (int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF) or 1
+
+
 def split_announcement(
     text: str, *, target: bytes, message_id: int, room: int | None = None
 ) -> list[AnnouncePart]:

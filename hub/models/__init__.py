@@ -8,6 +8,7 @@ from hub.models.board import Activity, SelfCheck, VolunteerOffer
 from hub.models.mesh import MeshMessage, MeshOutbound, Task, Volunteer
 from hub.models.partners import Partner, PartnerConsent
 from hub.models.residents import AddressState, Announcement, CheckIn, Household, Need, Offer, Signal
+from hub.models.supplies import SupplyRequest
 from hub.models.sync import DeadLetter, InboundApplied, InboxMessage, OutboxEvent
 from hub.models.system import Drill, HubState, IdempotencyKey
 
@@ -38,6 +39,7 @@ __all__ = [
     "Section",
     "SelfCheck",
     "Signal",
+    "SupplyRequest",
     "Task",
     "TaskOffer",
     "User",

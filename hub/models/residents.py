@@ -157,6 +157,9 @@ class Announcement(SQLModel, table=True):
     # went on the mesh channel (each sent upstream once as a delivery receipt).
     shown_at: datetime | None = None
     meshed_at: datetime | None = None
+    # Of one from the region: the message id its LoRa copy goes by (``region_radio.announcement_id``
+    # of the MQTT copy's key), so whichever copy comes second is known as the same (0017).
+    region_lora_id: int | None = Field(default=None, index=True)
 
 
 class Signal(SQLModel, table=True):

@@ -30,7 +30,7 @@ from datetime import datetime
 
 from hub.domain.cap import AnnouncementDraft, to_announcement
 from hub.errors import ValidationError
-from hub.sync.envelope import AnnouncementMessage, parse_cap, parse_json
+from hub.sync.envelope import AnnouncementMessage, json_key, parse_cap, parse_json
 
 # In the order a message goes through them; ``lora_*`` only for messages sent over LoRa too.
 STATES = ("lora_sent", "sent", "lora_acked", "arrived", "shown", "meshed")
@@ -75,8 +75,7 @@ def announcement(
         data["expires_at"] = expires_at.isoformat()
     payload = json.dumps(data, ensure_ascii=False).encode()
     parsed = parse_json(payload, AnnouncementMessage)  # what a hub would refuse, refused here
-    key = f"json:{parsed.sender}:{parsed.id}"[:200]
-    return Outgoing("announcement", payload, key, parsed.title, parsed.send_mesh, parsed.drill)
+    return Outgoing("announcement", payload, json_key(parsed), parsed.title, parsed.send_mesh, parsed.drill)
 
 
 def cap_alert(xml: bytes, languages: list[str] | None = None) -> Outgoing:

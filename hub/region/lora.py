@@ -235,9 +235,28 @@ class LoraStore:
 
     # --- to hubs ---
 
-    def plan(self, conn: Connection, message: str, text: str, hubs: Sequence[str], everyone: bool) -> None:
-        """In ``RegionStore.send``'s transaction: the parts of ``text`` for each target hub."""
-        lora_id = secrets.randbits(31) + 1
+    def plan(
+        self,
+        conn: Connection,
+        message: str,
+        text: str,
+        hubs: Sequence[str],
+        everyone: bool,
+        key: str | None = None,
+    ) -> None:
+        """In ``RegionStore.send``'s transaction: the parts of ``text`` for each target hub.
+
+        With ``key`` (the hubs' ``external_id`` of the message's MQTT copy) the LoRa message id
+        is derived from it (:func:`hub.domain.region_radio.announcement_id`), so a hub that gets
+        both copies shows one. Without it (an inbox message, no portal copy), or in the rare case
+        that id is taken by another message, it is random."""
+        lora_id = rr.announcement_id(key) if key else 0
+        taken = conn.execute(select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id))
+        while lora_id == 0 or taken.first() is not None:
+            lora_id = secrets.randbits(31) + 1
+            taken = conn.execute(
+                select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id)
+            )
         parts = rr.split_announcement(text, target=rr.ALL_HUBS, message_id=lora_id)
         if not parts or not hubs:
             return

@@ -25,8 +25,10 @@ from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Tabl
 from hub.domain.cap import to_cap_xml
 from hub.errors import ValidationError
 from hub.models import new_id
+from hub.region.deliveries import cap_alert
 from hub.region.lora import LoraStore
 from hub.region.store import RegionStore
+from hub.sync.envelope import AnnouncementMessage, json_key, parse_json
 from hub.sync.topics import Topics
 
 Kind = Literal["announcement", "cap"]
@@ -127,8 +129,11 @@ def send(
     now = datetime.now(UTC)
     send_id = new_id()
     messages: dict[str, str] = {}
+    portal_key: str | None = None  # what the hubs know the broadcast by (its LoRa id comes from it)
     if draft.hubs is None:
-        messages[ALL] = store.enqueue(topics.announcements, _broadcast(send_id, draft, sender, now))
+        payload = _broadcast(send_id, draft, sender, now)
+        messages[ALL] = store.enqueue(topics.announcements, payload)
+        portal_key = _portal_key(draft.kind, payload)
     else:
         for hub in draft.hubs:
             payload = {
@@ -148,6 +153,7 @@ def send(
                 f"{draft.title}: {draft.body}",
                 draft.hubs if draft.hubs is not None else known_hubs,
                 everyone=draft.hubs is None,
+                key=portal_key,
             )
         conn.execute(
             sends_table.insert().values(
@@ -162,6 +168,13 @@ def send(
             )
         )
     return sent
+
+
+def _portal_key(kind: Kind, payload: bytes) -> str:
+    """The ``external_id`` a hub gives the broadcast (``hub.sync.apply``)."""
+    if kind == "cap":
+        return cap_alert(payload).key
+    return json_key(parse_json(payload, AnnouncementMessage))
 
 
 def _broadcast(send_id: str, draft: Draft, sender: str, now: datetime) -> bytes:

@@ -542,7 +542,12 @@ class RegionStore:
                 from hub.region.lora import LoraStore
 
                 LoraStore(self).plan(
-                    conn, message_id, lora_text, [t["hub"] for t in targets], everyone=hubs is None
+                    conn,
+                    message_id,
+                    lora_text,
+                    [t["hub"] for t in targets],
+                    everyone=hubs is None,
+                    key=outgoing.key,
                 )
             return message_id
 

@@ -18,6 +18,9 @@ from hub.services.outbox import append_event
 from hub.services.records import get_by_id
 from hub.services.state import is_drill
 
+# Sources of announcements from upstream: over MQTT, or the region channel's LoRa copy.
+FROM_REGION = ("upstream", "region_lora")
+
 
 def create_announcement(
     session: Session,
@@ -82,6 +85,42 @@ def create_announcement(
     return announcement
 
 
+def adopt_upstream_copy(
+    session: Session,
+    ctx: HubContext,
+    announcement: Announcement,
+    data: AnnouncementCreate,
+    *,
+    external_id: str,
+    drill: bool,
+) -> Announcement:
+    """The region's MQTT copy of an announcement its LoRa copy put on the portal already: the
+    one portal item takes the MQTT copy's words and identity, and the receipts the region
+    waits for go now (``arrived`` when the LoRa copy arrived, ``shown`` if the portal showed
+    it); it goes on the mesh channel only now, once, if the message asks for that (a LoRa copy
+    never does)."""
+    announcement.title, announcement.body = data.title, data.body
+    announcement.priority, announcement.translations = data.priority, data.translations
+    announcement.expires_at = data.expires_at
+    announcement.source, announcement.external_id, announcement.drill = "upstream", external_id, drill
+    session.add(announcement)
+    if data.send_mesh and not announcement.send_mesh:
+        announcement.send_mesh = True
+        mesh_queue.enqueue_announcement(
+            session,
+            ctx,
+            announcement.title,
+            announcement.body,
+            announcement.priority,
+            drill=announcement.drill,
+            announcement_id=announcement.id,
+        )
+    append_event(session, ctx, "announcement.arrived", _receipt(announcement, announcement.created_at))
+    if announcement.shown_at is not None:
+        append_event(session, ctx, "announcement.shown", _receipt(announcement, announcement.shown_at))
+    return announcement
+
+
 def _receipt(announcement: Announcement, at: datetime) -> dict[str, str]:
     """A delivery receipt's data: the id the sender gave the announcement, and when."""
     return {"external_id": announcement.external_id or "", "at": as_utc(at).isoformat()}
@@ -89,13 +128,14 @@ def _receipt(announcement: Announcement, at: datetime) -> dict[str, str]:
 
 def mark_shown(session: Session, ctx: HubContext, announcement_ids: list[str]) -> int:
     """The portal showed these announcements: the first time, an upstream one's receipt goes
-    upstream (``announcement.shown``). Returns how many were shown for the first time."""
+    upstream (``announcement.shown``); a LoRa copy from the region keeps the moment for its MQTT
+    copy to report (``adopt_upstream_copy``). Returns how many were shown for the first time."""
     if not announcement_ids:
         return 0
     rows = session.exec(
         select(Announcement).where(
             col(Announcement.id).in_(announcement_ids),
-            Announcement.source == "upstream",
+            col(Announcement.source).in_(FROM_REGION),
             col(Announcement.shown_at).is_(None),
         )
     ).all()
@@ -103,7 +143,7 @@ def mark_shown(session: Session, ctx: HubContext, announcement_ids: list[str]) -
     for row in rows:
         row.shown_at = now
         session.add(row)
-        if row.external_id:
+        if row.source == "upstream" and row.external_id:
             append_event(session, ctx, "announcement.shown", _receipt(row, now))
     return len(rows)
 

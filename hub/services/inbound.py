@@ -24,7 +24,8 @@ from hub.domain.vocab import NEED_CATEGORIES, OFFER_CATEGORIES, URGENCIES
 from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer, Task
 from hub.models.base import utcnow
 from hub.schemas import AnnouncementCreate
-from hub.services.announcements import create_announcement
+from hub.domain.region_radio import announcement_id
+from hub.services.announcements import adopt_upstream_copy, create_announcement
 from hub.services.context import HubContext
 from hub.services.state import get_state, put_state
 
@@ -71,23 +72,36 @@ def apply_announcement(
     """An official announcement; on the mesh channel too when ``draft.send_mesh``."""
     if already_applied(session, draft.external_id):
         return None
-    announcement = create_announcement(
-        session,
-        ctx,
-        AnnouncementCreate(
-            title=draft.title,
-            body=draft.body,
-            priority=draft.priority,
-            send_mesh=draft.send_mesh,
-            send_upstream=False,
-            expires_at=draft.expires_at,
-            translations=draft.translations,
-        ),
-        actor="upstream",
-        source="upstream",
-        external_id=draft.external_id,
-        drill=draft.drill,  # an exercise is marked; an Actual alert is real, drill mode or not
+    data = AnnouncementCreate(
+        title=draft.title,
+        body=draft.body,
+        priority=draft.priority,
+        send_mesh=draft.send_mesh,
+        send_upstream=False,
+        expires_at=draft.expires_at,
+        translations=draft.translations,
     )
+    lora_id = announcement_id(draft.external_id)
+    lora_copy = session.exec(
+        select(Announcement).where(Announcement.region_lora_id == lora_id, Announcement.source == "region_lora")
+    ).first()
+    if lora_copy is not None:  # its LoRa copy came first: the same announcement, shown once
+        announcement = adopt_upstream_copy(
+            session, ctx, lora_copy, data, external_id=draft.external_id, drill=draft.drill
+        )
+    else:
+        announcement = create_announcement(
+            session,
+            ctx,
+            data,
+            actor="upstream",
+            source="upstream",
+            external_id=draft.external_id,
+            drill=draft.drill,  # an exercise is marked; an Actual alert is real, drill mode or not
+        )
+        if announcement.region_lora_id is None:
+            announcement.region_lora_id = lora_id  # a LoRa copy coming second is known by it
+            session.add(announcement)
     _remember(session, draft.external_id, topic)
     return announcement
 

@@ -4,7 +4,7 @@ these; the decisions are ``hub.domain.region_link``, the wire format ``hub.domai
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from hub.domain.region_link import Announcement as RegionAnnouncement
 from hub.domain.region_link import UrgentEvent, urgent_event
@@ -61,13 +61,20 @@ def urgent_events(session: Session) -> list[UrgentEvent]:
 
 
 def show_announcement(session: Session, ctx: HubContext, announcement: RegionAnnouncement) -> bool:
-    """Put an announcement from the region on the portal, once; True if it is new."""
+    """Put an announcement from the region on the portal, once; True if it is new. Its MQTT
+    copy, when that came first, goes by the same message id (``region_lora_id``): then nothing
+    changes."""
     existing = session.exec(
-        select(Announcement.id).where(Announcement.external_id == announcement.external_id)
+        select(Announcement.id).where(
+            or_(
+                Announcement.external_id == announcement.external_id,
+                Announcement.region_lora_id == announcement.message_id,
+            )
+        )
     ).first()
     if existing is not None:
         return False
-    create_announcement(
+    row = create_announcement(
         session,
         ctx,
         AnnouncementCreate(
@@ -82,6 +89,8 @@ def show_announcement(session: Session, ctx: HubContext, announcement: RegionAnn
         external_id=announcement.external_id,
         drill=False,
     )
+    row.region_lora_id = announcement.message_id
+    session.add(row)
     return True
 
 

@@ -21,6 +21,7 @@ from hub.sync.envelope import (
     Envelope,
     InboxPayload,
     NeedStatusChange,
+    json_key,
     OfferStatusChange,
     looks_like_xml,
     parse_cap,
@@ -60,7 +61,7 @@ class InboundApplier:
         else:
             announcement = parse_json(message.payload, AnnouncementMessage)
             draft = AnnouncementDraft(
-                external_id=f"json:{announcement.sender}:{announcement.id}"[:200],
+                external_id=json_key(announcement),
                 title=announcement.title,
                 body=announcement.body,
                 priority=announcement.priority,

@@ -78,6 +78,12 @@ class AnnouncementMessage(_Wire):
     drill: bool = False
 
 
+def json_key(message: AnnouncementMessage) -> str:
+    """The ``external_id`` a hub gives a JSON announcement; the region's LoRa copy of it goes
+    by a message id derived from it (``hub.domain.region_radio.announcement_id``)."""
+    return f"json:{message.sender}:{message.id}"[:200]
+
+
 NeedStatus = Literal["open", "resolved", "cancelled", "duplicate"]
 OfferStatus = Literal["available", "used", "withdrawn"]
 
