@@ -26,6 +26,7 @@ from hub.domain.region_radio import (
     Summary,
     Urgent,
     UrgentWhat,
+    announcement_id,
     decode,
     encode,
     hub_tag,
@@ -36,8 +37,12 @@ from hub.mesh.sender import RegionFrame
 from hub.mesh.sim import RegionAir, Simulator
 from hub.mesh.sim.pb import PortNum
 from hub.models import Announcement
+from hub.region import deliveries as region_deliveries
 from hub.schemas import NeedCreate
 from hub.services.residents import create_need
+from hub.sync.apply import InboundApplier
+from hub.sync.client import Received
+from hub.sync.federation import PeerFollower
 from tests.admin.conftest import login, make_user
 from tests.conftest import LiveServer
 
@@ -330,3 +335,74 @@ def test_a_radio_without_the_region_channel_sends_nothing(settings: Settings) ->
         mesh.stop()
         hub_radio.stop()
         station_radio.stop()
+
+
+# -- one announcement, two copies (LoRa and MQTT) -----------------------------------------------
+def _mqtt_copy(mesh: MeshHub, message: str, *, mesh_too: bool) -> None:
+    """The region's MQTT copy, applied by the hub's own inbound applier as the sync link does."""
+    outgoing = region_deliveries.announcement(
+        message, title="Drinkwater", body="Sporthal vanaf 14 uur, neem flessen mee.", mesh=mesh_too
+    )
+    applier = InboundApplier(mesh.hub.store, PeerFollower([], 1.0, 1.0), ["nl", "en"])
+    applier.announcement(Received("R/broadcast/announcements", outgoing.payload, 1, 1))
+
+
+def _lora_copy(mesh: MeshHub, station: Station, message: str) -> int:
+    """The region's LoRa copy as ``hub region station`` sends it: its id from the MQTT key."""
+    lora_id = announcement_id(f"json:region:{message}")
+    text = "Drinkwater: Sporthal vanaf 14 uur, neem flessen mee."
+    for part in split_announcement(text, target=ALL_HUBS, message_id=lora_id):
+        station.send(Kind.ANNOUNCE, part)
+    station.wait_for(Ack, timeout=10)
+    return lora_id
+
+
+def _receipts(mesh: MeshHub) -> dict[str, list[str]]:
+    return {
+        kind: [e.data["external_id"] for e in mesh.events(f"announcement.{kind}")]
+        for kind in ("arrived", "shown", "meshed")
+    }
+
+
+def test_lora_copy_first_then_mqtt_copy_shows_once_and_gives_every_receipt(
+    region: tuple[MeshHub, Station, RegionAir, Mqtt],
+) -> None:
+    mesh, station, _, _ = region
+    lora_id = _lora_copy(mesh, station, "m-1")
+    (row,) = wait_until(lambda: _announcements(mesh), 10, "LoRa copy on the portal")
+    assert row.source == "region_lora" and row.region_lora_id == lora_id
+    with LiveServer(mesh.hub.settings, mesh.hub) as live, live.client() as http:
+        assert "Sporthal vanaf 14 uur" in http.get("/").text  # shown while only the LoRa copy is in
+        assert _receipts(mesh) == {"arrived": [], "shown": [], "meshed": []}  # no key to report by yet
+        _mqtt_copy(mesh, "m-1", mesh_too=True)
+        _mqtt_copy(mesh, "m-1", mesh_too=True)  # a redelivery changes nothing
+        (row,) = _announcements(mesh)
+        assert (row.source, row.external_id, row.title) == ("upstream", "json:region:m-1", "Drinkwater")
+        page = http.get("/").text
+        assert page.count("Sporthal vanaf 14 uur") == 1
+        key = "json:region:m-1"
+        wait_until(lambda: _receipts(mesh)["meshed"], 15, "the announcement on the mesh channel")
+    assert _receipts(mesh) == {"arrived": [key], "shown": [key], "meshed": [key]}
+    queued = [o for o in mesh.outbound() if o.announcement_id == row.id]
+    assert queued and len(queued) == len({o.text for o in queued})  # one broadcast, not two
+
+
+def test_mqtt_copy_first_then_lora_copy_changes_nothing_but_is_acked(
+    region: tuple[MeshHub, Station, RegionAir, Mqtt],
+) -> None:
+    mesh, station, _, _ = region
+    _mqtt_copy(mesh, "m-2", mesh_too=False)
+    (row,) = _announcements(mesh)
+    assert row.region_lora_id == announcement_id("json:region:m-2")
+    _lora_copy(mesh, station, "m-2")  # acknowledged all the same: the station stops sending it
+    time.sleep(1.0)
+    assert [(a.id, a.source, a.title) for a in _announcements(mesh)] == [(row.id, "upstream", "Drinkwater")]
+    assert mesh.link.status()["region"]["announcements"] == 0
+    assert _receipts(mesh)["arrived"] == ["json:region:m-2"]
+    _lora_copy(mesh, station, "m-3")  # another message's LoRa copy is another announcement
+    wait_until(lambda: len(_announcements(mesh)) == 2, 10, "the other announcement")
+    with LiveServer(mesh.hub.settings, mesh.hub) as live, live.client() as http:
+        page = http.get("/").text
+        # m-2 once (its body); m-3, a LoRa copy only, has its one text as title and body
+        assert page.count("Sporthal vanaf 14 uur") == 3 and page.count("Drinkwater: Sporthal") == 2
+    assert _receipts(mesh)["shown"] == ["json:region:m-2"]  # m-3 has no MQTT copy (yet)
