@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.mesh.sim import RegionAir, Simulator
-from hub.region import views
+from hub.region import delivery_view, views
 from hub.region.lora import LoraStore
 from hub.region.store import RegionStore, events_table, hubs_table
 from tests.sync.conftest import MosquittoBroker, wait_for
@@ -213,6 +213,19 @@ def test_three_hubs_and_the_station_over_lora_while_mqtt_is_cut(
             assert events == confirmed == stored[hub], f"{hub}: every event once, no gap"
         detail = views.hub_detail(store.engine, "hub-b", STALE)
         assert detail is not None and detail.by_type.get("need.created") == 1
+
+        # The announcement's MQTT copy reached every hub too: it is the LoRa copy's portal item
+        # (shown once, with the MQTT copy's title), and every hub's receipt reached the region.
+        wait_for(
+            lambda: {d.hub for d in delivery_view.states(store, message) if d.reached("arrived")} == set(HUBS),
+            120,
+            "every hub's arrived receipt",
+            1.0,
+        )
+        for name, hub in hubs.items():
+            page = httpx.get(hub.url + "/announcements").text
+            assert page.count("Tankwagen bij de sporthal") == 1, f"{name} shows it once"
+            assert "Drinkwater: Tankwagen" not in page  # the MQTT copy's title, not the LoRa text
         assert len([n for n in detail.needs if n.fields.get("urgency") == "life"]) == 1
     finally:
         if station is not None:
