@@ -9,7 +9,8 @@ The wire format is ``hub.domain.region_radio``; the I/O is ``hub.mesh.region_lin
   length of time): an SOS, a life-threatening need, or a request for supplies (an urgent need
   for water, food, medicine, power or a medical device). It goes again every retry interval
   until the region's ``ACK`` frame names its event id, or until it no longer needs to
-  (:meth:`UrgentTracker.update`: closed, or confirmed upstream over MQTT).
+  (:meth:`UrgentTracker.update`: closed, or confirmed upstream over MQTT). The coordinators'
+  supply requests go so too, with their household count.
 - An **announcement** is shown when all its parts are in, once (:class:`Assembler`).
 """
 
@@ -26,6 +27,7 @@ from hub.domain.region_radio import AnnouncePart, UrgentWhat
 
 # Needs that are a request for supplies when urgent (life-threatening ones go as LIFE_NEED).
 SUPPLY_CATEGORIES = frozenset({"water", "food", "medicine", "power", "medical_device"})
+SUPPLY_REQUESTED = "supply.requested"  # the coordinators' request (hub.services.supplies)
 URGENT_TEXT_BYTES = 120  # the event's own words, cut (the frame holds ~160)
 ANNOUNCEMENT_PARTS_KEPT_SECONDS = 24 * 3600
 TITLE_CHARS = 80
@@ -75,6 +77,11 @@ def urgent_event(event_id: str, event_type: str, data: Mapping[str, Any]) -> Urg
     channel carries the real crisis only."""
     if data.get("drill"):
         return None
+    if event_type == SUPPLY_REQUESTED:
+        households = max(1, int(data.get("households") or 1))
+        category = str(data.get("category", "other"))
+        note = _cut(str(data.get("note") or ""))
+        return UrgentEvent(event_id, UrgentWhat.SUPPLY_REQUEST, category, households, note)
     if event_type == "alert.raised" and data.get("kind", "sos") == "sos":
         return UrgentEvent(event_id, UrgentWhat.SOS, "other", 1, _cut(str(data.get("text") or "")))
     if event_type != "need.created" or data.get("status", "open") != "open":

@@ -78,7 +78,8 @@ class Kind(IntEnum):
 class UrgentWhat(IntEnum):
     SOS = 1
     LIFE_NEED = 2
-    SUPPLIES = 3
+    SUPPLIES = 3  # a resident's urgent need for water, food, medicine, power, a medical device
+    SUPPLY_REQUEST = 4  # the coordinators' request for supplies for a number of households
 
 
 def hub_tag(hub_id: str) -> bytes:

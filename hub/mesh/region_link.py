@@ -65,6 +65,7 @@ URGENT_PRIORITY = {
     UrgentWhat.SOS: Priority.SOS,
     UrgentWhat.LIFE_NEED: Priority.LIFE,
     UrgentWhat.SUPPLIES: Priority.TASK,
+    UrgentWhat.SUPPLY_REQUEST: Priority.TASK,
 }
 ACK_PRIORITY = Priority.TASK  # an unanswered part costs the station a retry: answer soon
 

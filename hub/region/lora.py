@@ -87,6 +87,7 @@ URGENT_TYPES = {
     rr.UrgentWhat.SOS: "alert.raised",
     rr.UrgentWhat.LIFE_NEED: "need.created",
     rr.UrgentWhat.SUPPLIES: "need.created",
+    rr.UrgentWhat.SUPPLY_REQUEST: "supply.requested",
 }
 URGENT_URGENCY = {rr.UrgentWhat.LIFE_NEED: "life", rr.UrgentWhat.SUPPLIES: "urgent"}
 
@@ -186,7 +187,10 @@ class LoraStore:
             "description": urgent.text,
             "households": urgent.households,
         }
-        if urgent.what is not rr.UrgentWhat.SOS:
+        if urgent.what is rr.UrgentWhat.SUPPLY_REQUEST:  # the hub's own request ("water for 40 households")
+            data = {"id": data["id"], "via": "lora", "category": urgent.category}
+            data.update(households=urgent.households, note=urgent.text, status="open")
+        elif urgent.what is not rr.UrgentWhat.SOS:
             data.update(category=urgent.category, urgency=URGENT_URGENCY[urgent.what], status="open")
         row = {
             "id": event_id(urgent.event_id),
@@ -254,9 +258,7 @@ class LoraStore:
         taken = conn.execute(select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id))
         while lora_id == 0 or taken.first() is not None:
             lora_id = secrets.randbits(31) + 1
-            taken = conn.execute(
-                select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id)
-            )
+            taken = conn.execute(select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id))
         parts = rr.split_announcement(text, target=rr.ALL_HUBS, message_id=lora_id)
         if not parts or not hubs:
             return

@@ -131,9 +131,9 @@ def send(
     messages: dict[str, str] = {}
     portal_key: str | None = None  # what the hubs know the broadcast by (its LoRa id comes from it)
     if draft.hubs is None:
-        payload = _broadcast(send_id, draft, sender, now)
-        messages[ALL] = store.enqueue(topics.announcements, payload)
-        portal_key = _portal_key(draft.kind, payload)
+        broadcast = _broadcast(send_id, draft, sender, now)
+        messages[ALL] = store.enqueue(topics.announcements, broadcast)
+        portal_key = _portal_key(draft.kind, broadcast)
     else:
         for hub in draft.hubs:
             payload = {

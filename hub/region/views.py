@@ -114,6 +114,11 @@ class HubRow:
     events: int
     status_at: datetime | None
     lora: LoraSummary | None = None  # the latest summary heard over LoRa
+    supplies: tuple[SupplyRequest, ...] = ()  # open supply requests, oldest first
+
+    @property
+    def supply_households(self) -> int:
+        return sum(r.households for r in self.supplies)
 
     @property
     def behind(self) -> int:
@@ -156,6 +161,56 @@ def _coordinate(value: Any, limit: float) -> float | None:
     return None
 
 
+@dataclass(frozen=True)
+class SupplyRequest:
+    """A hub's open request for supplies ("water for 40 households"), over MQTT or LoRa."""
+
+    id: str
+    category: str
+    households: int
+    note: str
+    drill: bool
+    at: str  # the hub's time of the request
+    via_lora: bool  # heard over LoRa only so far (its MQTT copy will replace it, same event id)
+
+
+_SUPPLIES = text(
+    """
+    SELECT hub, id, seq, type, at, data FROM upstream_events
+    WHERE type IN ('supply.requested', 'supply.closed')
+      AND (CAST(:hub AS text) IS NULL OR hub = CAST(:hub AS text))
+    ORDER BY hub, seq < 0, seq
+    """
+)
+
+
+def _open_supplies(conn: Any, hub: str | None) -> dict[str, tuple[SupplyRequest, ...]]:
+    """Per hub, the supply requests not closed. An event heard over LoRa and then over MQTT is
+    one row (the MQTT copy replaces it in place, ``RegionStore.store``), so each counts once."""
+    requested: dict[str, dict[str, SupplyRequest]] = {}
+    closed: dict[str, set[str]] = {}
+    for row in conn.execute(_SUPPLIES, {"hub": hub}):
+        data = json.loads(row.data)
+        request_id = str(data.get("id") or row.id)
+        if row.type == "supply.closed":
+            closed.setdefault(row.hub, set()).add(request_id)
+            continue
+        households = _int(data.get("households")) or 1
+        requested.setdefault(row.hub, {})[request_id] = SupplyRequest(
+            request_id,
+            str(data.get("category") or "other"),
+            max(households, 1),
+            str(data.get("note") or "")[:120],
+            bool(data.get("drill")),
+            str(row.at),
+            row.seq < 0,
+        )
+    return {
+        name: tuple(r for key, r in found.items() if key not in closed.get(name, set()))
+        for name, found in requested.items()
+    }
+
+
 def overview(
     engine: Engine, stale_after: timedelta, now: datetime | None = None, hub: str | None = None
 ) -> list[HubRow]:
@@ -164,6 +219,7 @@ def overview(
     rows: list[HubRow] = []
     with engine.connect() as conn:
         lora = _lora_summaries(conn, hub)
+        supplies = _open_supplies(conn, hub)
         for row in conn.execute(_OVERVIEW, {"hub": hub}):
             status: dict[str, Any] = json.loads(row.status) if row.status else {}
             figures: dict[str, Any] = status.get("figures") or {}
@@ -206,6 +262,7 @@ def overview(
                     events=int(row.events),
                     status_at=row.status_at,
                     lora=lora.get(row.hub),
+                    supplies=supplies.get(row.hub, ()),
                 )
             )
     return rows

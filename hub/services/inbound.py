@@ -20,11 +20,11 @@ from sqlmodel import Session, select
 
 from hub.domain.addresses import address_key
 from hub.domain.cap import AnnouncementDraft
+from hub.domain.region_radio import announcement_id
 from hub.domain.vocab import NEED_CATEGORIES, OFFER_CATEGORIES, URGENCIES
 from hub.models import Announcement, DeadLetter, InboundApplied, InboxMessage, Need, Offer, Task
 from hub.models.base import utcnow
 from hub.schemas import AnnouncementCreate
-from hub.domain.region_radio import announcement_id
 from hub.services.announcements import adopt_upstream_copy, create_announcement
 from hub.services.context import HubContext
 from hub.services.state import get_state, put_state
@@ -43,6 +43,7 @@ KNOWN_KINDS = (
     "alert",
     "figures",
     "signal",
+    "supply",
 )
 
 
@@ -83,7 +84,9 @@ def apply_announcement(
     )
     lora_id = announcement_id(draft.external_id)
     lora_copy = session.exec(
-        select(Announcement).where(Announcement.region_lora_id == lora_id, Announcement.source == "region_lora")
+        select(Announcement).where(
+            Announcement.region_lora_id == lora_id, Announcement.source == "region_lora"
+        )
     ).first()
     if lora_copy is not None:  # its LoRa copy came first: the same announcement, shown once
         announcement = adopt_upstream_copy(

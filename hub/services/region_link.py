@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, or_, select
 
+from hub.domain.region_link import SUPPLY_REQUESTED, UrgentEvent, urgent_event
 from hub.domain.region_link import Announcement as RegionAnnouncement
-from hub.domain.region_link import UrgentEvent, urgent_event
 from hub.domain.region_radio import Summary
 from hub.models import Announcement, Need
 from hub.schemas import AnnouncementCreate
-from hub.services import alerts
+from hub.services import alerts, supplies
 from hub.services.announcements import create_announcement
 from hub.services.context import HubContext
 from hub.services.figures import current_figures, households_not_heard, open_needs_by_category_urgency
@@ -19,7 +19,7 @@ from hub.services.outbox import unconfirmed_of_types
 from hub.services.state import get_mode, is_drill, mode_since
 from hub.services.store import Store
 
-URGENT_EVENT_TYPES = ("alert.raised", "need.created")
+URGENT_EVENT_TYPES = ("alert.raised", "need.created", SUPPLY_REQUESTED)
 SOURCE = "region_lora"  # an announcement that came over the region channel
 
 
@@ -42,7 +42,8 @@ def summary(session: Session) -> Summary:
 
 
 def urgent_events(session: Session) -> list[UrgentEvent]:
-    """SOS alerts, life-threatening needs and requests for supplies that upstream has not
+    """SOS alerts, life-threatening needs, requests for supplies (residents' urgent needs and the
+    coordinators' supply requests) that upstream has not
     confirmed (so the region may not know them); a need closed since then no longer goes."""
     events = [
         (event, found)
@@ -53,10 +54,12 @@ def urgent_events(session: Session) -> list[UrgentEvent]:
     still_open = set(
         session.exec(select(Need.id).where(col(Need.id).in_(need_ids), col(Need.status) == "open")).all()
     )
+    request_ids = [str(event.data.get("id")) for event, found in events if event.type == SUPPLY_REQUESTED]
+    still_open |= supplies.open_ids(session, request_ids)
     return [
         found
         for event, found in events
-        if event.type != "need.created" or str(event.data.get("id")) in still_open
+        if event.type not in ("need.created", SUPPLY_REQUESTED) or str(event.data.get("id")) in still_open
     ]
 
 

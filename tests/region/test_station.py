@@ -387,3 +387,41 @@ def test_the_station_command_refuses_a_bad_key_and_an_unreachable_radio(
         "--radio", radio, "--db", postgres_url, "--region-key-file", str(good), "--hubs", "Hub A"
     )
     assert bad_hubs.returncode != 0 and "not hub ids" in bad_hubs.stderr
+
+
+def test_a_supply_request_is_shown_per_hub_once_from_lora_then_mqtt_until_closed(rig: Rig) -> None:
+    node = rig.nodes["hub-a"]
+    event = ULID()
+    urgent = rr.Urgent(event.bytes, rr.UrgentWhat.SUPPLY_REQUEST, "water", 40, "tankwagen bij de school")
+    node.send(node.frame(urgent))
+    rig.wait(lambda: rig.acks_for(event.bytes) == 1, message="the station's ACK")
+    node.send(node.frame(urgent))  # the hub's retry: acknowledged, stored once
+    rig.wait(lambda: rig.acks_for(event.bytes) == 2, message="the retry's ACK")
+    assert [(r.id, r.type) for r in rig.event_rows()] == [(str(event), "supply.requested")]
+    (heard,) = views.overview(rig.region.engine, rig.region.stale_after, hub="hub-a")[0].supplies
+    assert (heard.category, heard.households, heard.note, heard.via_lora) == (
+        "water",
+        40,
+        "tankwagen bij de school",
+        True,
+    )
+    with RegionServer(rig.region) as server, server.login("victor") as client:
+        assert "Verzoeken om voorraden: 1, voor 40 huishoudens" in client.get("/").text
+        page = client.get("/hubs/hub-a", params={"lang": "en"}).text
+        assert "Supply requests" in page and "tankwagen bij de school" in page and "via LoRa" in page
+
+    # MQTT is back: the hub's own copy replaces the LoRa row; still one request, then closed.
+    data = {"id": "req-1", "category": "water", "households": 40, "note": "tankwagen bij de school"}
+    requested = Envelope(
+        id=str(event), hub="hub-a", seq=1, type="supply.requested", at=datetime.now(UTC), data=data
+    )
+    assert rig.region.store.store([requested]).fresh == 1
+    (row,) = views.overview(rig.region.engine, rig.region.stale_after, hub="hub-a")[0].supplies
+    assert (row.id, row.households, row.via_lora) == ("req-1", 40, False)
+    closed = Envelope(
+        id=str(ULID()), hub="hub-a", seq=2, type="supply.closed", at=datetime.now(UTC), data={"id": "req-1"}
+    )
+    rig.region.store.store([closed])
+    assert views.overview(rig.region.engine, rig.region.stale_after, hub="hub-a")[0].supplies == ()
+    with RegionServer(rig.region) as server, server.login("victor") as client:
+        assert "Verzoeken om voorraden" not in client.get("/").text

@@ -217,7 +217,9 @@ def test_three_hubs_and_the_station_over_lora_while_mqtt_is_cut(
         # The announcement's MQTT copy reached every hub too: it is the LoRa copy's portal item
         # (shown once, with the MQTT copy's title), and every hub's receipt reached the region.
         wait_for(
-            lambda: {d.hub for d in delivery_view.states(store, message) if d.reached("arrived")} == set(HUBS),
+            lambda: (
+                {d.hub for d in delivery_view.states(store, message) if d.reached("arrived")} == set(HUBS)
+            ),
             120,
             "every hub's arrived receipt",
             1.0,

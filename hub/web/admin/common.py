@@ -158,6 +158,7 @@ FORM_PAGES = frozenset(
         "partners",
         "partner",
         "activities",
+        "supplies",
     }
 )
 

@@ -24,6 +24,8 @@ def N_(message: str) -> str:
 
 NOTICES: dict[str, str] = {
     "activity_posted": N_("activity posted: it is on the portal's home page"),
+    "supply_requested": N_("supply request recorded: it goes to the region"),
+    "supply_closed": N_("supply request closed"),
     "addresses_imported": N_("the address register is imported"),
     "section_added": N_("section added"),
     "home_saved": N_("home address saved"),

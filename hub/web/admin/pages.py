@@ -28,6 +28,7 @@ from hub.web.admin import (
     printing,
     record_actions,
     signals,
+    supplies,
 )
 from hub.web.admin.auth import (
     LOGIN_COOKIE,
@@ -45,6 +46,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Netwo
 router.include_router(partners.router)  # before ``actions``: its /tasks/{id}/partner is not a step
 router.include_router(actions.router)
 router.include_router(board.router)  # before record_actions' /{kind}/{id}/delete
+router.include_router(supplies.router)
 router.include_router(record_actions.router)
 router.include_router(alerts.router)
 router.include_router(printing.router)
