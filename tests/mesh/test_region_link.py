@@ -43,7 +43,7 @@ from hub.services.residents import create_need
 from hub.sync.apply import InboundApplier
 from hub.sync.client import Received
 from hub.sync.federation import PeerFollower
-from tests.admin.conftest import login, make_user
+from tests.admin.conftest import CSRF_INPUT, login, make_user
 from tests.conftest import LiveServer
 
 from .conftest import Events
@@ -406,3 +406,27 @@ def test_mqtt_copy_first_then_lora_copy_changes_nothing_but_is_acked(
         # m-2 once (its body); m-3, a LoRa copy only, has its one text as title and body
         assert page.count("Sporthal vanaf 14 uur") == 3 and page.count("Drinkwater: Sporthal") == 2
     assert _receipts(mesh)["shown"] == ["json:region:m-2"]  # m-3 has no MQTT copy (yet)
+
+
+def test_a_supply_request_from_the_admin_goes_urgent_with_its_households_until_acked(
+    region: tuple[MeshHub, Station, RegionAir, Mqtt],
+) -> None:
+    mesh, station, _, _ = region
+    make_user(mesh.hub, "coord")
+    with LiveServer(mesh.hub.settings, mesh.hub) as live, live.client() as http:
+        assert login(http, "coord").status_code == 303
+        csrf = CSRF_INPUT.search(http.get("/admin/supplies").text)
+        assert csrf
+        form = {"csrf": csrf[1], "category": "water", "households": "40", "note": "tankwagen bij de school"}
+        assert http.post("/admin/supplies", data=form).status_code == 303
+        (event,) = mesh.events("supply.requested")
+        frames = station.wait_for(Urgent, count=2, timeout=15)  # sent, and again: no ACK yet
+        assert {(b.what, b.category, b.households, b.text, b.event_id) for _, b in frames} == {
+            (UrgentWhat.SUPPLY_REQUEST, "water", 40, "tankwagen bij de school", ULID.from_str(event.id).bytes)
+        }
+        station.send(Kind.ACK, Ack(Kind.URGENT, ULID.from_str(event.id).bytes))
+        wait_until(lambda: mesh.link.status()["region"]["urgent_acked"] == 1, 10, "the ACK taken")
+        sent = len(station.of_kind(Urgent))
+        time.sleep(2.5)  # past the retry interval: acknowledged, so no more
+        assert len(station.of_kind(Urgent)) == sent
+        assert mesh.link.status()["region"]["urgent_waiting"] == 0
