@@ -33,6 +33,7 @@ from hub.models import (
     Offer,
     PartnerConsent,
     Signal,
+    SupplyRequest,
     Task,
     TaskOffer,
 )
@@ -243,6 +244,7 @@ def wipe_drill_data(session: Session, ctx: HubContext, *, actor: str) -> dict[st
         ("announcements", Announcement),
         ("mesh_messages", MeshMessage),
         ("signals", Signal),
+        ("supply_requests", SupplyRequest),
     ):
         counts[name] = _delete(session, model, col(model.drill).is_(True))
     drill_households = select(Household.id).where(col(Household.drill).is_(True))
