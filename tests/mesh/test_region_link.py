@@ -430,3 +430,15 @@ def test_a_supply_request_from_the_admin_goes_urgent_with_its_households_until_a
         time.sleep(2.5)  # past the retry interval: acknowledged, so no more
         assert len(station.of_kind(Urgent)) == sent
         assert mesh.link.status()["region"]["urgent_waiting"] == 0
+
+        # A request closed before the region acknowledged it goes no more.
+        form = {"csrf": csrf[1], "category": "medicine", "households": "3"}
+        assert http.post("/admin/supplies", data=form).status_code == 303
+        station.wait_for(Urgent, count=sent + 1, timeout=10)
+        (_, second) = mesh.events("supply.requested")
+        close = http.post(f"/admin/supplies/{second.data['id']}/close", data={"csrf": csrf[1]})
+        assert close.status_code == 303 and "ok=supply_closed" in close.headers["location"]
+        wait_until(lambda: mesh.link.status()["region"]["urgent_waiting"] == 0, 5, "the closed one dropped")
+        sent = len(station.of_kind(Urgent))
+        time.sleep(2.5)
+        assert len(station.of_kind(Urgent)) == sent
