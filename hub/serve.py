@@ -7,6 +7,7 @@ import logging
 import uvicorn
 from fastapi import FastAPI
 
+from hub import collector
 from hub.app import create_app
 from hub.config import Settings
 from hub.network import reachable_hosts, url
@@ -51,7 +52,9 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     for line in hub.ctx.metrics.get("banner", []):
         print(f"  {line}")
     print("  stop with Ctrl-C")
-    uvicorn.Server(server_config(app, settings, host=host, port=port)).run()
+    server = uvicorn.Server(server_config(app, settings, host=host, port=port))
+    collector.loaded()
+    server.run()
     return 0
 
 
