@@ -64,7 +64,10 @@ def server_config(
     """uvicorn as the hub runs it: slow or greedy clients are cut off (see connection_limits).
 
     No access log: a line per request costs CPU on every request and keeps who asked what from
-    which address; ``/metrics`` counts and times the requests instead."""
+    which address; ``/metrics`` counts and times the requests instead. No WebSocket: the hub
+    serves none, and a connection handed to a WebSocket protocol would leave the connection
+    limits (its count never released); a handshake is answered as the plain request it also is.
+    Not loading the WebSocket protocol also spares the start a few milliseconds."""
     return uvicorn.Config(
         app,
         host=host,
@@ -72,5 +75,6 @@ def server_config(
         log_level=log_level,
         access_log=False,
         proxy_headers=False,
+        ws="none",
         http=guarded_protocol(ConnectionLimits.from_settings(settings)),
     )
