@@ -11,15 +11,22 @@ from hub import collector
 from hub.app import create_app
 from hub.config import Settings
 from hub.network import reachable_hosts, url
-from hub.runtime import Hub
+from hub.runtime import Hub, LateLink, Link
 from hub.systemd import Watchdog, watchdog_interval
 from hub.web.connection_limits import ConnectionLimits, guarded_protocol
 
 log = logging.getLogger(__name__)
 
 
-def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
-    """The hub with the links its settings ask for (radio, scheduler, broker, watchdog)."""
+SCHEDULER_AFTER = 5.0  # seconds after the start (``defer_scheduler``)
+
+
+def build_hub(settings: Settings, *, demo: bool = False, defer_scheduler: bool = False) -> Hub:
+    """The hub with the links its settings ask for (radio, scheduler, broker, watchdog).
+
+    ``defer_scheduler`` (``hub serve``): the scheduler is imported, built and started
+    ``SCHEDULER_AFTER`` seconds after the start (:class:`hub.runtime.LateLink`), not before the
+    first answer; its jobs run from then on, each first after its interval as always."""
     hub = Hub.from_settings(settings)
     if settings.radio != "none":
         from hub.mesh.link import MeshLink
@@ -31,9 +38,10 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
         hub.on_start.append(seed_if_empty)
         hub.on_start.append(register_sim_volunteers)
         with_demo_coordinator(hub)
-    from hub.jobs import Scheduler
-
-    hub.add_link(Scheduler(hub))
+    if defer_scheduler:
+        hub.add_link(LateLink("scheduler", lambda: _scheduler(hub), SCHEDULER_AFTER))
+    else:
+        hub.add_link(_scheduler(hub))
     if settings.mqtt_url:
         from hub.sync.link import SyncLink
 
@@ -43,8 +51,14 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
     return hub
 
 
+def _scheduler(hub: Hub) -> Link:
+    from hub.jobs import Scheduler
+
+    return Scheduler(hub)
+
+
 def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
-    hub = build_hub(settings, demo=demo)
+    hub = build_hub(settings, demo=demo, defer_scheduler=True)
     app = create_app(settings, hub, defer_admin=True)
     print(f"Buurtbaken '{settings.name}' ({settings.id}) — data in {settings.data_dir.resolve()}")
     for shown in reachable_hosts(host):
