@@ -41,12 +41,16 @@ ROOT = "buurtbaken/v1"
 
 
 def start_consumer(
-    name: str, brokers: list[MosquittoBroker], db_url: str, log: Path
+    name: str, brokers: list[MosquittoBroker], db_url: str, log: Path, *, session_expiry: int | None = None
 ) -> subprocess.Popen[bytes]:
+    """``hub upstream --share region``; without ``session_expiry`` a shared consumer's default
+    (no session)."""
     command = [sys.executable, "-m", "hub", "upstream", "--db", db_url, "--share", "region"]
     for broker in brokers:
         command += ["--mqtt", broker.url]
-    command += ["--client-id", name, "--keepalive", "10", "--session-expiry", "5", "--overview-every", "0"]
+    command += ["--client-id", name, "--keepalive", "10", "--overview-every", "0"]
+    if session_expiry is not None:
+        command += ["--session-expiry", str(session_expiry)]
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
