@@ -41,6 +41,7 @@ from hub.web.templating import Pages
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "bb_region"
+SENT_SHOWN = 20  # messages listed on the send page, newest first
 LANG_COOKIE = "lang"
 LANGUAGES = ("nl", "en")
 
@@ -69,7 +70,6 @@ def open_region(db_url: str, *, stale_minutes: float, topic_root: str, default_l
     try:
         store.create()
         accounts.create(store.engine)
-        sending.create(store.engine)
         views.prepare(store.engine)
     except DBAPIError as exc:
         store.dispose()
@@ -305,8 +305,8 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         error_field: str | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response:
-        sent = sending.recent(region.engine)
-        states = delivery_view.deliveries(region.engine, [m for s in sent for m in s.messages.values()])
+        sent = delivery_view.recent(region.store, SENT_SHOWN)
+        senders = accounts.actors(region.engine, "message.send", [m.id for m in sent])
         names = {r.hub: r.name for r in views.overview(region.engine, region.stale_after)}
         return render(
             request,
@@ -315,7 +315,8 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             user=person,
             hubs=names,
             sent=sent,
-            states=states,
+            senders=senders,
+            states=delivery_view.STATES,
             error=error,
             error_field=error_field,
             values=values or {},
@@ -340,7 +341,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         try:
             if target not in ("all", "some"):
                 raise ValidationError(N_("choose all hubs or a selection"), "to")
-            sent = sending.send(
+            message_id = sending.send(
                 region.store,
                 draft,
                 sender=person.name,
@@ -353,13 +354,13 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             region.engine,
             person.name,
             "message.send",
-            sent.id,
-            kind=sent.kind,
-            title=sent.title,
-            drill=sent.drill,
-            hubs=sorted(sent.messages),
+            message_id,
+            kind=draft.kind,
+            title=draft.title.strip(),
+            drill=draft.drill,
+            hubs=sorted(draft.hubs) if draft.hubs is not None else ["*"],
         )
-        return RedirectResponse(f"/send?sent={sent.id}", status_code=303)
+        return RedirectResponse(f"/send?sent={message_id}", status_code=303)
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, person: OfficerDep) -> Response:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from hub.domain.sharing import shape_event
-from hub.region import accounts, sending
+from hub.region import accounts, delivery_view
 from hub.region.store import hubs_table, outbox_table
 from hub.region.web import Region
 from tests.region.conftest import PASSWORD, HubFeed, RegionServer, csrf_of, status_data
@@ -19,6 +19,15 @@ from tests.region.conftest import PASSWORD, HubFeed, RegionServer, csrf_of, stat
 def outbox(region: Region) -> list[tuple[str, bytes]]:
     with region.engine.connect() as conn:
         return [(t, bytes(p)) for t, p in conn.execute(select(outbox_table.c.topic, outbox_table.c.payload))]
+
+
+ROW = re.compile(r'<tr class="dl-row" data-hub="([^"]+)">.*?<span class="badge dl-\w+">([^<]+)</span>', re.S)
+
+
+def rows(page: str, message_id: str) -> dict[str, str]:
+    """The send page's per-hub states of one message: {hub id: state as shown}."""
+    section = page.split(f'id="message-{message_id}"')[1].split("</section>")[0]
+    return dict(ROW.findall(section))
 
 
 def test_pages_need_a_login(region_server: RegionServer) -> None:
@@ -168,22 +177,28 @@ def test_officer_sends_viewer_only_looks(region_server: RegionServer, region: Re
         )
         assert cap.status_code == 303
         listing = officer.get(cap.headers["location"] + "&lang=en").text
-        assert "waiting for a broker" in listing and "Wijk Zuid" in listing and "all hubs" in listing
+        water, drill = (m.id for m in delivery_view.recent(region.store, 2)[::-1])
+        assert cap.headers["location"] == f"/send?sent={drill}"
+        assert rows(listing, water) == {"hub-a": "waiting for a broker", "hub-b": "waiting for a broker"}
+        assert rows(listing, drill) == {"hub-b": "waiting for a broker"}
+        assert "by olga" in listing and "all hubs" in listing
         audit = officer.get("/audit?lang=en").text
         assert "message sent to hubs" in audit and "Oefening" in audit
     topics = sorted(topic for topic, _ in outbox(region))
-    assert topics == ["buurtbaken/v1/broadcast/announcements", "buurtbaken/v1/hubs/hub-b/inbox"]
-    broadcast = json.loads(next(p for t, p in outbox(region) if t.endswith("announcements")))
+    assert topics == ["buurtbaken/v1/broadcast/announcements", "buurtbaken/v1/hubs/hub-b/announcements"]
+    broadcast = json.loads(next(p for t, p in outbox(region) if t.endswith("broadcast/announcements")))
     assert broadcast["title"] == "Water" and broadcast["priority"] == "urgent" and broadcast["send_mesh"]
-    inbox = json.loads(next(p for t, p in outbox(region) if t.endswith("inbox")))
-    assert inbox["subject"] == "OEFENING: Oefening" and inbox["sender"] == "olga"
-    # The region's delivery read: sent once a broker acknowledged it.
-    (message_id,) = [
-        m for s in sending.recent(region.engine) if s.title == "Water" for m in s.messages.values()
-    ]
-    region.store.mark_sent("broker-a:1883", [message_id])
+    assert broadcast["sender"] == "olga"
+    alert = next(p for t, p in outbox(region) if t.endswith("hub-b/announcements"))
+    assert b"<status>Exercise</status>" in alert and b"Oefening" in alert
+    # Sent, per hub, once a broker acknowledged it.
+    with region.engine.connect() as conn:
+        (broadcast_row,) = conn.execute(
+            select(outbox_table.c.id).where(outbox_table.c.topic.like("%/broadcast/%"))
+        ).scalars()
+    region.store.mark_sent("broker-a:1883", [broadcast_row])
     with region_server.login("victor") as viewer:
-        assert ">sent<" in viewer.get("/send?lang=en").text
+        assert rows(viewer.get("/send?lang=en").text, water) == {"hub-a": "sent", "hub-b": "sent"}
         assert viewer.get("/audit").status_code == 403
 
 

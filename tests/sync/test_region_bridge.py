@@ -112,8 +112,7 @@ def test_bridges_fail_over_to_the_second_regional_broker(tmp_path: Path, postgre
         wait_for(lambda: stored(store.engine) >= total // 4, 60, "a quarter of the events stored", 0.05)
         main.kill()  # and it stays dead
         assert stored(store.engine) < total, "the kill came during the drain"
-        payload = json.dumps({"id": "flood-1", "sender": "region", "title": "Hoogwater", "body": "..."})
-        store.enqueue(Topics(ROOT).announcements, payload.encode())
+        store.send(deliveries.announcement("flood-1", title="Hoogwater", body="..."), ROOT, None)
         wait_for(
             lambda: all(backlog(hub)["unconfirmed"] == 0 for hub in hubs), 120, "every hub confirmed", 0.5
         )
