@@ -1,4 +1,4 @@
-"""What the region sends to hubs from its pages: an announcement or a CAP 1.2 alert, to all hubs or a selection.
+"""What the region's pages send to hubs: an announcement or a CAP 1.2 alert, to all or a selection.
 
 :func:`send` is the one call the region's web pages make; it goes the way ``hub region send``
 goes (:meth:`hub.region.store.RegionStore.send`): the message is kept in the region's outbox,
@@ -87,7 +87,9 @@ def outgoing(draft: Draft, sender: str) -> Outgoing:
     message_id = new_id()
     mesh = draft.priority == "urgent"
     if draft.kind == "cap":
-        alert = _Cap(message_id, draft.title, draft.body, draft.priority, datetime.now(UTC), None, draft.drill, {})
+        alert = _Cap(
+            message_id, draft.title, draft.body, draft.priority, datetime.now(UTC), None, draft.drill, {}
+        )
         return deliveries.cap_alert(to_cap_xml(alert, sender="buurtbaken-region", sender_name=sender[:80]))
     return deliveries.announcement(
         message_id,
@@ -100,9 +102,7 @@ def outgoing(draft: Draft, sender: str) -> Outgoing:
     )
 
 
-def send(
-    store: RegionStore, draft: Draft, *, sender: str, topic_root: str, known_hubs: Sequence[str]
-) -> str:
+def send(store: RegionStore, draft: Draft, *, sender: str, topic_root: str, known_hubs: Sequence[str]) -> str:
     """Check ``draft`` and keep it for its hubs as ``hub region send`` does; its message id."""
     draft = check(draft, known_hubs)
     return store.send(outgoing(draft, sender), topic_root, draft.hubs)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from hub.domain.sharing import shape_event
@@ -267,3 +269,39 @@ def test_http_reference_lists_every_region_route(region: Region) -> None:
             served.add(f"GET {route.path}/…")
     documented = {" ".join(found.split()) for found in re.findall(r"`((?:GET|POST)\s+/[^`]*)`", section)}
     assert served == documented
+
+
+def session_cookie(server: RegionServer, headers: dict[str, str] | None = None) -> str:
+    """The Set-Cookie header of a login through ``server``."""
+    with server.client() as client:
+        answer = client.post("/login", data={"name": "olga", "password": PASSWORD}, headers=headers or {})
+    assert answer.status_code == 303, answer.text
+    (cookie,) = [
+        v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("bb_region=")
+    ]
+    return cookie
+
+
+def test_the_session_cookie_is_secure_over_https_as_a_trusted_proxy_says(region: Region) -> None:
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    with RegionServer(region) as plain:  # no proxy trusted: the header is anyone's word
+        assert "secure" not in session_cookie(plain, https).lower()
+        assert "httponly" in session_cookie(plain).lower()
+    with RegionServer(replace(region, trusted_proxies=("127.0.0.1",))) as proxied:
+        assert "; secure" in session_cookie(proxied, https).lower()
+        assert "secure" not in session_cookie(proxied, {"X-Forwarded-Proto": "http"}).lower()
+        assert "secure" not in session_cookie(proxied).lower()
+    with RegionServer(replace(region, trusted_proxies=("10.0.0.0/8",))) as elsewhere:
+        assert "secure" not in session_cookie(elsewhere, https).lower()  # 127.0.0.1 is not the proxy
+    with RegionServer(replace(region, secure_cookies=True)) as forced:
+        assert "; secure" in session_cookie(forced).lower()
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    from hub.errors import ConfigError
+    from hub.region.web import proxies
+
+    assert proxies(" 127.0.0.1, 10.0.0.0/8 ,::1") == ("127.0.0.1", "10.0.0.0/8", "::1")
+    assert proxies("") == ()
+    with pytest.raises(ConfigError, match="not an IP address or network"):
+        proxies("proxy.example")

@@ -115,7 +115,9 @@ def test_the_send_form_shows_each_hubs_receipts(
             assert not rows()["hub-a"][1][2]
             # hub-a put it on its mesh (urgent); its handsets heard it, and its row says so.
             wait_for(lambda: rows()["hub-a"][0] == "sent on its mesh", 90, "hub-a's mesh receipt", 0.5)
-            assert all(any("Waterleiding" in t.text for t in radio.received(h.node_id)) for h in radio.handsets)
+            assert all(
+                any("Waterleiding" in t.text for t in radio.received(h.node_id)) for h in radio.handsets
+            )
             assert rows()["hub-b"][1][3] is False  # no radio at hub-b
             nl = officer.get("/send?lang=nl").text
             assert "verstuurd op zijn mesh" in nl and "getoond op zijn portal" in nl

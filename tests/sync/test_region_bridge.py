@@ -9,7 +9,6 @@ exactly once, every hub is confirmed, and an announcement sent meanwhile reaches
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import time
@@ -17,10 +16,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from hub.region import deliveries
 from hub.region.store import RegionStore, events_table, hubs_table
 from hub.runtime import Hub
 from hub.sync.link import SyncLink
-from hub.sync.topics import Topics
 from hub.sync.upstream import UpstreamConsumer
 from tests.conftest import free_port
 from tests.sync.conftest import MOSQUITTO, MosquittoBroker, backlog, fill_outbox, hub_settings, wait_for

@@ -22,9 +22,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from pathlib import Path
-
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -55,8 +54,7 @@ def test_the_survivor_of_a_share_group_stores_every_event_promptly(
     store = RegionStore(postgres_url)
     store.create()
     consumers = [
-        start_consumer(f"region-{n}", [broker], postgres_url, tmp_path / f"consumer-{n}.log")
-        for n in (1, 2)
+        start_consumer(f"region-{n}", [broker], postgres_url, tmp_path / f"consumer-{n}.log") for n in (1, 2)
     ]
     hub = Hub.from_settings(hub_settings(tmp_path, "hub-00", broker.url))
     hub.start()
