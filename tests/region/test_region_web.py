@@ -74,7 +74,11 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     )
     a.send("alert.raised", {"id": "al-2", "kind": "sos"})
     b = HubFeed(region.store, "hub-b")
-    b.send("hub.status", status_data("Wijk Zuid", 52.05, 5.10))
+    b.send(
+        "hub.status",
+        status_data("Wijk Zuid", 52.05, 5.10)
+        | {"clock_trusted": False, "links": {"mesh": False, "sync": True}, "outbox": {"unsent": 7}},
+    )
     b.send("hub.mode_changed", {"mode": "drill", "previous": "normal"})
     with region.engine.begin() as conn:  # hub-b was last heard two hours ago
         conn.execute(
@@ -92,6 +96,9 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     assert "<strong>⚠ 2</strong>" in page  # life-threatening needs
     assert "<strong>⚠ 2</strong>" in page  # one in the status, one raised since
     assert ">drill<" in page  # the mode change after hub-b's last status
+    assert page.count("⚠ not trusted") == 1 and page.count(">trusted<") == 1  # clocks
+    assert page.count("⚠ not connected") == 1 and "unsent: 7" in page  # hub-b's radio and backlog
+    assert "2 of 2" in page  # each hub confirmed to its highest seq
     assert page.count('<a href="/hubs/hub-') >= 4  # on the map and in the table
     assert (
         '/ <span class="small">not sent</span></td>' in page and "&lt;span" not in page
@@ -131,6 +138,8 @@ def test_hub_page_shows_only_what_the_hub_shared(region_server: RegionServer, re
         full = client.get("/hubs/hub-needs?lang=en").text
         missing = client.get("/hubs/no-such-hub?lang=en")
     assert "kerkstraat" in shown and "Water" in shown and "A car for transport" in shown
+    assert "6 events in these 48 hours." in shown  # the plot: one bar, this hour
+    assert shown.split('id="plot-heading"')[1].split("</svg>")[0].count("<rect") == 1
     for private in ("Kerkstraat 12", "Jansen", "Volvo", "06-12345678", "Dorpsweg 3"):
         assert private not in shown
     assert shown.count("LIFE-THREATENING") == 1  # n2 resolved, n3 deleted
