@@ -408,7 +408,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             kind=draft.kind,
             title=draft.title.strip(),
             drill=draft.drill,
-            hubs=sorted(draft.hubs) if draft.hubs is not None else ["*"],
+            hubs=sorted(set(draft.hubs)) if draft.hubs is not None else ["*"],
         )
         return RedirectResponse(f"/send?sent={message_id}", status_code=303)
 
