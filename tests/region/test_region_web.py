@@ -93,8 +93,9 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     assert "not heard from for 2.0 h" in page  # in words, not by colour only
     assert 'class="stale' in page
     assert "40 / <strong>3</strong> / 57" in page  # OK / help / not heard from
-    assert "<strong>⚠ 2</strong>" in page  # life-threatening needs
-    assert "<strong>⚠ 2</strong>" in page  # one in the status, one raised since
+    assert 'data-label="Life-threatening needs" class="num"><strong>⚠ 2</strong>' in page
+    assert 'data-label="SOS" class="num"><strong>⚠ 2</strong>' in page  # one in the status, one since
+    assert 'data-label="Special attention not reached" class="num">4<' in page
     assert ">drill<" in page  # the mode change after hub-b's last status
     assert page.count("⚠ not trusted") == 1 and page.count(">trusted<") == 1  # clocks
     assert page.count("⚠ not connected") == 1 and "unsent: 7" in page  # hub-b's radio and backlog
