@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from hub.mesh.sim import Simulator
+from hub.region.deliveries import STATES
 from hub.region.web import Region
 from tests.region.conftest import RegionServer, csrf_of
 from tests.sync.conftest import MosquittoBroker, wait_for
@@ -38,7 +39,8 @@ def table(page: str, message_id: str) -> dict[str, tuple[str, list[bool]]]:
         badge, *steps = CELL.findall(row)
         match = BADGE.search(badge)
         assert match, row
-        found[hub] = (match.group(1), [step.startswith("✓") for step in steps])
+        ticked = dict(zip(STATES, (step.startswith("✓") for step in steps), strict=True))
+        found[hub] = (match.group(1), [ticked[state] for state in ("sent", "arrived", "shown", "meshed")])
     return found
 
 
