@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from hub import logs
+from hub import collector, logs
 from hub.errors import ConfigError, HubError
 
 if TYPE_CHECKING:
@@ -24,10 +24,11 @@ def _settings(**overrides: object) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from hub.serve import serve
+    with collector.paused_while_loading():  # ``serve`` turns it on once the hub is built
+        from hub.serve import serve
 
-    settings = _settings(radio="sim" if args.demo and not args.radio else args.radio)
-    return serve(settings, host=args.host, port=args.port, demo=args.demo)
+        settings = _settings(radio="sim" if args.demo and not args.radio else args.radio)
+        return serve(settings, host=args.host, port=args.port, demo=args.demo)
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:

@@ -1,14 +1,16 @@
 """Languages: gettext catalogs in ``web/locales``, chosen per request.
 
-Catalogs are read from the ``.po`` files at start-up and compiled in memory, so there is no
-build step between editing a translation and seeing it. The language of a request comes
-from an explicit choice (``?lang=``, remembered in a cookie), else Accept-Language, else
-``HUB_DEFAULT_LANG``.
+Catalogs are read from the ``.po`` files when a language is first used and compiled in memory,
+so there is no build step between editing a translation and seeing it. Babel is imported then too
+(``translations_for``, ``day_and_time``), not at the start of ``hub serve`` or ``hub --help``.
+The language of a request comes from an explicit choice (``?lang=``, remembered in a cookie),
+else Accept-Language, else ``HUB_DEFAULT_LANG``.
 """
 
 from __future__ import annotations
 
 import contextvars
+import gettext as stdlib_gettext
 import io
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -16,11 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 LOCALES_DIR = WEB_DIR / "locales"
@@ -51,7 +52,7 @@ _current: contextvars.ContextVar[NullTranslations | None] = contextvars.ContextV
     "translations", default=None
 )
 _code: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="nl")
-_NULL = NullTranslations()
+_NULL = stdlib_gettext.NullTranslations()  # no catalog active: the message as it is
 
 
 def catalog_path(code: str) -> Path:
@@ -69,6 +70,10 @@ def available_languages() -> list[Language]:
 
 @lru_cache(maxsize=16)
 def translations_for(code: str) -> NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
     path = catalog_path(code)
     if not path.exists():
         return NullTranslations()
@@ -125,6 +130,8 @@ def current_code() -> str:
 def day_and_time(moment: datetime, *, year: bool = False) -> str:
     """``3 dec 16:10`` in the current language: the month by name, so no reader takes the day
     for the month (``03-12`` is March 12th to an American)."""
+    from babel.dates import format_datetime
+
     return format_datetime(moment, "d MMM y HH:mm" if year else "d MMM HH:mm", locale=current_code())
 
 

@@ -7,18 +7,26 @@ import logging
 import uvicorn
 from fastapi import FastAPI
 
+from hub import collector
 from hub.app import create_app
 from hub.config import Settings
 from hub.network import reachable_hosts, url
-from hub.runtime import Hub
+from hub.runtime import Hub, LateLink, Link
 from hub.systemd import Watchdog, watchdog_interval
 from hub.web.connection_limits import ConnectionLimits, guarded_protocol
 
 log = logging.getLogger(__name__)
 
 
-def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
-    """The hub with the links its settings ask for (radio, scheduler, broker, watchdog)."""
+SCHEDULER_AFTER = 5.0  # seconds after the start (``defer_scheduler``)
+
+
+def build_hub(settings: Settings, *, demo: bool = False, defer_scheduler: bool = False) -> Hub:
+    """The hub with the links its settings ask for (radio, scheduler, broker, watchdog).
+
+    ``defer_scheduler`` (``hub serve``): the scheduler is imported, built and started
+    ``SCHEDULER_AFTER`` seconds after the start (:class:`hub.runtime.LateLink`), not before the
+    first answer; its jobs run from then on, each first after its interval as always."""
     hub = Hub.from_settings(settings)
     if settings.radio != "none":
         from hub.mesh.link import MeshLink
@@ -30,9 +38,10 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
         hub.on_start.append(seed_if_empty)
         hub.on_start.append(register_sim_volunteers)
         with_demo_coordinator(hub)
-    from hub.jobs import Scheduler
-
-    hub.add_link(Scheduler(hub))
+    if defer_scheduler:
+        hub.add_link(LateLink("scheduler", lambda: _scheduler(hub), SCHEDULER_AFTER))
+    else:
+        hub.add_link(_scheduler(hub))
     if settings.mqtt_url:
         from hub.sync.link import SyncLink
 
@@ -42,8 +51,14 @@ def build_hub(settings: Settings, *, demo: bool = False) -> Hub:
     return hub
 
 
+def _scheduler(hub: Hub) -> Link:
+    from hub.jobs import Scheduler
+
+    return Scheduler(hub)
+
+
 def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
-    hub = build_hub(settings, demo=demo)
+    hub = build_hub(settings, demo=demo, defer_scheduler=True)
     app = create_app(settings, hub, defer_admin=True)
     print(f"Buurtbaken '{settings.name}' ({settings.id}) — data in {settings.data_dir.resolve()}")
     for shown in reachable_hosts(host):
@@ -51,7 +66,9 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     for line in hub.ctx.metrics.get("banner", []):
         print(f"  {line}")
     print("  stop with Ctrl-C")
-    uvicorn.Server(server_config(app, settings, host=host, port=port)).run()
+    server = uvicorn.Server(server_config(app, settings, host=host, port=port))
+    collector.loaded()
+    server.run()
     return 0
 
 
@@ -61,7 +78,10 @@ def server_config(
     """uvicorn as the hub runs it: slow or greedy clients are cut off (see connection_limits).
 
     No access log: a line per request costs CPU on every request and keeps who asked what from
-    which address; ``/metrics`` counts and times the requests instead."""
+    which address; ``/metrics`` counts and times the requests instead. No WebSocket: the hub
+    serves none, and a connection handed to a WebSocket protocol would leave the connection
+    limits (its count never released); a handshake is answered as the plain request it also is.
+    Not loading the WebSocket protocol also spares the start a few milliseconds."""
     return uvicorn.Config(
         app,
         host=host,
@@ -69,5 +89,6 @@ def server_config(
         log_level=log_level,
         access_log=False,
         proxy_headers=False,
+        ws="none",
         http=guarded_protocol(ConnectionLimits.from_settings(settings)),
     )

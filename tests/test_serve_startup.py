@@ -24,13 +24,15 @@ settings = load_settings()
 hub = build_hub(settings)
 create_app(settings, hub)
 hub.db.close()
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("alembic", "jinja2"))))
+watched = ("alembic", "jinja2", "babel")
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in watched)))
 """
 
 
 def _build_hub_in_a_fresh_process(data_dir: Path) -> list[str]:
-    """The hub as ``hub serve`` builds it, in a new interpreter: the alembic and Jinja2 modules
-    it loaded (the pages' Jinja2 is loaded at the first page, not at the start)."""
+    """The hub as ``hub serve`` builds it, in a new interpreter: the alembic, Jinja2 and Babel
+    modules it loaded (the pages' Jinja2 and the catalogs' Babel are loaded at the first page,
+    not at the start)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_DATA_DIR=str(data_dir), HUB_RADIO="none")
     done = subprocess.run(

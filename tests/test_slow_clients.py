@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -146,3 +147,33 @@ def test_a_kept_alive_connection_that_trickles_its_next_request_is_closed(guarde
     assert b"408 Request Timeout" in answer
     assert b"content-security-policy: " in answer  # the security headers, on the raw answer too
     assert took < TIMEOUT + 1.5
+
+
+def _websocket_handshake(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(
+            b"GET / HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+
+
+def test_a_websocket_handshake_is_no_way_around_the_connection_limit(
+    guarded: HubServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hub serves no WebSocket: a handshake is answered as the HTTP request it also is, and
+    its connection counts (and stops counting) like any other; nothing is logged for it."""
+    with caplog.at_level(logging.WARNING):
+        answers = [_websocket_handshake(guarded.port) for _ in range(LIMIT + 2)]
+
+    assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers)  # the portal's home page
+    assert all(b"x-content-type-options: nosniff" in answer for answer in answers)
+    with httpx.Client(base_url=guarded.url, timeout=5) as resident:
+        assert resident.get("/api/v1/status").status_code == 200
+    assert not [record for record in caplog.records if record.name.startswith("uvicorn")]

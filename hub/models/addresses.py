@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, pk_field, utcnow
+from hub.models.base import Table, id_field, pk_field, utcnow
 
 
-class Address(SQLModel, table=True):
+class Address(Table, table=True):
     """One address of the register (``hub.domain.address_register``); replaced by each import."""
 
     __tablename__ = "addresses"
@@ -32,7 +32,7 @@ class Address(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
-class Section(SQLModel, table=True):
+class Section(Table, table=True):
     """A part of the neighbourhood with a contact volunteer: a street, or a range of its numbers.
 
     The door-knock plan of a crisis is the section plan made in peace time.

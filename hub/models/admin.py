@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class User(SQLModel, table=True):
+class User(Table, table=True):
     __tablename__ = "users"
     pk: int | None = pk_field()
     id: str = id_field()
@@ -25,7 +25,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class AdminSession(SQLModel, table=True):
+class AdminSession(Table, table=True):
     """A server-side login session; the cookie holds a random token, the table its hash."""
 
     __tablename__ = "admin_sessions"
@@ -38,7 +38,7 @@ class AdminSession(SQLModel, table=True):
     expires_at: datetime
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Table, table=True):
     __tablename__ = "api_tokens"
     pk: int | None = pk_field()
     id: str = id_field()
@@ -52,7 +52,7 @@ class ApiToken(SQLModel, table=True):
     partner_id: str | None = Field(default=None, max_length=26)  # partners.id
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Table, table=True):
     __tablename__ = "audit_log"
     pk: int | None = pk_field()
     at: datetime = Field(default_factory=utcnow)

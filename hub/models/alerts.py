@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, pk_field, utcnow
+from hub.models.base import Table, id_field, pk_field, utcnow
 
 
-class Alert(SQLModel, table=True):
+class Alert(Table, table=True):
     """An SOS from a handset; open until a coordinator acknowledges it.
 
     Names are copied, not linked: the alert stays readable when a volunteer is deleted.
@@ -32,7 +32,7 @@ class Alert(SQLModel, table=True):
     acknowledged_by: str | None = Field(default=None, max_length=80)
 
 
-class TaskOffer(SQLModel, table=True):
+class TaskOffer(Table, table=True):
     """One offer of a task to one volunteer, and how it ended.
 
     ``outcome``: ``None`` while it waits; ``accepted``, ``declined`` (NIET), ``no_answer``,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class SelfCheck(SQLModel, table=True):
+class SelfCheck(Table, table=True):
     """A resident's 72-hour kit self-check: anonymous; the address is optional and only places
     the answer in a street (``hub.domain.preparedness``). Never shown to another resident."""
 
@@ -26,7 +26,7 @@ class SelfCheck(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Activity(SQLModel, table=True):
+class Activity(Table, table=True):
     """A coming activity or drill on the portal's home page (coordinators post them)."""
 
     __tablename__ = "activities"
@@ -42,7 +42,7 @@ class Activity(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class VolunteerOffer(SQLModel, table=True):
+class VolunteerOffer(Table, table=True):
     """A resident offers to be a volunteer; a coordinator approves it (a volunteer is made, with
     the handset's node id) or declines it (the offer is deleted). Personal data: hub only."""
 

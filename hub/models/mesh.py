@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class Volunteer(SQLModel, table=True):
+class Volunteer(Table, table=True):
     __tablename__ = "volunteers"
     # the admin list by name, a page at a time (0011_admin_search)
     __table_args__ = (Index("ix_volunteers_name", "name"),)
@@ -29,7 +29,7 @@ class Volunteer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Task(SQLModel, table=True):
+class Task(Table, table=True):
     """A door knock, delivery, transport or check; ``number`` is what volunteers type."""
 
     __tablename__ = "tasks"
@@ -68,7 +68,7 @@ class Task(SQLModel, table=True):
     failed_at: datetime | None = None
 
 
-class MeshMessage(SQLModel, table=True):
+class MeshMessage(Table, table=True):
     """A text heard from a handset; ``(from_node, packet_id)`` applies it once."""
 
     __tablename__ = "mesh_messages"
@@ -91,7 +91,7 @@ class MeshMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class MeshOutbound(SQLModel, table=True):
+class MeshOutbound(Table, table=True):
     """The persistent send queue to the radio, ordered by priority then ``pk``."""
 
     __tablename__ = "mesh_outbound"

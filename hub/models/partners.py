@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, pk_field, utcnow
+from hub.models.base import Table, id_field, pk_field, utcnow
 
 
-class Partner(SQLModel, table=True):
+class Partner(Table, table=True):
     """A housing corporation, home-care team, GP practice or pharmacy that works in the neighbourhood."""
 
     __tablename__ = "partners"
@@ -21,7 +21,7 @@ class Partner(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class PartnerConsent(SQLModel, table=True):
+class PartnerConsent(Table, table=True):
     """A household agreed that this partner sees it (address, what help; its contact only with
     ``contact``). Withdrawing it deletes the row: the partner's next request no longer shows it."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class Household(SQLModel, table=True):
+class Household(Table, table=True):
     """A household that needs special attention in a crisis (health data: minimise)."""
 
     __tablename__ = "households"
@@ -39,7 +39,7 @@ class Household(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(Table, table=True):
     __tablename__ = "checkins"
     # Each read that grows with the crisis has an index that bounds it (migration 0007_growth).
     __table_args__ = (
@@ -78,7 +78,7 @@ class CheckIn(SQLModel, table=True):
     task_id: str | None = Field(default=None, max_length=26)
 
 
-class AddressState(SQLModel, table=True):
+class AddressState(Table, table=True):
     """Each address's latest check-in, drill and real apart: what the figures count.
 
     Kept by triggers on ``checkins`` (migration 0010_address_states) in the same transaction as
@@ -96,7 +96,7 @@ class AddressState(SQLModel, table=True):
     created_at: datetime
 
 
-class Need(SQLModel, table=True):
+class Need(Table, table=True):
     __tablename__ = "needs"
     # open needs by category on the portal's board (0007_growth)
     __table_args__ = (
@@ -120,7 +120,7 @@ class Need(SQLModel, table=True):
     duplicate_of: str | None = Field(default=None, max_length=26)
 
 
-class Offer(SQLModel, table=True):
+class Offer(Table, table=True):
     __tablename__ = "offers"
     pk: int | None = pk_field()
     id: str = id_field()
@@ -137,7 +137,7 @@ class Offer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Announcement(SQLModel, table=True):
+class Announcement(Table, table=True):
     __tablename__ = "announcements"
     pk: int | None = pk_field()
     id: str = id_field()
@@ -162,7 +162,7 @@ class Announcement(SQLModel, table=True):
     region_lora_id: int | None = Field(default=None, index=True)
 
 
-class Signal(SQLModel, table=True):
+class Signal(Table, table=True):
     """A neighbour's concern about a place or a person, on the coordinators' worklist.
 
     It is about someone else, who did not consent: it leaves the hub only as counts per street

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class OutboxEvent(SQLModel, table=True):
+class OutboxEvent(Table, table=True):
     """One event for upstream. ``seq`` is per hub and gap-free; ``id`` is what consumers dedupe on.
 
     ``sent_at`` is set on the broker's PUBACK, ``confirmed_at`` on the upstream consumer's receipt;
@@ -31,7 +31,7 @@ class OutboxEvent(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, index=True)
 
 
-class InboundApplied(SQLModel, table=True):
+class InboundApplied(Table, table=True):
     """Ids of upstream messages already applied, so that a redelivery changes nothing."""
 
     __tablename__ = "inbound_applied"
@@ -40,7 +40,7 @@ class InboundApplied(SQLModel, table=True):
     applied_at: datetime = Field(default_factory=utcnow)
 
 
-class DeadLetter(SQLModel, table=True):
+class DeadLetter(Table, table=True):
     """An inbound message that could not be applied, kept for a coordinator to read."""
 
     __tablename__ = "dead_letters"
@@ -53,7 +53,7 @@ class DeadLetter(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class InboxMessage(SQLModel, table=True):
+class InboxMessage(Table, table=True):
     """A directed message from an upstream coordinator, for this hub's coordinators."""
 
     __tablename__ = "inbox_messages"

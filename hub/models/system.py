@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from hub.models.base import id_field, json_field, pk_field, utcnow
+from hub.models.base import Table, id_field, json_field, pk_field, utcnow
 
 
-class HubState(SQLModel, table=True):
+class HubState(Table, table=True):
     """Small key/value facts: mode, clock verification, sync marks."""
 
     __tablename__ = "hub_state"
@@ -18,7 +18,7 @@ class HubState(SQLModel, table=True):
     value: dict[str, Any] = json_field(dict)
 
 
-class IdempotencyKey(SQLModel, table=True):
+class IdempotencyKey(Table, table=True):
     """A submission already applied: a retry with the same key returns the same record."""
 
     __tablename__ = "idempotency_keys"
@@ -28,7 +28,7 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Drill(SQLModel, table=True):
+class Drill(Table, table=True):
     __tablename__ = "drills"
     pk: int | None = pk_field()
     id: str = id_field()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,6 +137,19 @@ def audit_lines(engine: Engine, limit: int = 200) -> list[AuditLine]:
             AuditLine(row.at, row.actor, row.action, row.target, json.loads(row.detail))
             for row in conn.execute(query)
         ]
+
+
+def actors(engine: Engine, action: str, targets: Sequence[str]) -> dict[str, str]:
+    """Who did ``action`` to each of ``targets``, as the audit log has it (the first to, if several)."""
+    if not targets:
+        return {}
+    query = (
+        select(audit_table.c.target, audit_table.c.actor)
+        .where(audit_table.c.action == action, audit_table.c.target.in_(sorted(set(targets))))
+        .order_by(audit_table.c.pk.desc())
+    )
+    with engine.connect() as conn:
+        return {str(target): str(actor) for target, actor in conn.execute(query)}
 
 
 def add_user(engine: Engine, name: str, password: str, role: str, *, actor: str = "cli") -> None:

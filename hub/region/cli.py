@@ -178,16 +178,19 @@ PAGES_DB = "postgresql+psycopg://buurtbaken@localhost/region"
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.region.web import make_app, open_region
+    from hub.region.web import open_region, proxies, server_config
 
     region = open_region(
-        args.db, stale_minutes=args.stale_minutes, topic_root=args.topic_root, default_lang=args.lang
+        args.db,
+        stale_minutes=args.stale_minutes,
+        topic_root=args.topic_root,
+        default_lang=args.lang,
+        trusted_proxies=proxies(args.trusted_proxies),
+        secure_cookies=args.secure_cookies,
     )
     print(f"hub region serve: http://{args.host}:{args.port}/ on {region.engine.url!r}", flush=True)
     try:
-        uvicorn.run(
-            make_app(region), host=args.host, port=args.port, log_level="warning", proxy_headers=False
-        )
+        uvicorn.Server(server_config(region, args.host, args.port)).run()
     finally:
         region.store.dispose()
     return 0
@@ -322,6 +325,19 @@ def _register_pages(region_commands: argparse._SubParsersAction[argparse.Argumen
         choices=("nl", "en"),
         default="nl",
         help="language when the browser asks for none (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--trusted-proxies",
+        default="",
+        metavar="ADDRESSES",
+        help="IP addresses or networks, comma-separated, of the TLS proxy in front: only their "
+        "X-Forwarded-Proto and X-Forwarded-For are believed, and cookies are marked Secure when "
+        "the proxy says https (default: none)",
+    )
+    serve.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark the session cookie Secure whatever the proxy says (default: off)",
     )
     serve.set_defaults(handler=_cmd_serve)
     _register_station(region_commands)

@@ -10,12 +10,9 @@ store opened and closed for the call). The values are plain frozen dataclasses o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TypeVar
-
-from sqlalchemy import Engine, bindparam, text
 
 from hub.errors import NotFound
 from hub.region.deliveries import STATES, HubDelivery, MessageDeliveries, per_hub
@@ -101,38 +98,3 @@ def recent(
         )
         for m in found
     ]
-
-
-# The region's send page (hub/region/sending.py) keeps its messages in the region outbox
-# directly; for those it knows "queued" until a broker acknowledged them, then "sent".
-@dataclass(frozen=True)
-class Delivery:
-    """Where one outbox message stands: its state and the brokers that acknowledged it."""
-
-    message: str
-    state: str
-    brokers: tuple[str, ...] = ()
-
-
-def deliveries(engine: Engine, message_ids: Iterable[str]) -> dict[str, Delivery]:
-    """Per region outbox message id: what is known of its delivery."""
-    ids = sorted(set(message_ids))
-    if not ids:
-        return {}
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT o.id, s.broker FROM region_outbox AS o"
-                " LEFT JOIN region_outbox_sent AS s ON s.message = o.id WHERE o.id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids},
-        ).all()
-    brokers: dict[str, list[str]] = {}
-    for message, broker in rows:
-        found = brokers.setdefault(message, [])
-        if broker:
-            found.append(broker)
-    return {
-        message: Delivery(message, "sent" if found else "queued", tuple(sorted(found)))
-        for message, found in brokers.items()
-    }

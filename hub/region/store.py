@@ -616,17 +616,6 @@ class RegionStore:
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
-    def enqueue(self, topic: str, payload: bytes) -> str:
-        """Keep a message for the hubs; every consumer sends it through its broker."""
-        message_id = new_id()
-        with self.engine.begin() as conn:
-            conn.execute(
-                outbox_table.insert().values(
-                    id=message_id, topic=topic, payload=payload, created_at=datetime.now(UTC)
-                )
-            )
-        return message_id
-
     def unsent(self, broker: str, limit: int = 100) -> list[OutMessage]:
         """Messages ``broker`` has not acknowledged yet, oldest first."""
         sent = select(sent_table.c.message).where(sent_table.c.broker == broker)

@@ -14,23 +14,25 @@ delivery state per hub; ``/audit``; ``/login``; ``/healthz``.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hub import i18n
 from hub.errors import ConfigError, ValidationError
 from hub.region import accounts, delivery_view, sending, views
 from hub.region.accounts import Person
-from hub.region.lora import LoraStore
 from hub.region.maps import hub_map, plot
 from hub.region.sending import N_
 from hub.region.store import RegionStore
@@ -42,6 +44,7 @@ from hub.web.templating import Pages
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "bb_region"
+SENT_SHOWN = 20  # messages listed on the send page, newest first
 LANG_COOKIE = "lang"
 LANGUAGES = ("nl", "en")
 
@@ -57,25 +60,57 @@ class Region:
     topic_root: str
     default_lang: str = "nl"
     name: str = "Buurtbaken — regio"
+    # Proxies (IP addresses or networks) whose X-Forwarded-Proto and X-Forwarded-For are believed,
+    # as uvicorn's proxy headers do: the TLS proxy in front says the browser came over https.
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: bool = False  # mark cookies Secure even when no trusted proxy says https
 
     @property
     def engine(self) -> Engine:
         return self.store.engine
 
 
-def open_region(db_url: str, *, stale_minutes: float, topic_root: str, default_lang: str = "nl") -> Region:
+def proxies(value: str) -> tuple[str, ...]:
+    """``--trusted-proxies``: comma-separated IP addresses or networks; a clear error otherwise."""
+    found = tuple(item.strip() for item in value.split(",") if item.strip())
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"--trusted-proxies: {item!r} is not an IP address or network "
+                "(such as 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return found
+
+
+def open_region(
+    db_url: str,
+    *,
+    stale_minutes: float,
+    topic_root: str,
+    default_lang: str = "nl",
+    trusted_proxies: tuple[str, ...] = (),
+    secure_cookies: bool = False,
+) -> Region:
     if not db_url.startswith("postgresql"):
         raise ConfigError("--db must be a PostgreSQL URL (postgresql+psycopg://user@host/db)")
     store = RegionStore(db_url)
     try:
         store.create()
         accounts.create(store.engine)
-        sending.create(store.engine)
         views.prepare(store.engine)
     except DBAPIError as exc:
         store.dispose()
         raise ConfigError(f"cannot open the region database: {exc.orig}") from None
-    return Region(store, timedelta(minutes=stale_minutes), topic_root, default_lang)
+    return Region(
+        store,
+        timedelta(minutes=stale_minutes),
+        topic_root,
+        default_lang,
+        trusted_proxies=trusted_proxies,
+        secure_cookies=secure_cookies,
+    )
 
 
 # --- small helpers for the templates ---
@@ -114,6 +149,13 @@ def language(request: Request, region: Region) -> str:
     return i18n.negotiate(choice, request.headers.get("accept-language"), region.default_lang, LANGUAGES)
 
 
+def secure(request: Request) -> bool:
+    """Cookies only over https: the request came over TLS (as a trusted proxy says), or the
+    setting says so."""
+    region: Region = request.app.state.region
+    return region.secure_cookies or request.url.scheme == "https"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     region: Region = request.app.state.region
     lang = language(request, region)
@@ -132,7 +174,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
     chosen = request.query_params.get("lang")
     if chosen and chosen == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True, secure=secure(request)
+        )
     return response
 
 
@@ -259,7 +303,12 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         token, _person = found
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
-            SESSION_COOKIE, token, max_age=accounts.SESSION_HOURS * 3600, httponly=True, samesite="strict"
+            SESSION_COOKIE,
+            token,
+            max_age=accounts.SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=secure(request),
         )
         return response
 
@@ -267,7 +316,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     def logout(request: Request, person: PersonDep, _form: FormDep) -> Response:
         accounts.logout(region.engine, request.cookies.get(SESSION_COOKIE, ""), person)
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=secure(request))
         return response
 
     @app.get("/", response_class=HTMLResponse)
@@ -306,9 +355,8 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         error_field: str | None = None,
         values: dict[str, Any] | None = None,
     ) -> Response:
-        sent = sending.recent(region.engine)
-        states = delivery_view.deliveries(region.engine, [m for s in sent for m in s.messages.values()])
-        lora_states = LoraStore(region.store).states([s.id for s in sent])
+        sent = delivery_view.recent(region.store, SENT_SHOWN)
+        senders = accounts.actors(region.engine, "message.send", [m.id for m in sent])
         names = {r.hub: r.name for r in views.overview(region.engine, region.stale_after)}
         return render(
             request,
@@ -317,8 +365,8 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             user=person,
             hubs=names,
             sent=sent,
-            states=states,
-            lora_states=lora_states,
+            senders=senders,
+            states=delivery_view.STATES,
             error=error,
             error_field=error_field,
             values=values or {},
@@ -345,7 +393,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
         try:
             if target not in ("all", "some"):
                 raise ValidationError(N_("choose all hubs or a selection"), "to")
-            sent = sending.send(
+            message_id = sending.send(
                 region.store,
                 draft,
                 sender=person.name,
@@ -358,13 +406,13 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             region.engine,
             person.name,
             "message.send",
-            sent.id,
-            kind=sent.kind,
-            title=sent.title,
-            drill=sent.drill,
-            hubs=sorted(sent.messages),
+            message_id,
+            kind=draft.kind,
+            title=draft.title.strip(),
+            drill=draft.drill,
+            hubs=sorted(set(draft.hubs)) if draft.hubs is not None else ["*"],
         )
-        return RedirectResponse(f"/send?sent={sent.id}", status_code=303)
+        return RedirectResponse(f"/send?sent={message_id}", status_code=303)
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, person: OfficerDep) -> Response:
@@ -373,4 +421,13 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     guarded: Any = UnexpectedErrors(app)
     guarded = BodyLimit(guarded, max_body_bytes)
     guarded = HeadAsGet(guarded)
-    return SecurityHeaders(guarded)
+    guarded = SecurityHeaders(guarded)
+    if region.trusted_proxies:
+        guarded = ProxyHeadersMiddleware(guarded, list(region.trusted_proxies))
+    return guarded
+
+
+def server_config(region: Region, host: str, port: int) -> uvicorn.Config:
+    """How ``hub region serve`` runs under uvicorn: uvicorn's own proxy headers off (they trust
+    127.0.0.1 by default); :func:`make_app` believes only ``region.trusted_proxies``."""
+    return uvicorn.Config(make_app(region), host=host, port=port, log_level="warning", proxy_headers=False)

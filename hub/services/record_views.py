@@ -18,7 +18,8 @@ P = ParamSpec("P")
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    # Each view's validator is built at its first use (the admin pages), not at the start.
+    model_config = ConfigDict(from_attributes=True, frozen=True, defer_build=True)
 
 
 class AuditEntryView(_View):

@@ -57,8 +57,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         metavar="SECONDS",
         help="how long the broker keeps this consumer's session (and queue) while it is away (default: "
-        "a week; with --share 60 s: a dead consumer's share of the stream waits in its session until it "
-        "expires, and hubs send what it held again when asked)",
+        "a week; with --share 0, no session: Mosquitto keeps handing a shared subscription's messages to "
+        "a dead member while its session lives, and the hubs keep every event until it is confirmed)",
     )
     upstream.add_argument(
         "--keepalive", type=int, default=30, metavar="SECONDS", help="MQTT keepalive (default: %(default)s)"

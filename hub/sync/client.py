@@ -7,7 +7,9 @@ logic, no database, no paho type beyond this module.
 Each connection attempt builds a fresh paho client, so messages paho kept in memory for a dead
 connection die with it; the outbox, not paho, is what is resent. The MQTT session on the
 broker survives: clean start off *and* a session expiry interval (MQTT 5; without the
-interval the session ends at disconnect). Inbound messages are acknowledged by the caller
+interval the session ends at disconnect). A client with session expiry 0 wants no session, so
+it connects with clean start: nothing left of an earlier one (its subscriptions, its queue)
+comes back. Inbound messages are acknowledged by the caller
 (``ack``) once they are durably applied, not when the callback returns.
 """
 
@@ -175,7 +177,7 @@ class PahoClient:
                 self._address.host,
                 self._address.port,
                 keepalive=self._keepalive,
-                clean_start=False,
+                clean_start=self._session_expiry == 0,
                 properties=properties,
             )
         except (OSError, ValueError) as exc:

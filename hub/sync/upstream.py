@@ -2,7 +2,8 @@
 
 It subscribes (persistent MQTT 5 session) to ``R/hubs/<id>/events`` of the listed hubs (or
 ``+`` for all) — with ``share``, as an MQTT 5 shared subscription ``$share/<group>/…``, so
-several consumers split the stream between them — and stores every event once by id in the
+several consumers split the stream between them, each without a session (see
+:data:`SHARED_SESSION_EXPIRY`) — and stores every event once by id in the
 region's store (:mod:`hub.region.store`: PostgreSQL, or SQLite for a single consumer). The
 store keeps per hub the highest *contiguous* ``seq`` committed, whichever consumer committed
 what; only that is confirmed to the hub with ``{"upto": n}``, and a message is acknowledged
@@ -38,7 +39,18 @@ from hub.sync.worker import Backoff, BrokerWorker
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HubProgress", "UpstreamConsumer", "events_table", "run"]
+SHARED_SESSION_EXPIRY = 0
+"""A consumer in a share group keeps no session on the broker: clean start, expiry 0.
+
+Mosquitto (2.0.11 here; eclipse/mosquitto #1747, #2662) keeps handing a shared subscription's
+messages round-robin to a member that is gone while its session lives: with two consumers and
+one SIGKILLed, every second event, and every second event of every replay the survivor asks
+for, goes into the dead session's queue until it expires (`tests/sync/test_region_share.py`).
+Durability lives at the ends — the hub keeps each event until a receipt, and receipts come from
+what is contiguous in the store — so the session is not needed: a message in flight to a
+consumer that dies comes back through the hub's replay."""
+
+__all__ = ["SHARED_SESSION_EXPIRY", "HubProgress", "UpstreamConsumer", "events_table", "run"]
 
 
 @dataclass
@@ -402,7 +414,7 @@ def run(args: Any) -> int:
         store.create()
     expiry = args.session_expiry
     if expiry is None:
-        expiry = 60 if args.share else SESSION_EXPIRY
+        expiry = SHARED_SESSION_EXPIRY if args.share else SESSION_EXPIRY
     consumers = [
         UpstreamConsumer(
             url,

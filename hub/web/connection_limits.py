@@ -106,6 +106,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._disarm()
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """A WebSocket handshake (``hub serve`` loads no WebSocket protocol) is answered as a
+        plain request: not two warnings per request, nor advice to install a library."""
+
     def _arm(self, seconds: float) -> None:
         self._disarm()
         self._deadline = self.loop.call_later(seconds, self._too_slow)

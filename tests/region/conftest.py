@@ -17,7 +17,7 @@ import uvicorn
 from hub.models import new_id
 from hub.region import accounts
 from hub.region.store import RegionStore
-from hub.region.web import Region, make_app, open_region
+from hub.region.web import Region, open_region, server_config
 from hub.sync.envelope import Envelope
 from tests.conftest import free_port
 
@@ -30,8 +30,7 @@ class RegionServer:
         self.region = region
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(make_app(region), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(server_config(region, "127.0.0.1", self.port))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> RegionServer:

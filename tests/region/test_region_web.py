@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from hub.domain.sharing import shape_event
-from hub.region import accounts, sending
+from hub.region import accounts, delivery_view
 from hub.region.store import hubs_table, outbox_table
 from hub.region.web import Region
 from tests.region.conftest import PASSWORD, HubFeed, RegionServer, csrf_of, status_data
@@ -19,6 +21,15 @@ from tests.region.conftest import PASSWORD, HubFeed, RegionServer, csrf_of, stat
 def outbox(region: Region) -> list[tuple[str, bytes]]:
     with region.engine.connect() as conn:
         return [(t, bytes(p)) for t, p in conn.execute(select(outbox_table.c.topic, outbox_table.c.payload))]
+
+
+ROW = re.compile(r'<tr class="dl-row" data-hub="([^"]+)">.*?<span class="badge dl-\w+">([^<]+)</span>', re.S)
+
+
+def rows(page: str, message_id: str) -> dict[str, str]:
+    """The send page's per-hub states of one message: {hub id: state as shown}."""
+    section = page.split(f'id="message-{message_id}"')[1].split("</section>")[0]
+    return dict(ROW.findall(section))
 
 
 def test_pages_need_a_login(region_server: RegionServer) -> None:
@@ -63,7 +74,11 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     )
     a.send("alert.raised", {"id": "al-2", "kind": "sos"})
     b = HubFeed(region.store, "hub-b")
-    b.send("hub.status", status_data("Wijk Zuid", 52.05, 5.10))
+    b.send(
+        "hub.status",
+        status_data("Wijk Zuid", 52.05, 5.10)
+        | {"clock_trusted": False, "links": {"mesh": False, "sync": True}, "outbox": {"unsent": 7}},
+    )
     b.send("hub.mode_changed", {"mode": "drill", "previous": "normal"})
     with region.engine.begin() as conn:  # hub-b was last heard two hours ago
         conn.execute(
@@ -78,9 +93,13 @@ def test_overview_shows_every_hub_and_the_stale_one_stands_out(
     assert "not heard from for 2.0 h" in page  # in words, not by colour only
     assert 'class="stale' in page
     assert "40 / <strong>3</strong> / 57" in page  # OK / help / not heard from
-    assert "<strong>⚠ 2</strong>" in page  # life-threatening needs
-    assert "<strong>⚠ 2</strong>" in page  # one in the status, one raised since
+    assert 'data-label="Life-threatening needs" class="num"><strong>⚠ 2</strong>' in page
+    assert 'data-label="SOS" class="num"><strong>⚠ 2</strong>' in page  # one in the status, one since
+    assert 'data-label="Special attention not reached" class="num">4<' in page
     assert ">drill<" in page  # the mode change after hub-b's last status
+    assert page.count("⚠ not trusted") == 1 and page.count(">trusted<") == 1  # clocks
+    assert page.count("⚠ not connected") == 1 and "unsent: 7" in page  # hub-b's radio and backlog
+    assert "2 of 2" in page  # each hub confirmed to its highest seq
     assert page.count('<a href="/hubs/hub-') >= 4  # on the map and in the table
     assert (
         '/ <span class="small">not sent</span></td>' in page and "&lt;span" not in page
@@ -120,6 +139,8 @@ def test_hub_page_shows_only_what_the_hub_shared(region_server: RegionServer, re
         full = client.get("/hubs/hub-needs?lang=en").text
         missing = client.get("/hubs/no-such-hub?lang=en")
     assert "kerkstraat" in shown and "Water" in shown and "A car for transport" in shown
+    assert "6 events in these 48 hours." in shown  # the plot: one bar, this hour
+    assert shown.split('id="plot-heading"')[1].split("</svg>")[0].count("<rect") == 1
     for private in ("Kerkstraat 12", "Jansen", "Volvo", "06-12345678", "Dorpsweg 3"):
         assert private not in shown
     assert shown.count("LIFE-THREATENING") == 1  # n2 resolved, n3 deleted
@@ -168,22 +189,28 @@ def test_officer_sends_viewer_only_looks(region_server: RegionServer, region: Re
         )
         assert cap.status_code == 303
         listing = officer.get(cap.headers["location"] + "&lang=en").text
-        assert "waiting for a broker" in listing and "Wijk Zuid" in listing and "all hubs" in listing
+        water, drill = (m.id for m in delivery_view.recent(region.store, 2)[::-1])
+        assert cap.headers["location"] == f"/send?sent={drill}"
+        assert rows(listing, water) == {"hub-a": "waiting for a broker", "hub-b": "waiting for a broker"}
+        assert rows(listing, drill) == {"hub-b": "waiting for a broker"}
+        assert "by olga" in listing and "all hubs" in listing
         audit = officer.get("/audit?lang=en").text
         assert "message sent to hubs" in audit and "Oefening" in audit
     topics = sorted(topic for topic, _ in outbox(region))
-    assert topics == ["buurtbaken/v1/broadcast/announcements", "buurtbaken/v1/hubs/hub-b/inbox"]
-    broadcast = json.loads(next(p for t, p in outbox(region) if t.endswith("announcements")))
+    assert topics == ["buurtbaken/v1/broadcast/announcements", "buurtbaken/v1/hubs/hub-b/announcements"]
+    broadcast = json.loads(next(p for t, p in outbox(region) if t.endswith("broadcast/announcements")))
     assert broadcast["title"] == "Water" and broadcast["priority"] == "urgent" and broadcast["send_mesh"]
-    inbox = json.loads(next(p for t, p in outbox(region) if t.endswith("inbox")))
-    assert inbox["subject"] == "OEFENING: Oefening" and inbox["sender"] == "olga"
-    # The region's delivery read: sent once a broker acknowledged it.
-    (message_id,) = [
-        m for s in sending.recent(region.engine) if s.title == "Water" for m in s.messages.values()
-    ]
-    region.store.mark_sent("broker-a:1883", [message_id])
+    assert broadcast["sender"] == "olga"
+    alert = next(p for t, p in outbox(region) if t.endswith("hub-b/announcements"))
+    assert b"<status>Exercise</status>" in alert and b"Oefening" in alert
+    # Sent, per hub, once a broker acknowledged it.
+    with region.engine.connect() as conn:
+        (broadcast_row,) = conn.execute(
+            select(outbox_table.c.id).where(outbox_table.c.topic.like("%/broadcast/%"))
+        ).scalars()
+    region.store.mark_sent("broker-a:1883", [broadcast_row])
     with region_server.login("victor") as viewer:
-        assert ">sent<" in viewer.get("/send?lang=en").text
+        assert rows(viewer.get("/send?lang=en").text, water) == {"hub-a": "sent", "hub-b": "sent"}
         assert viewer.get("/audit").status_code == 403
 
 
@@ -252,3 +279,39 @@ def test_http_reference_lists_every_region_route(region: Region) -> None:
             served.add(f"GET {route.path}/…")
     documented = {" ".join(found.split()) for found in re.findall(r"`((?:GET|POST)\s+/[^`]*)`", section)}
     assert served == documented
+
+
+def session_cookie(server: RegionServer, headers: dict[str, str] | None = None) -> str:
+    """The Set-Cookie header of a login through ``server``."""
+    with server.client() as client:
+        answer = client.post("/login", data={"name": "olga", "password": PASSWORD}, headers=headers or {})
+    assert answer.status_code == 303, answer.text
+    (cookie,) = [
+        v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("bb_region=")
+    ]
+    return cookie
+
+
+def test_the_session_cookie_is_secure_over_https_as_a_trusted_proxy_says(region: Region) -> None:
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    with RegionServer(region) as plain:  # no proxy trusted: the header is anyone's word
+        assert "secure" not in session_cookie(plain, https).lower()
+        assert "httponly" in session_cookie(plain).lower()
+    with RegionServer(replace(region, trusted_proxies=("127.0.0.1",))) as proxied:
+        assert "; secure" in session_cookie(proxied, https).lower()
+        assert "secure" not in session_cookie(proxied, {"X-Forwarded-Proto": "http"}).lower()
+        assert "secure" not in session_cookie(proxied).lower()
+    with RegionServer(replace(region, trusted_proxies=("10.0.0.0/8",))) as elsewhere:
+        assert "secure" not in session_cookie(elsewhere, https).lower()  # 127.0.0.1 is not the proxy
+    with RegionServer(replace(region, secure_cookies=True)) as forced:
+        assert "; secure" in session_cookie(forced).lower()
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    from hub.errors import ConfigError
+    from hub.region.web import proxies
+
+    assert proxies(" 127.0.0.1, 10.0.0.0/8 ,::1") == ("127.0.0.1", "10.0.0.0/8", "::1")
+    assert proxies("") == ()
+    with pytest.raises(ConfigError, match="not an IP address or network"):
+        proxies("proxy.example")

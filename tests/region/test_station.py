@@ -352,7 +352,7 @@ def test_an_announcement_to_every_hub_from_the_send_page_goes_out_once_per_part(
             node.send(node.frame(rr.Ack(rr.Kind.ANNOUNCE, announce_ref(part.message_id), 1)))
         rig.wait(lambda: rig.station.counts["announce_acked"] == 2, message="both hubs acknowledged")
         page = client.get("/send", params={"lang": "nl"}).text
-        assert page.count("bevestigd via LoRa") == 2
+        assert page.count('badge dl-lora_acked">bevestigd via LoRa') == 2  # each hub's state
 
 
 def _station_cli(*args: str) -> subprocess.CompletedProcess[str]:

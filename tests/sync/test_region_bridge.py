@@ -9,7 +9,6 @@ exactly once, every hub is confirmed, and an announcement sent meanwhile reaches
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import time
@@ -17,10 +16,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from hub.region import deliveries
 from hub.region.store import RegionStore, events_table, hubs_table
 from hub.runtime import Hub
 from hub.sync.link import SyncLink
-from hub.sync.topics import Topics
 from hub.sync.upstream import UpstreamConsumer
 from tests.conftest import free_port
 from tests.sync.conftest import MOSQUITTO, MosquittoBroker, backlog, fill_outbox, hub_settings, wait_for
@@ -112,8 +111,7 @@ def test_bridges_fail_over_to_the_second_regional_broker(tmp_path: Path, postgre
         wait_for(lambda: stored(store.engine) >= total // 4, 60, "a quarter of the events stored", 0.05)
         main.kill()  # and it stays dead
         assert stored(store.engine) < total, "the kill came during the drain"
-        payload = json.dumps({"id": "flood-1", "sender": "region", "title": "Hoogwater", "body": "..."})
-        store.enqueue(Topics(ROOT).announcements, payload.encode())
+        store.send(deliveries.announcement("flood-1", title="Hoogwater", body="..."), ROOT, None)
         wait_for(
             lambda: all(backlog(hub)["unconfirmed"] == 0 for hub in hubs), 120, "every hub confirmed", 0.5
         )

@@ -5,9 +5,10 @@ regional Mosquittos; two ``hub upstream`` processes, each connected to both brok
 the events on an MQTT 5 shared subscription and store them in one PostgreSQL. Mid-drain one
 broker and one consumer get SIGKILL (the consumer stays dead; the broker comes back, as a
 restarted machine's does). An announcement to all hubs is sent during the failure. Then:
-every event is in PostgreSQL exactly once, every hub is confirmed to the end of its outbox,
-and every hub has applied the announcement exactly once and its receipt (``announcement.arrived``)
-is in the region's delivery states.
+every event is in PostgreSQL exactly once, every hub is confirmed to the end of its outbox
+(and the region's overview page, over HTTP, lists every hub so), and every hub has applied the
+announcement exactly once and its receipt (``announcement.arrived``) is in the region's delivery
+states. The consumers share without a broker session (see ``hub.sync.upstream``).
 
 The default suite runs 10 hubs × 300 events; ``make test-scale`` runs the issue's 50 × 1,000.
 
@@ -31,22 +32,28 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from hub.models import Announcement
-from hub.region import deliveries, delivery_view
+from hub.region import accounts, deliveries, delivery_view
 from hub.region.store import RegionStore, events_table, hubs_table, sent_table
+from hub.region.web import open_region
 from hub.runtime import Hub
 from hub.sync.link import SyncLink
+from tests.region.conftest import PASSWORD, RegionServer
 from tests.sync.conftest import MosquittoBroker, backlog, fill_outbox, hub_settings, wait_for
 
 ROOT = "buurtbaken/v1"
 
 
 def start_consumer(
-    name: str, brokers: list[MosquittoBroker], db_url: str, log: Path
+    name: str, brokers: list[MosquittoBroker], db_url: str, log: Path, *, session_expiry: int | None = None
 ) -> subprocess.Popen[bytes]:
+    """``hub upstream --share region``; without ``session_expiry`` a shared consumer's default
+    (no session)."""
     command = [sys.executable, "-m", "hub", "upstream", "--db", db_url, "--share", "region"]
     for broker in brokers:
         command += ["--mqtt", broker.url]
-    command += ["--client-id", name, "--keepalive", "10", "--session-expiry", "5", "--overview-every", "0"]
+    command += ["--client-id", name, "--keepalive", "10", "--overview-every", "0"]
+    if session_expiry is not None:
+        command += ["--session-expiry", str(session_expiry)]
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
@@ -66,9 +73,25 @@ def announcements(hub: Hub, external_id: str) -> int:
         return len(session.exec(select(Announcement).where(Announcement.external_id == external_id)).all())
 
 
+def dashboard_shows_every_hub(postgres_url: str, ids: list[str], confirmed: int) -> None:
+    """``hub region serve``'s overview, over real HTTP: every hub listed, confirmed to the end."""
+    region = open_region(postgres_url, stale_minutes=30, topic_root=ROOT)
+    try:
+        accounts.add_user(region.engine, "victor", PASSWORD, "viewer")
+        with RegionServer(region) as server, server.login("victor") as client:
+            page = client.get("/?lang=en").text
+    finally:
+        region.store.dispose()
+    table = page[page.index("<table") :]
+    assert [hub for hub in ids if f'<a href="/hubs/{hub}"' not in table] == []
+    assert table.count(f"{confirmed} of {confirmed}") == len(ids)
+
+
 def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int, timeout: float) -> float:
     """The scenario; returns the seconds from the drain's start to every hub confirmed."""
-    brokers = [MosquittoBroker(tmp_path / "broker-a"), MosquittoBroker(tmp_path / "broker-b")]
+    brokers = [  # saving once a second, as a region's brokers do (durability lives at the ends)
+        MosquittoBroker(tmp_path / f"broker-{name}", save_every_change=False) for name in ("a", "b")
+    ]
     for broker in brokers:
         broker.start()
     store = RegionStore(postgres_url)
@@ -143,6 +166,7 @@ def run_failover(tmp_path: Path, postgres_url: str, hubs_count: int, events: int
         bad = [d for d in states if d.sent_at is None or d.arrived_at is None]
         assert not bad, (bad, acked)
         assert consumers[1].poll() is None, "the surviving consumer kept running"
+        dashboard_shows_every_hub(postgres_url, sorted(ids), n)
         return drained
     finally:
         for hub in hubs:
