@@ -252,8 +252,8 @@ class LoraStore:
 
         With ``key`` (the hubs' ``external_id`` of the message's MQTT copy) the LoRa message id
         is derived from it (:func:`hub.domain.region_radio.announcement_id`), so a hub that gets
-        both copies shows one. Without it (an inbox message, no portal copy), or in the rare case
-        that id is taken by another message, it is random."""
+        both copies shows one. Without it, or in the rare case that id is taken by another
+        message, it is random."""
         lora_id = rr.announcement_id(key) if key else 0
         taken = conn.execute(select(lora_out_table.c.message).where(lora_out_table.c.lora_id == lora_id))
         while lora_id == 0 or taken.first() is not None:

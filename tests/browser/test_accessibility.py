@@ -161,6 +161,7 @@ ADMIN_PAGES = [
     "/admin/checkins?status=help&q=Dorpsstraat 21",  # a search that finds, with its filter
     "/admin/needs?status=closed&q=nergens",  # a search that finds nothing
     "/admin/addresses/outside",
+    "/admin/supplies",  # the supply request form and its (empty) list
 ]
 
 
