@@ -63,6 +63,8 @@ def region_live(postgres_server: object) -> Iterator[RegionServer]:
                 "drill": False,
             }
             feed.send("offer.created", shape_event("offer", offer, "aggregate"))
+            supply = {"id": "s1", "category": "water", "households": 40, "note": "tankwagen", "drill": False}
+            feed.send("supply.requested", supply | {"status": "open"})  # on both pages
         if mode == "drill":
             feed.send(
                 "drill.report",
