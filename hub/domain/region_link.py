@@ -162,13 +162,26 @@ class Announcement:
     def external_id(self) -> str:
         return f"lora:{self.sender.hex()}:{self.message_id}"
 
+    def _split(self) -> tuple[str, str]:
+        """The region sends "title: body"; text without such a title is its own title's source."""
+        head, sep, rest = self.text.partition(": ")
+        if sep and head.strip() and rest.strip() and len(head) <= TITLE_CHARS:
+            return head.strip(), rest.strip()
+        if len(self.text) <= TITLE_CHARS:
+            return self.text, self.text
+        cut = self.text[: TITLE_CHARS - 1]
+        return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…", self.text
+
     @property
     def title(self) -> str:
-        """The first words of the text (the frames carry no title of their own)."""
-        if len(self.text) <= TITLE_CHARS:
-            return self.text
-        cut = self.text[: TITLE_CHARS - 1]
-        return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+        """Its title: the part before the first ": " (the frames carry no title field), else the
+        first words of the text."""
+        return self._split()[0]
+
+    @property
+    def body(self) -> str:
+        """What the portal shows under the title: the text after the title, else the whole text."""
+        return self._split()[1]
 
 
 @dataclass

@@ -82,7 +82,7 @@ def show_announcement(session: Session, ctx: HubContext, announcement: RegionAnn
         ctx,
         AnnouncementCreate(
             title=announcement.title,
-            body=announcement.text,
+            body=announcement.body,
             priority="warning",
             send_mesh=False,
             send_upstream=False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ulid import ULID
 
 from hub.domain.region_link import (
+    Announcement,
     Assembler,
     LinkWatch,
     UrgentTracker,
@@ -99,3 +100,14 @@ def test_a_part_that_contradicts_the_others_is_ignored() -> None:
     assert assembler.add(station, three[1], 0) is None
     whole = assembler.add(station, three[2], 0)
     assert whole is not None and whole.text == "a b c"
+
+
+def test_an_announcement_from_the_region_shows_its_title_once() -> None:
+    station = b"\x01\x02\x03\x04"
+    titled = Announcement(station, 1, "Water: Kook het water af tot morgen.")
+    assert (titled.title, titled.body) == ("Water", "Kook het water af tot morgen.")
+    bare = Announcement(station, 2, "Kook het water af.")
+    assert (bare.title, bare.body) == ("Kook het water af.", "Kook het water af.")
+    long = Announcement(station, 3, "woord " * 30 + ": rest")
+    assert long.title.endswith("…") and len(long.title) <= 80 and long.body == long.text
+    assert Announcement(station, 4, ": alleen tekst").title == ": alleen tekst"
