@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
@@ -93,6 +95,53 @@ def make_engine(url: str, *, writer: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
+
+
+class Prepared:
+    """A statement compiled once per dialect and run on the session's own DBAPI connection.
+
+    For a one-row statement on the hot path (a check-in), SQLAlchemy's work per execution (cache
+    key, parameter processing, result wrapping) costs several times what SQLite does. This runs
+    the compiled SQL with the column types' own bind processors, so the row is stored exactly as
+    ``connection.execute(statement, params)`` stores it, in the session's transaction. A dialect
+    whose parameters are not positional (``?``) gets that plain execution."""
+
+    def __init__(self, statement: Executable, keys: tuple[str, ...]) -> None:
+        self.statement = statement
+        self.keys = keys  # the parameters every execution gives (an INSERT's columns)
+        self._plans: dict[int, tuple[str, list[tuple[str, Any, Any]]] | None] = {}
+
+    def _plan(self, dialect: Dialect) -> tuple[str, list[tuple[str, Any, Any]]] | None:
+        if id(dialect) not in self._plans:
+            plan = None
+            if dialect.paramstyle == "qmark":
+                compiled = self.statement.compile(dialect=dialect, column_keys=list(self.keys))
+                binds = []
+                for name in compiled.positiontup or ():
+                    bind = compiled.binds[name]
+                    process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                    binds.append((name, bind.effective_value, process))
+                plan = (compiled.string, binds)
+            self._plans[id(dialect)] = plan
+        return self._plans[id(dialect)]
+
+    def execute(self, session: Session, params: dict[str, Any]) -> Any:
+        """Run with ``params``; the DBAPI cursor (``fetchone`` gives plain tuples)."""
+        connection = session.connection()
+        plan = self._plan(connection.dialect)
+        if plan is None:
+            return connection.execute(self.statement, params)
+        sql, binds = plan
+        values = []
+        for name, default, process in binds:
+            value = params.get(name, default)
+            values.append(value if process is None or value is None else process(value))
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None
+        try:
+            return dbapi.execute(sql, values)
+        except Exception as exc:  # as SQLAlchemy would raise it: IntegrityError, OperationalError
+            raise DBAPIError.instance(sql, values, exc, connection.dialect.loaded_dbapi.Error) from exc
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
