@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Insert, Select
 from sqlmodel import Session, create_engine
 
 from hub.errors import StorageUnavailable
@@ -105,7 +105,7 @@ class Prepared:
     ``connection.execute(statement, params)`` stores it, in the session's transaction. A dialect
     whose parameters are not positional (``?``) gets that plain execution."""
 
-    def __init__(self, statement: Executable, keys: tuple[str, ...]) -> None:
+    def __init__(self, statement: Insert | Select[Any], keys: tuple[str, ...]) -> None:
         self.statement = statement
         self.keys = keys  # the parameters every execution gives (an INSERT's columns)
         self._plans: dict[int, tuple[str, list[tuple[str, Any, Any]]] | None] = {}

@@ -48,7 +48,7 @@ def idempotency_key(request: Request) -> str | None:
     """The request's ``Idempotency-Key`` (its first), refused as FastAPI refuses a too long one."""
     for name, value in request.scope["headers"]:
         if name == _KEY_NAME:
-            key = value.decode("latin-1")
+            key: str = value.decode("latin-1")
             if len(key) > KEY_MAX_LENGTH:
                 raise RequestValidationError(
                     [
