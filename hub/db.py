@@ -152,8 +152,8 @@ class _Pending:
     """A job and who waits for it: a thread (``future``) or a coroutine (``waiter`` on ``loop``).
 
     A coroutine's answer is handed to its event loop once per batch (``_wake``), not once per
-    job through a thread-safe future and its callbacks: that handoff cost a web request more
-    than a third of its own CPU."""
+    job through a ``concurrent.futures.Future`` (a condition and its locks), a second, asyncio
+    future chained to it and a wake-up of the loop for each: 0.015 ms of a check-in's CPU."""
 
     __slots__ = ("callbacks", "done", "future", "job", "loop", "waiter")
 
