@@ -22,15 +22,10 @@ from hub.web import api, captive, ops, portal, problems
 from hub.web.code_guesses import CodeGuesses
 from hub.web.cookies import SESSION_COOKIE
 from hub.web.deferred import DeferredRouters, deferred_openapi
-from hub.web.metrics import AppMetrics, RequestMetrics
+from hub.web.guard import Guard
+from hub.web.metrics import AppMetrics
 from hub.web.not_found import friendly_not_found
-from hub.web.security import (
-    BodyLimit,
-    HeadAsGet,
-    RateLimiter,
-    SecurityHeaders,
-    UnexpectedErrors,
-)
+from hub.web.security import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +67,9 @@ def create_app(settings: Settings, hub: Hub | None = None, *, defer_admin: bool 
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url=None,
+        # No OpenTelemetry: /metrics is Prometheus (hub.web.metrics). Turned off, FastAPI does
+        # not look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.hub = the_hub
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
@@ -92,20 +90,17 @@ def create_app(settings: Settings, hub: Hub | None = None, *, defer_admin: bool 
     app.mount("/static", StaticFiles(directory=i18n.WEB_DIR / "static"), name="static")
 
     _install_error_handlers(app)
-    # The first added is the innermost: an unexpected error becomes a 500 that is counted and
-    # timed and gets the security headers; HEAD is turned into GET before anything else looks at it.
-    app.add_middleware(UnexpectedErrors)
-    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
-    # The address register's upload takes a file (a neighbourhood's export is 100-300 KB); the
-    # page refuses one over MAX_FILE_BYTES with its own words, so the limit here is a little more.
+    # One layer around every request: HEAD as GET, security headers, the body limit, metrics,
+    # and a 500 for what nobody handled (hub.web.guard). The address register's upload takes a
+    # file (a neighbourhood's export is 100-300 KB); the page refuses one over MAX_FILE_BYTES
+    # with its own words, so the limit here is a little more.
     app.add_middleware(
-        BodyLimit,
+        Guard,
+        metrics=app.state.metrics,
         limit=settings.max_body_bytes,
         uploads={"/admin/addresses": MAX_FILE_BYTES + 64 * 1024},
         upload_cookie=SESSION_COOKIE,
     )
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(HeadAsGet)
     return app
 
 

@@ -15,14 +15,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql import Insert, Select
 from sqlmodel import Session, create_engine
 
 from hub.errors import StorageUnavailable
@@ -95,16 +96,122 @@ def make_engine(url: str, *, writer: bool) -> Engine:
     return engine
 
 
+class Prepared:
+    """A statement compiled once per dialect and run on the session's own DBAPI connection.
+
+    For a one-row statement on the hot path (a check-in), SQLAlchemy's work per execution (cache
+    key, parameter processing, result wrapping) costs several times what SQLite does. This runs
+    the compiled SQL with the column types' own bind processors, so the row is stored exactly as
+    ``connection.execute(statement, params)`` stores it, in the session's transaction. A dialect
+    whose parameters are not positional (``?``) gets that plain execution."""
+
+    def __init__(self, statement: Insert | Select[Any], keys: tuple[str, ...]) -> None:
+        self.statement = statement
+        self.keys = keys  # the parameters every execution gives (an INSERT's columns)
+        self._plans: dict[int, tuple[str, list[tuple[str, Any, Any]]] | None] = {}
+
+    def _plan(self, dialect: Dialect) -> tuple[str, list[tuple[str, Any, Any]]] | None:
+        if id(dialect) not in self._plans:
+            plan = None
+            if dialect.paramstyle == "qmark":
+                compiled = self.statement.compile(dialect=dialect, column_keys=list(self.keys))
+                binds = []
+                for name in compiled.positiontup or ():
+                    bind = compiled.binds[name]
+                    process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                    binds.append((name, bind.effective_value, process))
+                plan = (compiled.string, binds)
+            self._plans[id(dialect)] = plan
+        return self._plans[id(dialect)]
+
+    def execute(self, session: Session, params: dict[str, Any]) -> Any:
+        """Run with ``params``; the DBAPI cursor (``fetchone`` gives plain tuples)."""
+        connection = session.connection()
+        plan = self._plan(connection.dialect)
+        if plan is None:
+            return connection.execute(self.statement, params)
+        sql, binds = plan
+        values = []
+        for name, default, process in binds:
+            value = params.get(name, default)
+            values.append(value if process is None or value is None else process(value))
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None
+        try:
+            return dbapi.execute(sql, values)
+        except Exception as exc:  # as SQLAlchemy would raise it: IntegrityError, OperationalError
+            raise DBAPIError.instance(sql, values, exc, connection.dialect.loaded_dbapi.Error) from exc
+
+
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current job's transaction is durable (e.g. wake a link)."""
     session.info.setdefault("after_commit", []).append(callback)
 
 
-@dataclass
 class _Pending:
-    job: Callable[[Session], Any]
-    future: Future[Any]
-    callbacks: list[Callable[[], None]] = field(default_factory=list)
+    """A job and who waits for it: a thread (``future``) or a coroutine (``waiter`` on ``loop``).
+
+    A coroutine's answer is handed to its event loop once per batch (``_wake``), not once per
+    job through a ``concurrent.futures.Future`` (a condition and its locks), a second, asyncio
+    future chained to it and a wake-up of the loop for each: 0.015 ms of a check-in's CPU."""
+
+    __slots__ = ("callbacks", "done", "future", "job", "loop", "waiter")
+
+    def __init__(
+        self,
+        job: Callable[[Session], Any],
+        future: Future[Any] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        waiter: asyncio.Future[Any] | None = None,
+    ) -> None:
+        self.job = job
+        self.future = future
+        self.loop = loop
+        self.waiter = waiter
+        self.callbacks: list[Callable[[], None]] = []
+        self.done = False
+
+    @property
+    def abandoned(self) -> bool:
+        """Its caller stopped waiting (a cancelled request) before the job ran: not run."""
+        waiter = self.future or self.waiter
+        return waiter is not None and waiter.cancelled()
+
+    def fail(self, error: BaseException) -> None:
+        self.done = True
+        self.loop_or_thread([(self, None, error)])
+
+    def loop_or_thread(self, answers: list[tuple[_Pending, Any, BaseException | None]]) -> None:
+        """Hand ``answers`` (this one's, or a whole batch's with the same loop) to the waiters."""
+        if self.loop is not None:
+            try:
+                self.loop.call_soon_threadsafe(_wake, answers)
+            except RuntimeError:  # the loop closed: nobody waits any more
+                log.debug("an answer for a closed event loop was dropped")
+            return
+        for pending, value, error in answers:
+            future = pending.future
+            if future is None or future.done():
+                continue
+            try:
+                if error is None:
+                    future.set_result(value)
+                else:
+                    future.set_exception(error)
+            except InvalidStateError:  # cancelled just now
+                pass
+
+
+def _wake(answers: list[tuple[_Pending, Any, BaseException | None]]) -> None:
+    """On the event loop: answer each waiting coroutine (one that gave up is skipped)."""
+    for pending, value, error in answers:
+        waiter = pending.waiter
+        if waiter is None or waiter.done():
+            continue
+        if error is None:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(error)
 
 
 class Writer:
@@ -136,7 +243,7 @@ class Writer:
         if self._thread is None:
             raise StorageUnavailable("the writer is not running")
         future: Future[T] = Future()
-        self._queue.put(_Pending(job, future))
+        self._queue.put(_Pending(job, future=future))
         return future
 
     def run_sync(self, job: Job[T], timeout: float = 60) -> T:
@@ -145,7 +252,12 @@ class Writer:
 
     async def run(self, job: Job[T]) -> T:
         """Run ``job`` and await its commit (for async code)."""
-        return await asyncio.wrap_future(self.submit(job))
+        if self._thread is None:
+            raise StorageUnavailable("the writer is not running")
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Pending(job, loop=loop, waiter=waiter))
+        return await waiter
 
     def _loop(self) -> None:
         while True:
@@ -188,7 +300,7 @@ class Writer:
                 return
             log.warning("commit of %d jobs failed, running each alone: %s", len(batch), exc)
         for pending in batch:
-            if pending.future.done():  # failed in the isolated pass already
+            if pending.done:  # failed in the isolated pass already
                 continue
             try:
                 self._resolve(self._run_batch([pending], isolate=True))
@@ -196,13 +308,21 @@ class Writer:
                 if _is_storage_failure(exc):
                     self._fail(batch, exc)
                     return
-                pending.future.set_exception(_convert(exc))
+                pending.fail(_convert(exc))
 
     def _resolve(self, results: list[tuple[_Pending, Any]]) -> None:
         self.commits += 1
         self.jobs += len(results)
+        by_loop: dict[int, list[tuple[_Pending, Any, BaseException | None]]] = {}
         for pending, value in results:
-            pending.future.set_result(value)
+            pending.done = True
+            if pending.loop is None:
+                pending.loop_or_thread([(pending, value, None)])
+            else:
+                by_loop.setdefault(id(pending.loop), []).append((pending, value, None))
+        for answers in by_loop.values():
+            answers[0][0].loop_or_thread(answers)
+        for pending, _value in results:
             for callback in pending.callbacks:
                 try:
                     callback()
@@ -214,7 +334,7 @@ class Writer:
         hooks = tuple(_COMMIT_HOOKS)
         with Session(self._engine, expire_on_commit=False) as session:
             for pending in batch:
-                if pending.future.done():  # failed in the isolated pass already
+                if pending.done or pending.abandoned:  # failed in the isolated pass already
                     continue
                 session.info["after_commit"] = []
                 if not isolate:
@@ -237,7 +357,7 @@ class Writer:
                     savepoint.rollback()
                     for hook, mark in zip(hooks, marks, strict=True):
                         hook.undo(session, mark)
-                    pending.future.set_exception(self._convert(exc))
+                    pending.fail(self._convert(exc))
                     continue
                 pending.callbacks = session.info["after_commit"]
                 results.append((pending, value))
@@ -251,8 +371,8 @@ class Writer:
         log.error("commit of %d jobs failed: %s", len(batch), exc)
         error = self._convert(exc)
         for pending in batch:
-            if not pending.future.done():
-                pending.future.set_exception(error)
+            if not pending.done:
+                pending.fail(error)
 
     def _convert(self, exc: Exception) -> Exception:
         error = _convert(exc)

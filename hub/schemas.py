@@ -59,7 +59,7 @@ class _Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_control_chars(cls, value: object) -> object:
-        if isinstance(value, str):
+        if isinstance(value, str) and not value.isprintable():  # most text is: kept as it is
             return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
         return value
 

@@ -47,6 +47,28 @@ def test_bad_input_names_the_field_and_stores_nothing(client: httpx.Client, live
         assert session.exec(select(func.count()).select_from(OutboxEvent)).one() == 0
 
 
+def test_a_too_long_idempotency_key_is_refused_and_stores_nothing(
+    client: httpx.Client, live: LiveServer
+) -> None:
+    body = {"address": "Kerkstraat 5", "status": "ok"}
+    response = client.post("/api/v1/checkins", json=body, headers={"Idempotency-Key": "k" * 201})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "field": "Idempotency-Key",
+            "message": "String should have at most 200 characters",
+            "type": "string_too_long",
+        }
+    ]
+    with live.hub.db.read() as session:
+        assert session.exec(select(func.count()).select_from(CheckIn)).one() == 0
+    longest = {"Idempotency-Key": "k" * 200}
+    first = client.post("/api/v1/checkins", json=body, headers=longest)
+    again = client.post("/api/v1/checkins", json=body, headers=longest)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+
+
 def test_oversized_body_is_refused(client: httpx.Client) -> None:
     response = client.post(
         "/api/v1/needs",

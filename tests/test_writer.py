@@ -6,6 +6,7 @@ every job of the batch is queued, so that the writer takes them all at once.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -16,14 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from hub.config import Settings
+from hub.models import new_id, utcnow
 from hub.runtime import Hub
 from hub.schemas import CheckInCreate, Consent, HouseholdCreate
 from hub.services.outbox import append_event
-from hub.services.residents import create_checkin, register_household
+from hub.services.residents import _CHECKINS, _INSERT_CHECKIN, create_checkin, register_household
 
 
 class Boom(Exception):
@@ -170,3 +173,91 @@ def test_random_batches_fail_exactly_their_failing_jobs(hub: Hub, settings: Sett
         assert seqs == list(range(1, len(every_id) + 1))
 
     run()
+
+
+def test_coroutines_get_their_own_answers_and_errors_from_one_batch(hub: Hub, settings: Settings) -> None:
+    """``Writer.run``: the answers of a batch go to the event loop together, each to its caller."""
+    started, release = threading.Event(), threading.Event()
+
+    def blocker(_session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def run() -> list[Any]:
+        held = hub.db.writer.submit(blocker)
+        assert started.wait(10)
+        jobs = [checkin_job(hub, 1), raising_job(hub), flush_failing_job(hub), checkin_job(hub, 2)]
+        tasks = [asyncio.ensure_future(hub.db.writer.run(job)) for job in jobs]
+        await asyncio.sleep(0.05)  # every job queued behind the blocker
+        release.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        held.result(10)
+        return results
+
+    first, boom, integrity, last = asyncio.run(run())
+    assert isinstance(boom, Boom)
+    assert isinstance(integrity, IntegrityError)
+    checkins, seqs = stored(settings)
+    assert checkins == {first, last}
+    assert seqs == [1, 2]
+
+
+def test_a_job_whose_caller_gave_up_before_it_ran_is_not_run(hub: Hub, settings: Settings) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def blocker(_session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def run() -> str:
+        held = hub.db.writer.submit(blocker)
+        assert started.wait(10)
+        abandoned = asyncio.ensure_future(hub.db.writer.run(checkin_job(hub, 1)))
+        kept = asyncio.ensure_future(hub.db.writer.run(checkin_job(hub, 2)))
+        await asyncio.sleep(0.05)
+        abandoned.cancel()  # the client left while the job waited for the writer
+        await asyncio.sleep(0)
+        release.set()
+        held.result(10)
+        return await kept
+
+    kept_id = asyncio.run(run())
+    checkins, seqs = stored(settings)
+    assert checkins == {kept_id}
+    assert seqs == [1]
+
+
+def test_the_prepared_check_in_stores_the_row_as_sqlalchemy_does(hub: Hub, settings: Settings) -> None:
+    """``Prepared`` runs compiled SQL on the DBAPI connection: the stored values and their SQLite
+    types are those of ``connection.execute(insert(...))``."""
+    row = {
+        "address": "Kerkstraat 5",
+        "address_key": "kerkstraat 5",
+        "status": "help",
+        "people": 2,
+        "note": "knie",
+        "source": "api",
+        "volunteer_id": None,
+        "household_id": None,
+        "verified": True,
+        "verified_by": "code",
+        "drill": False,
+        "created_at": utcnow(),
+    }
+    prepared, plain = new_id(), new_id()
+
+    def job(session: Session) -> None:
+        _INSERT_CHECKIN.execute(session, {**row, "id": prepared})
+        session.connection().execute(insert(_CHECKINS), {**row, "id": plain})
+
+    hub.db.writer.run_sync(job)
+    connection = sqlite3.connect(settings.data_dir / "hub.sqlite3")
+    try:
+        columns = [name for name in row if name != "id"]
+        select = ", ".join(f"{name}, typeof({name})" for name in columns)
+        stored_rows = {
+            found_id: values for found_id, *values in connection.execute(f"SELECT id, {select} FROM checkins")
+        }
+    finally:
+        connection.close()
+    assert stored_rows[prepared] == stored_rows[plain]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 # After a house number: ", Dorp", ", 1234 AB Dorp" (the place or postcode that follows a comma).
@@ -28,6 +29,7 @@ def clean_address(address: str) -> str:
     return _SPACES.sub(" ", address).strip(" ,.")
 
 
+@lru_cache(maxsize=8192)  # a neighbourhood's addresses; a check-in asks twice (row, outbox event)
 def address_key(address: str) -> str:
     """A key equal for the same address however it was typed (see the module's docstring)."""
     text = clean_address(address)

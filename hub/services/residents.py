@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from hub.db import Prepared
 from hub.domain import household_codes
 from hub.domain.addresses import address_key, street_of, walking_key
 from hub.errors import ValidationError, WrongHouseholdCode
@@ -20,15 +21,32 @@ from hub.services.context import HubContext
 from hub.services.outbox import append_event
 from hub.services.state import is_drill
 
-# Statements built once: compiling a statement per row costs more than running it.
+# Statements compiled once and run on the writer's connection (``Prepared``): the check-in is
+# the hot path, and SQLAlchemy's work per execution costs more than SQLite's.
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
 _HOUSEHOLDS: Table = Household.__table__  # type: ignore[attr-defined]
-_HOUSEHOLD_BY_ADDRESS = (
+_HOUSEHOLD_BY_ADDRESS = Prepared(
     sa_select(_HOUSEHOLDS.c.id, _HOUSEHOLDS.c.code)
     .where(_HOUSEHOLDS.c.address_key == bindparam("key"))
-    .limit(1)
+    .limit(1),
+    ("key",),
 )
-_INSERT_CHECKIN = insert(_CHECKINS)
+_CHECKIN_COLUMNS = (
+    "id",
+    "address",
+    "address_key",
+    "status",
+    "people",
+    "note",
+    "source",
+    "volunteer_id",
+    "household_id",
+    "verified",
+    "verified_by",
+    "drill",
+    "created_at",
+)
+_INSERT_CHECKIN = Prepared(insert(_CHECKINS), _CHECKIN_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -86,8 +104,7 @@ def create_checkin(
     if seen := idempotency.replay(session, key, "checkin", CheckIn):
         return SavedCheckIn.from_row(seen)
     addr_key = address_key(data.address)
-    connection = session.connection()
-    household = connection.execute(_HOUSEHOLD_BY_ADDRESS, {"key": addr_key}).first()
+    household = _HOUSEHOLD_BY_ADDRESS.execute(session, {"key": addr_key}).fetchone()
     household_id, stored_code = (household[0], household[1]) if household else (None, None)
     code_matched = False
     if data.code:
@@ -113,9 +130,7 @@ def create_checkin(
         drill=is_drill(session),
         created_at=utcnow(),
     )
-    connection.execute(
-        _INSERT_CHECKIN, {"address_key": addr_key, "volunteer_id": volunteer_id, **vars(saved)}
-    )
+    _INSERT_CHECKIN.execute(session, {"address_key": addr_key, "volunteer_id": volunteer_id, **vars(saved)})
     idempotency.remember(session, key, "checkin", saved.id)
     append_event(session, ctx, "checkin.created", checkin_data(saved), shape="checkin")
     return saved

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 
 from hub.errors import WrongHouseholdCode
 from hub.schemas import (
@@ -22,7 +23,46 @@ from hub.web.deps import HubDep, client_ip
 from hub.web.problems import RESIDENT_WRITE
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+KEY_HEADER = "Idempotency-Key"
+KEY_MAX_LENGTH = 200
+# The header as FastAPI documents a ``Header(alias=..., max_length=...)`` parameter. It is read by
+# ``idempotency_key`` instead: FastAPI's header parameter cost a check-in 0.02 ms of CPU, a tenth
+# of the whole request in the hub.
+KEY_DOCUMENTED = {
+    "parameters": [
+        {
+            "name": KEY_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {
+                "anyOf": [{"type": "string", "maxLength": KEY_MAX_LENGTH}, {"type": "null"}],
+                "title": KEY_HEADER,
+            },
+        }
+    ]
+}
+_KEY_NAME = KEY_HEADER.lower().encode()
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's ``Idempotency-Key`` (its first), refused as FastAPI refuses a too long one."""
+    for name, value in request.scope["headers"]:
+        if name == _KEY_NAME:
+            key: str = value.decode("latin-1")
+            if len(key) > KEY_MAX_LENGTH:
+                raise RequestValidationError(
+                    [
+                        {
+                            "type": "string_too_long",
+                            "loc": ("header", KEY_HEADER),
+                            "msg": f"String should have at most {KEY_MAX_LENGTH} characters",
+                            "input": key,
+                            "ctx": {"max_length": KEY_MAX_LENGTH},
+                        }
+                    ]
+                )
+            return key
+    return None
 
 
 def check_rate(request: Request) -> None:
@@ -44,12 +84,17 @@ def count_submission(hub: HubDep, kind: str) -> None:
     counts[kind] = counts.get(kind, 0) + 1
 
 
-@router.post("/checkins", status_code=201, response_model=CheckInPublic, responses=RESIDENT_WRITE)
-async def post_checkin(
-    body: CheckInCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
-) -> CheckInPublic:
+@router.post(
+    "/checkins",
+    status_code=201,
+    response_model=CheckInPublic,
+    responses=RESIDENT_WRITE,
+    openapi_extra=KEY_DOCUMENTED,
+)
+async def post_checkin(body: CheckInCreate, request: Request, hub: HubDep) -> CheckInPublic:
     """A check-in; with ``code`` (from the household's card) it verifies a special-attention
     household. A wrong code: 422 on ``code``, nothing stored; too many wrong codes: 429."""
+    key = _key(idempotency_key(request))
     check_rate(request)
     guesses: CodeGuesses = request.app.state.code_guesses
     client = client_ip(request)
@@ -61,7 +106,7 @@ async def post_checkin(
         )
 
     try:
-        checkin = await submissions.check_in(hub.store, body, source="api", key=_key(idempotency_key))
+        checkin = await submissions.check_in(hub.store, body, source="api", key=key)
     except WrongHouseholdCode:
         guesses.wrong(client, body.address)
         raise
@@ -69,22 +114,32 @@ async def post_checkin(
     return checkin
 
 
-@router.post("/needs", status_code=201, response_model=NeedPublic, responses=RESIDENT_WRITE)
-async def post_need(
-    body: NeedCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
-) -> NeedPublic:
+@router.post(
+    "/needs",
+    status_code=201,
+    response_model=NeedPublic,
+    responses=RESIDENT_WRITE,
+    openapi_extra=KEY_DOCUMENTED,
+)
+async def post_need(body: NeedCreate, request: Request, hub: HubDep) -> NeedPublic:
+    key = _key(idempotency_key(request))
     check_rate(request)
-    need = await submissions.report_need(hub.store, body, source="api", key=_key(idempotency_key))
+    need = await submissions.report_need(hub.store, body, source="api", key=key)
     count_submission(hub, "need")
     return need
 
 
-@router.post("/offers", status_code=201, response_model=OfferPublic, responses=RESIDENT_WRITE)
-async def post_offer(
-    body: OfferCreate, request: Request, hub: HubDep, idempotency_key: IdempotencyKey = None
-) -> OfferPublic:
+@router.post(
+    "/offers",
+    status_code=201,
+    response_model=OfferPublic,
+    responses=RESIDENT_WRITE,
+    openapi_extra=KEY_DOCUMENTED,
+)
+async def post_offer(body: OfferCreate, request: Request, hub: HubDep) -> OfferPublic:
+    key = _key(idempotency_key(request))
     check_rate(request)
-    offer = await submissions.offer_help(hub.store, body, key=_key(idempotency_key))
+    offer = await submissions.offer_help(hub.store, body, key=key)
     count_submission(hub, "offer")
     return offer
 

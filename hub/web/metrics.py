@@ -2,14 +2,14 @@
 
 Each app owns its registry (``new_registry``), so several apps in one process (tests) never share
 or clash over a series. Gauges are not kept up to date by the code that changes the state: the
-``HubCollector`` reads the state when Prometheus asks. Requests are timed by ``RequestMetrics``, a
-plain ASGI middleware, labelled by the route's path template (``/api/v1/admin/tasks/{task_id}``),
-never by the raw path: ids and unknown paths cannot grow the set of series.
+``HubCollector`` reads the state when Prometheus asks. Requests are timed by the app's guard
+(:class:`hub.web.guard.Guard`, one plain ASGI middleware), labelled by the route's path template
+(``/api/v1/admin/tasks/{task_id}``), never by the raw path: ids and unknown paths cannot grow the
+set of series.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 
 from hub.runtime import Hub
 from hub.services import overview
-from hub.web.security import ASGIApp, Message, Receive, Scope, Send
+from hub.web.security import Scope
 
 SUBMISSION_TYPES = ("checkin", "need", "offer", "household", "signal")
 # A method outside this set is counted as "other": a client cannot invent label values.
@@ -135,32 +135,6 @@ class AppMetrics:
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
-
-
-class RequestMetrics:
-    """Pure ASGI middleware: time every HTTP request and hand it to ``AppMetrics``."""
-
-    def __init__(self, app: ASGIApp, metrics: AppMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500  # an app that fails before answering: the server answers 500
-
-        async def status_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, status_send)
-        finally:
-            self.metrics.observe(route_template(scope), scope["method"], status, time.perf_counter() - start)
 
 
 def route_template(scope: Scope) -> str:

@@ -36,7 +36,25 @@ RETRY_AFTER_429 = b"60"
 
 
 def is_private(path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES)
+    return path.startswith(PRIVATE_PREFIXES) and any(
+        path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES
+    )
+
+
+def add_security_headers(start: Message, private: bool) -> None:
+    """Give a ``http.response.start`` message the security headers (see ``SecurityHeaders``)."""
+    headers = [
+        (name, value)
+        for name, value in start.get("headers", [])
+        if not (private and name.lower() == b"cache-control")
+    ]
+    present = {name.lower() for name, _ in headers}
+    headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+    if private:
+        headers.append((b"cache-control", b"no-store"))
+    if start["status"] == 429 and b"retry-after" not in present:
+        headers.append((b"retry-after", RETRY_AFTER_429))
+    start["headers"] = headers
 
 
 class SecurityHeaders:
@@ -54,18 +72,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if not (private and name.lower() == b"cache-control")
-                ]
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-                if private:
-                    headers.append((b"cache-control", b"no-store"))
-                if message["status"] == 429 and b"retry-after" not in present:
-                    headers.append((b"retry-after", RETRY_AFTER_429))
-                message["headers"] = headers
+                add_security_headers(message, private)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -99,7 +106,7 @@ class UnexpectedErrors:
             if started:
                 raise
             log.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
-            await _plain(send, 500, "Something went wrong in the hub. Nothing was changed. Try again.")
+            await plain_answer(send, 500, "Something went wrong in the hub. Nothing was changed. Try again.")
 
 
 class HeadAsGet:
@@ -160,26 +167,33 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        replay = await self.read(scope, receive, send)
+        if replay is not None:
+            await self.app(scope, replay, send)
+
+    async def read(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """Read the whole body: a ``receive`` that hands it on, or ``None`` when it was refused
+        (413 sent) or the client left."""
         limit = self._limit(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _plain(send, 413, f"Too much data: at most {limit} bytes.")
-                return
+                await plain_answer(send, 413, f"Too much data: at most {limit} bytes.")
+                return None
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _plain(send, 413, f"Too much data: at most {limit} bytes.")
-                return
+                await plain_answer(send, 413, f"Too much data: at most {limit} bytes.")
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         delivered = False
 
         async def replay() -> Message:
@@ -189,10 +203,10 @@ class BodyLimit:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        return replay
 
 
-async def _plain(send: Send, status: int, text: str) -> None:
+async def plain_answer(send: Send, status: int, text: str) -> None:
     body = text.encode()
     await send(
         {
