@@ -19,7 +19,7 @@ from concurrent.futures import Future, InvalidStateError
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
@@ -433,6 +433,15 @@ class Database:
         with Session(self.read_engine) as session:
             try:
                 yield session
+            except OperationalError as exc:
+                raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain read connection, for Core reads on a hot path (no ORM session to set up)."""
+        with self.read_engine.connect() as conn:
+            try:
+                yield conn
             except OperationalError as exc:
                 raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
 

@@ -10,6 +10,8 @@ import pytest
 
 from hub.errors import ConfigError, ValidationError
 from hub.region.store import HubMark, RegionStore
+from hub.runtime import Hub
+from hub.services.outbox import Outbox, append_event
 from hub.sync.client import parse_broker_url
 from hub.sync.envelope import (
     MAX_PAYLOAD,
@@ -18,6 +20,7 @@ from hub.sync.envelope import (
     Receipt,
     Replay,
     encode_event,
+    encode_event_json,
     parse_cap,
     parse_json,
 )
@@ -42,6 +45,18 @@ def test_event_envelope_encodes_and_validates() -> None:
     assert (envelope.hub, envelope.seq, envelope.type) == ("hub-a", 7, "checkin.created")
     assert envelope.at == datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     assert json.loads(payload)["at"] == "2026-11-28T20:00:00Z"
+
+
+def test_an_outbox_rows_stored_json_goes_into_the_envelope_as_the_same_data(hub: Hub) -> None:
+    """The drain puts the stored JSON text in the envelope without parsing it: what arrives is
+    what ``encode_event`` would have sent, for any data the outbox holds."""
+    data = {"street": "Kerkstraat", "naam": 'Zoë \u00e9 "quoted"', "n": [1, 2.5, None, True], "x": {}}
+    hub.db.writer.run_sync(lambda session: append_event(session, hub.ctx, "test.event", data))
+    (row,) = Outbox(hub.db).pending(1, 10)
+    assert row.data == data
+    raw = encode_event_json("hub-a", row.seq, row.id, row.type, row.at, row.data_json)
+    assert json.loads(raw) == json.loads(encode_event("hub-a", row.seq, row.id, row.type, row.at, data))
+    assert parse_json(raw, Envelope).data == data
 
 
 @pytest.mark.parametrize(

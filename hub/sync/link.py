@@ -35,7 +35,7 @@ from hub.sync.client import BrokerClient, PahoClient, Received, Sink, Will, pars
 from hub.sync.envelope import (
     Receipt,
     Replay,
-    encode_event,
+    encode_event_json,
     parse_json,
 )
 from hub.sync.federation import PeerFollower
@@ -189,7 +189,7 @@ class SyncLink(BrokerWorker):
         rows = self.outbox.pending(self.cursor, min(room, self.batch), replay_until=self.replay_until)
         events_topic = self.topics.hub(self.ctx.hub_id, "events")
         for row in rows:
-            payload = encode_event(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data)
+            payload = encode_event_json(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data_json)
             mid = client.publish(events_topic, payload, qos=1)
             self.in_flight[mid] = row.seq
             self.cursor = row.seq + 1
@@ -222,7 +222,7 @@ class SyncLink(BrokerWorker):
             self.resend.activity()
             return
         log.info("sync: no receipt beyond seq %d; probing with seq %d", self.last_confirmed, row.seq)
-        payload = encode_event(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data)
+        payload = encode_event_json(self.ctx.hub_id, row.seq, row.id, row.type, row.at, row.data_json)
         self.in_flight[client.publish(self.topics.hub(self.ctx.hub_id, "events"), payload, qos=1)] = row.seq
         self.published += 1
         self.resend.probed()
