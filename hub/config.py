@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     region_slot_seconds: int = Field(default=30, ge=5, le=3600)
     region_slot: int | None = Field(default=None, ge=0, le=1000)
     region_retry_seconds: float = Field(default=60.0, ge=5, le=3600)
+    power_supply_dir: Path = Path("/sys/class/power_supply")
 
     @field_validator("federation_peers", "admin_networks", mode="before")
     @classmethod

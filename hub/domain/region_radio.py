@@ -62,6 +62,10 @@ _ACK = struct.Struct(">B16sB")  # kind acknowledged, id (event ulid, or message 
 
 ALL_HUBS = bytes(4)
 BATTERY_UNKNOWN = 255
+# The summary's mode byte: the mode in the low bits; mains known on, or known off (neither: unknown).
+_ON_MAINS = 0x80
+_ON_BATTERY = 0x40
+_MODE_BITS = 0x3F
 
 
 class FrameError(ValueError):
@@ -108,7 +112,7 @@ class Summary:
     needs_by_urgency: Mapping[str, int]
     needs_by_category: Mapping[tuple[str, str], int] = field(default_factory=dict)
     battery_percent: int | None = None
-    on_mains: bool = True
+    on_mains: bool | None = None  # None: the hub does not know
     more_categories: bool = False  # some (category, urgency) counts did not fit the packet
 
 
@@ -174,7 +178,8 @@ def _encode_body(body: Body) -> bytes:
 
 
 def _encode_summary(summary: Summary) -> bytes:
-    mode_byte = MODES.index(summary.mode) | (0x80 if summary.on_mains else 0)
+    mains = {True: _ON_MAINS, False: _ON_BATTERY, None: 0}[summary.on_mains]
+    mode_byte = MODES.index(summary.mode) | mains
     battery = (
         BATTERY_UNKNOWN if summary.battery_percent is None else max(0, min(100, summary.battery_percent))
     )
@@ -243,6 +248,8 @@ def _decode_body(kind: Kind, data: bytes) -> Body:
 
 def _decode_summary(data: bytes) -> Summary:
     mode_byte, battery, ok, help_, silent, special, sos, *by_urgency = _SUMMARY.unpack_from(data)
+    if mode_byte & _ON_MAINS and mode_byte & _ON_BATTERY:
+        raise ValueError("both on mains and on battery")
     count_byte = data[_SUMMARY.size]
     count = count_byte & 0x7F
     entries = data[_SUMMARY.size + 1 :]
@@ -253,7 +260,7 @@ def _decode_summary(data: bytes) -> Summary:
         for i in range(0, len(entries), 2)
     }
     return Summary(
-        mode=MODES[mode_byte & 0x7F],
+        mode=MODES[mode_byte & _MODE_BITS],
         households_ok=ok,
         households_help=help_,
         households_silent=silent,
@@ -262,7 +269,7 @@ def _decode_summary(data: bytes) -> Summary:
         needs_by_urgency=dict(zip(URGENCIES, by_urgency, strict=True)),
         needs_by_category=by_category,
         battery_percent=None if battery == BATTERY_UNKNOWN else battery,
-        on_mains=bool(mode_byte & 0x80),
+        on_mains=True if mode_byte & _ON_MAINS else False if mode_byte & _ON_BATTERY else None,
         more_categories=bool(count_byte & 0x80),
     )
 

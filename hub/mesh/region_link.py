@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.config import region_key
@@ -53,6 +54,7 @@ from hub.errors import HubError
 from hub.logs import one_line
 from hub.mesh.channel import REGION_CHANNEL_INDEX
 from hub.mesh.sender import MeshSender, RegionFrame
+from hub.power import SYSFS, read_power
 from hub.services import region_link
 from hub.services.store import Store
 
@@ -82,6 +84,7 @@ class RegionConfig:
     slot: int | None = None
     retry_seconds: float = 60.0
     channel: int = REGION_CHANNEL_INDEX
+    power_supply_dir: Path = SYSFS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RegionConfig | None:
@@ -97,6 +100,7 @@ class RegionConfig:
             slot_seconds=settings.region_slot_seconds,
             slot=settings.region_slot,
             retry_seconds=settings.region_retry_seconds,
+            power_supply_dir=settings.power_supply_dir,
         )
 
     @property
@@ -193,7 +197,7 @@ class RegionRadio:
             return
         self._last_period = period
         try:
-            body = region_link.read_summary(self._store)
+            body = region_link.read_summary(self._store, read_power(self.config.power_supply_dir))
         except HubError as exc:
             log.error("region: could not read the figures: %s", one_line(str(exc)))
             return

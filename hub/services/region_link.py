@@ -10,6 +10,7 @@ from hub.domain.region_link import SUPPLY_REQUESTED, UrgentEvent, urgent_event
 from hub.domain.region_link import Announcement as RegionAnnouncement
 from hub.domain.region_radio import Summary
 from hub.models import Announcement, Need
+from hub.power import PowerState
 from hub.schemas import AnnouncementCreate
 from hub.services import alerts, supplies
 from hub.services.announcements import create_announcement
@@ -23,8 +24,10 @@ URGENT_EVENT_TYPES = ("alert.raised", "need.created", SUPPLY_REQUESTED)
 SOURCE = "region_lora"  # an announcement that came over the region channel
 
 
-def summary(session: Session) -> Summary:
-    """The hub's figures as one region summary (``hub.services.figures``: the one definition)."""
+def summary(session: Session, power: PowerState | None = None) -> Summary:
+    """The hub's figures as one region summary (``hub.services.figures``: the one definition),
+    with its power as :func:`hub.power.read_power` found it (unknown when not given)."""
+    power = power or PowerState()
     figures = current_figures(session)
     drill = is_drill(session)
     return Summary(
@@ -36,8 +39,8 @@ def summary(session: Session) -> Summary:
         sos_open=alerts.open_count(session),
         needs_by_urgency=dict(figures.open_needs_by_urgency),
         needs_by_category=open_needs_by_category_urgency(session, drill=drill),
-        battery_percent=None,  # the hub knows nothing of its power supply yet
-        on_mains=True,
+        battery_percent=power.battery_percent,
+        on_mains=power.on_mains,
     )
 
 
@@ -98,8 +101,8 @@ def show_announcement(session: Session, ctx: HubContext, announcement: RegionAnn
 
 
 # -- the doors the region link (``hub.mesh.region_link``) uses ---------------------------------
-def read_summary(store: Store) -> Summary:
-    return store.read(summary)
+def read_summary(store: Store, power: PowerState | None = None) -> Summary:
+    return store.read(lambda session: summary(session, power))
 
 
 def read_urgent_events(store: Store) -> list[UrgentEvent]:

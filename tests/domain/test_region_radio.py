@@ -44,6 +44,23 @@ def test_a_summary_round_trips_in_one_small_packet() -> None:
     assert body == summary
 
 
+@pytest.mark.parametrize(("battery", "mains"), [(64, False), (100, True), (None, None), (None, True)])
+def test_the_power_state_travels_and_unknown_stays_unknown(battery: int | None, mains: bool | None) -> None:
+    _, body = rr.decode(
+        KEY, rr.encode(KEY, _header(rr.Kind.SUMMARY), _summary(battery_percent=battery, on_mains=mains))
+    )
+    assert isinstance(body, rr.Summary)
+    assert (body.battery_percent, body.on_mains, body.mode) == (battery, mains, "crisis")
+
+
+def test_a_summary_claiming_mains_and_battery_at_once_is_refused() -> None:
+    frame = rr.encode(KEY, _header(rr.Kind.SUMMARY), _summary(on_mains=True))
+    payload = bytearray(frame[: -rr.TAG_BYTES])
+    payload[11] |= 0x40  # the mode byte, just after the 11-byte header
+    with pytest.raises(rr.FrameError, match="mains and on battery"):
+        rr.decode(KEY, bytes(payload) + rr.sign(KEY, bytes(payload)))
+
+
 def test_a_summary_with_every_category_stays_within_60_bytes_and_keeps_the_most_urgent() -> None:
     every = {(cat, urg): 3 for cat in NEED_CATEGORIES for urg in URGENCIES}
     frame = rr.encode(KEY, _header(rr.Kind.SUMMARY), _summary(needs_by_category=every))

@@ -129,6 +129,7 @@ def region(settings: Settings) -> Iterator[tuple[MeshHub, Station, RegionAir, Mq
         slot_seconds=1,
         slot=0,
         retry_seconds=1.5,
+        power_supply_dir=settings.data_dir / "power",  # empty: no supply reports
     )
     port = hub_radio.start_tcp("127.0.0.1", 0)
     mesh = MeshHub(settings, hub_radio, f"tcp://127.0.0.1:{port}", region=config, mqtt_up=mqtt)
@@ -167,7 +168,17 @@ def test_summary_reaches_the_station_once_mqtt_is_down_long_enough(
     assert summary.mode == "normal"
     assert summary.needs_by_urgency["normal"] == 2
     assert summary.needs_by_category == {("food", "normal"): 1, ("water", "normal"): 1}
-    station.wait_for(Summary, count=2, timeout=6)  # once per period
+    assert (summary.battery_percent, summary.on_mains) == (None, None)  # no supply reports: unknown
+    power = mesh.link.region.config.power_supply_dir  # as the kernel fills it for a UPS HAT
+    for name, files in {
+        "bat": {"type": "Battery", "capacity": "57"},
+        "ac": {"type": "Mains", "online": "0"},
+    }.items():
+        (power / name).mkdir(parents=True)
+        for file, text in files.items():
+            (power / name / file).write_text(text)
+    *_, (_, later) = station.wait_for(Summary, count=2, timeout=6)  # once per period
+    assert (later.battery_percent, later.on_mains) == (57, False)
     assert mesh.link.status()["region"]["summaries_on"] is True
 
 

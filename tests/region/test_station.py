@@ -185,6 +185,7 @@ def test_a_summary_is_stored_and_shown_via_lora_on_the_overview_and_hub_page(rig
         assert "31 / 4 / 12" in overview
         page = client.get("/hubs/hub-a", params={"lang": "en"}).text
         assert "via LoRa, 0 minutes old" in page and "battery 64 %" in page
+        assert "on battery, no mains" in page and "on mains" not in page.replace("no mains", "")
 
 
 def test_an_urgent_need_is_stored_once_and_acknowledged_every_time(rig: Rig) -> None:
