@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -31,6 +31,9 @@ from hub.services.residents import _CHECKINS, _INSERT_CHECKIN, create_checkin, r
 
 class Boom(Exception):
     """A job's own error."""
+
+
+T = TypeVar("T")
 
 
 def submit_batch(hub: Hub, jobs: list[Callable[[Session], Any]]) -> list[Future[Any]]:
@@ -175,6 +178,13 @@ def test_random_batches_fail_exactly_their_failing_jobs(hub: Hub, settings: Sett
     run()
 
 
+def in_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: a browser test's Playwright (sync API) may
+    hold a running event loop in this worker's main thread, where ``asyncio.run`` refuses."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result(60)
+
+
 def test_coroutines_get_their_own_answers_and_errors_from_one_batch(hub: Hub, settings: Settings) -> None:
     """``Writer.run``: the answers of a batch go to the event loop together, each to its caller."""
     started, release = threading.Event(), threading.Event()
@@ -194,7 +204,7 @@ def test_coroutines_get_their_own_answers_and_errors_from_one_batch(hub: Hub, se
         held.result(10)
         return results
 
-    first, boom, integrity, last = asyncio.run(run())
+    first, boom, integrity, last = in_own_loop(run)
     assert isinstance(boom, Boom)
     assert isinstance(integrity, IntegrityError)
     checkins, seqs = stored(settings)
@@ -221,7 +231,7 @@ def test_a_job_whose_caller_gave_up_before_it_ran_is_not_run(hub: Hub, settings:
         held.result(10)
         return await kept
 
-    kept_id = asyncio.run(run())
+    kept_id = in_own_loop(run)
     checkins, seqs = stored(settings)
     assert checkins == {kept_id}
     assert seqs == [1]

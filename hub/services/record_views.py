@@ -301,6 +301,7 @@ class AnnouncementView(_View):
     created_at: datetime
     shown_at: datetime | None
     meshed_at: datetime | None
+    region_lora_id: int | None
 
 
 class InboxMessageView(_View):
