@@ -18,7 +18,7 @@ TEST_WORKERS ?= 2
 test: setup lint ## Lint, type-check and run the default test suite (TEST_WORKERS=0: in this process)
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-ci: test test-deploy ## Everything CI runs
+ci: test test-scale test-deploy ## Everything CI runs
 
 lint: setup ## ruff (lint + format check), mypy and the import contracts
 	$(VENV)/bin/ruff check hub tests
@@ -30,7 +30,7 @@ bench: setup ## Benchmarks: prints the figures and writes artifacts/bench/*.json
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; }
 	$(PY) -m pytest -m bench -p no:randomly -s tests/bench
 
-test-scale: setup ## The region's full-size proofs: 50 hubs × 1,000 events, brokers and consumers killed
+test-scale: setup ## The region's long proofs: 50 hubs × 1,000 events with a broker and a consumer killed; three hubs and the station over LoRa with MQTT cut
 	$(PY) -m pytest -m scale -p no:randomly tests/sync
 
 test-deploy: setup system-deps-deploy ## Slow deployment suite (debootstrap + ansible)

@@ -35,7 +35,8 @@ from hub.region.store import RegionStore, events_table, hubs_table
 from tests.sync.conftest import MosquittoBroker, wait_for
 from tests.topology_processes import HubProcess, InternetLink
 
-pytestmark = pytest.mark.timeout(420)
+# Two real summary periods of a minute each: with `make test-scale`, the region's long proofs (CI runs both).
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(420)]
 
 REPO = Path(__file__).resolve().parents[2]
 HUBS = ("hub-a", "hub-b", "hub-c")
