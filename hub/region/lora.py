@@ -379,6 +379,15 @@ class LoraStore:
 
         return self.store._retrying(work)
 
+    def planned(self, messages: Sequence[str]) -> set[str]:
+        """Which of these messages go over LoRa too (the send page says "not asked" for the rest)."""
+        ids = sorted(set(messages))
+        if not ids:
+            return set()
+        query = select(lora_out_table.c.message).where(lora_out_table.c.message.in_(ids))
+        with self.engine.connect() as conn:
+            return {str(message) for (message,) in conn.execute(query)}
+
     def states(self, messages: Sequence[str]) -> dict[str, dict[str, str]]:
         """Per message, per hub: ``lora_acked`` or ``lora_sent``, the furthest recorded."""
         ids = sorted(set(messages))

@@ -33,6 +33,7 @@ from hub import i18n
 from hub.errors import ConfigError, ValidationError
 from hub.region import accounts, delivery_view, sending, views
 from hub.region.accounts import Person
+from hub.region.lora import LoraStore
 from hub.region.maps import hub_map, plot
 from hub.region.sending import N_
 from hub.region.store import RegionStore
@@ -357,6 +358,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
     ) -> Response:
         sent = delivery_view.recent(region.store, SENT_SHOWN)
         senders = accounts.actors(region.engine, "message.send", [m.id for m in sent])
+        over_lora = LoraStore(region.store).planned([m.id for m in sent])
         names = {r.hub: r.name for r in views.overview(region.engine, region.stale_after)}
         return render(
             request,
@@ -367,6 +369,7 @@ def make_app(region: Region, *, max_body_bytes: int = 64 * 1024) -> Any:
             sent=sent,
             senders=senders,
             states=delivery_view.STATES,
+            over_lora=over_lora,
             error=error,
             error_field=error_field,
             values=values or {},

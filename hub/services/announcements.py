@@ -55,15 +55,7 @@ def create_announcement(
     session.add(announcement)
     session.flush()
     if announcement.send_mesh:
-        mesh_queue.enqueue_announcement(
-            session,
-            ctx,
-            announcement.title,
-            announcement.body,
-            announcement.priority,
-            drill=announcement.drill,
-            announcement_id=announcement.id,
-        )
+        _on_mesh(session, ctx, announcement)
     if source == "upstream" and external_id:  # the region sees it arrived
         append_event(session, ctx, "announcement.arrived", _receipt(announcement, announcement.created_at))
     if source == "local":
@@ -106,15 +98,7 @@ def adopt_upstream_copy(
     session.add(announcement)
     if data.send_mesh and not announcement.send_mesh:
         announcement.send_mesh = True
-        mesh_queue.enqueue_announcement(
-            session,
-            ctx,
-            announcement.title,
-            announcement.body,
-            announcement.priority,
-            drill=announcement.drill,
-            announcement_id=announcement.id,
-        )
+        _on_mesh(session, ctx, announcement)
     append_event(session, ctx, "announcement.arrived", _receipt(announcement, announcement.created_at))
     if announcement.shown_at is not None:
         append_event(session, ctx, "announcement.shown", _receipt(announcement, announcement.shown_at))
@@ -225,3 +209,16 @@ def withdraw_announcement(
             session, ctx, "announcement.withdrawn", {"id": announcement.id, "withdrawn_at": now.isoformat()}
         )
     return announcement
+
+
+def _on_mesh(session: Session, ctx: HubContext, announcement: Announcement) -> None:
+    """Queue the announcement for the neighbourhood's mesh channel."""
+    mesh_queue.enqueue_announcement(
+        session,
+        ctx,
+        announcement.title,
+        announcement.body,
+        announcement.priority,
+        drill=announcement.drill,
+        announcement_id=announcement.id,
+    )

@@ -100,6 +100,11 @@ def test_the_send_form_shows_each_hubs_receipts(
             first = table(officer.get(f"/send?sent={message_id}&lang=en").text, message_id)
             assert set(first) == set(hubs)
             assert {state for state, _ in first.values()} <= {"waiting for a broker", "sent"}
+            page = officer.get(f"/send?sent={message_id}&lang=en").text
+            section = page.split(f'id="message-{message_id}"')[1]
+            lora_cell = r'<td data-label="(?:sent over LoRa|acknowledged over LoRa)">([^<]*)</td>'
+            lora_cells = re.findall(lora_cell, section)
+            assert lora_cells and set(lora_cells) == {"not asked"}  # not sent over LoRa: not a dash
 
             def rows() -> dict[str, tuple[str, list[bool]]]:
                 return table(officer.get("/send?lang=en").text, message_id)
