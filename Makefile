@@ -1,4 +1,4 @@
-# Buurtbaken task runner. The README names these targets; .ci/run runs `make test`, then `make test-deploy`.
+# Buurtbaken task runner. The README names these targets; .ci/run runs `make test`, `make test-scale`, then `make test-deploy`.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python

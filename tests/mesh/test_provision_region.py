@@ -75,7 +75,7 @@ def test_region_channel_lands_at_index_1_and_the_radio_hears_the_region(
             interface.sendData(b"hallo", portNum=PortNum.Value("PRIVATE_APP"), channelIndex=1)
         finally:
             interface.close()
-        assert [t.heard_by for t in air.sent(station.node_num)] == [(simulator.node_num,)]
+        assert [t.heard_by for t in air.wait_sent(station.node_num)] == [(simulator.node_num,)]
     finally:
         station.stop()
         stranger.stop()

@@ -126,6 +126,16 @@ class RegionAir:
         with self._lock:
             return [t for t in self.log if from_num is None or t.from_num == from_num]
 
+    def wait_sent(
+        self, from_num: int | None = None, count: int = 1, timeout: float = 10.0
+    ) -> list[Transmission]:
+        """The transmissions from ``from_num`` once at least ``count`` are on the air (or at the
+        deadline): a client's ``sendData`` returns before its radio has transmitted."""
+        deadline = time.monotonic() + timeout
+        while len(sent := self.sent(from_num)) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return sent
+
     # -- carrying ----------------------------------------------------------------------------
     def carry(self, sender: Simulator, packet: Any) -> None:
         """Put a client's packet on the air; called by ``sender`` for its region channel."""
