@@ -119,6 +119,7 @@ class Site:
         peers: Iterable[str] = (),
         handsets: int = 3,
         hub_env: Mapping[str, str] | None = None,
+        radio_seed: int = 7,
     ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
@@ -159,7 +160,7 @@ class Site:
             **(hub_env or {}),
         }
         if handsets:
-            self.radio = Simulator(handsets=handsets, preset="MEDIUM_FAST", seed=7)
+            self.radio = Simulator(handsets=handsets, preset="MEDIUM_FAST", seed=radio_seed)
             env["HUB_RADIO"] = f"tcp://127.0.0.1:{self.radio.start_tcp('127.0.0.1', 0)}"
         self.hub = HubProcess(root, env)
         self._token: str | None = None
@@ -257,14 +258,16 @@ class Site:
 class Topology:
     """The whole picture: the region's broker and consumer, and one or more neighbourhood sites."""
 
-    def __init__(self, root: Path, timing: Timing | None = None) -> None:
+    def __init__(self, root: Path, timing: Timing | None = None, *, region_db: str | None = None) -> None:
+        """``region_db``: the region's database URL (PostgreSQL as it runs); by default a SQLite
+        file under ``root``."""
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.timing = timing or Timing()
         self.topics = Topics(TOPIC_ROOT)
         port = free_port()
         self.upstream = Mosquitto("upstream", root, port, *upstream_config(root, port))
-        self.region = RegionProcess(root, self.upstream)
+        self.region = RegionProcess(root, self.upstream, db_url=region_db)
         self.sites: dict[str, Site] = {}
 
     def add_site(
@@ -274,8 +277,10 @@ class Topology:
         peers: Iterable[str] = (),
         handsets: int = 3,
         hub_env: Mapping[str, str] | None = None,
+        radio_seed: int | None = None,
     ) -> Site:
-        """A neighbourhood hub bridged to the upstream broker (not started: ``start`` does it)."""
+        """A neighbourhood hub bridged to the upstream broker (not started: ``start`` does it).
+        Each site's radio gets its own node number unless ``radio_seed`` says otherwise."""
         site = Site(
             self.root / hub_id,
             hub_id,
@@ -284,6 +289,7 @@ class Topology:
             peers=peers,
             handsets=handsets,
             hub_env=hub_env,
+            radio_seed=7 + len(self.sites) if radio_seed is None else radio_seed,
         )
         self.sites[hub_id] = site
         return site

@@ -277,8 +277,16 @@ class HubProcess:
 class RegionProcess:
     """``hub upstream`` (the region's reference consumer) in its own process."""
 
-    def __init__(self, root: Path, broker: Mosquitto, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        broker: Mosquitto,
+        env: Mapping[str, str] | None = None,
+        *,
+        db_url: str | None = None,
+    ) -> None:
         self.db = root / "region.sqlite3"
+        self.db_url = db_url or f"sqlite:///{self.db}"  # a PostgreSQL URL: the region as it runs
         self.broker = broker
         self.env = _python_env(dict(env or {}))
         self.log = root / "region.log"
@@ -288,10 +296,11 @@ class RegionProcess:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hub", "upstream", "--mqtt", self.broker.url,
-                 "--db", f"sqlite:///{self.db}", "--client-id", "region", "--overview-every", "0"],
+                 "--db", self.db_url, "--client-id", "region", "--overview-every", "0"],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        wait_for(lambda: self.db.exists(), 30, "hub upstream to create its database")
+        if self.db_url.startswith("sqlite"):
+            wait_for(lambda: self.db.exists(), 30, "hub upstream to create its database")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
