@@ -22,6 +22,7 @@ from hub.web import api, captive, ops, portal, problems
 from hub.web.code_guesses import CodeGuesses
 from hub.web.cookies import SESSION_COOKIE
 from hub.web.deferred import DeferredRouters, deferred_openapi
+from hub.web.fast_checkin import FastCheckIn
 from hub.web.guard import Guard
 from hub.web.metrics import AppMetrics
 from hub.web.not_found import friendly_not_found
@@ -100,6 +101,7 @@ def create_app(settings: Settings, hub: Hub | None = None, *, defer_admin: bool 
         limit=settings.max_body_bytes,
         uploads={"/admin/addresses": MAX_FILE_BYTES + 64 * 1024},
         upload_cookie=SESSION_COOKIE,
+        fast=FastCheckIn(app),
     )
     return app
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import State
 
 from hub.errors import WrongHouseholdCode
+from hub.runtime import Hub
 from hub.schemas import (
     AnnouncementPublic,
     CheckInCreate,
@@ -66,7 +68,11 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def check_rate(request: Request) -> None:
-    if not request.app.state.rate_limiter.allow(client_ip(request)):
+    check_rate_of(request.app.state, client_ip(request))
+
+
+def check_rate_of(state: State, client: str) -> None:
+    if not state.rate_limiter.allow(client):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many submissions from this device. Wait a minute and try again.",
@@ -94,19 +100,25 @@ def count_submission(hub: HubDep, kind: str) -> None:
 async def post_checkin(body: CheckInCreate, request: Request, hub: HubDep) -> CheckInPublic:
     """A check-in; with ``code`` (from the household's card) it verifies a special-attention
     household. A wrong code: 422 on ``code``, nothing stored; too many wrong codes: 429."""
-    key = _key(idempotency_key(request))
-    check_rate(request)
-    guesses: CodeGuesses = request.app.state.code_guesses
-    client = client_ip(request)
+    key = idempotency_key(request)
+    return await accept_checkin(request.app.state, hub, client_ip(request), body, key)
+
+
+async def accept_checkin(
+    state: State, hub: Hub, client: str, body: CheckInCreate, key: str | None
+) -> CheckInPublic:
+    """The check-in itself, after the request is read: also the fast path's
+    (:mod:`hub.web.fast_checkin`), so that both answer alike."""
+    check_rate_of(state, client)
+    guesses: CodeGuesses = state.code_guesses
     if body.code and (wait := guesses.refused(client, body.address)):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many wrong household codes. Wait and try again, or send the check-in without a code.",
             headers={"Retry-After": str(wait)},
         )
-
     try:
-        checkin = await submissions.check_in(hub.store, body, source="api", key=key)
+        checkin = await submissions.check_in(hub.store, body, source="api", key=_key(key))
     except WrongHouseholdCode:
         guesses.wrong(client, body.address)
         raise

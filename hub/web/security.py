@@ -171,7 +171,7 @@ class BodyLimit:
         if replay is not None:
             await self.app(scope, replay, send)
 
-    async def read(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+    async def read(self, scope: Scope, receive: Receive, send: Send) -> BodyReplay | None:
         """Read the whole body: a ``receive`` that hands it on, or ``None`` when it was refused
         (413 sent) or the client left."""
         limit = self._limit(scope)
@@ -193,17 +193,24 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        delivered = False
+        return BodyReplay(chunks[0] if len(chunks) == 1 else b"".join(chunks), receive)
 
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        return replay
+class BodyReplay:
+    """A ``receive`` that hands on a body already read (``body``), then the client's own."""
+
+    __slots__ = ("_delivered", "_receive", "body")
+
+    def __init__(self, body: bytes, receive: Receive) -> None:
+        self.body = body
+        self._delivered = False
+        self._receive = receive
+
+    async def __call__(self) -> Message:
+        if not self._delivered:
+            self._delivered = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        return await self._receive()
 
 
 async def plain_answer(send: Send, status: int, text: str) -> None:
