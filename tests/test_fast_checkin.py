@@ -162,6 +162,13 @@ def test_refusals_go_through_the_apps_own_handlers(pair: Pair, monkeypatch: pyte
     monkeypatch.setattr(submissions, "check_in", down)
     broken, _ = both(servers, json.dumps({**OK, "address": "Kerkstraat 9"}).encode(), JSON)
     assert (broken.status_code, broken.headers["retry-after"]) == (503, "30")
+
+    async def bug(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug nobody handles")
+
+    monkeypatch.setattr(submissions, "check_in", bug)
+    crashed, _ = both(servers, json.dumps({**OK, "address": "Kerkstraat 9"}).encode(), JSON)
+    assert crashed.status_code == 500 and "Nothing was changed" in crashed.text
     monkeypatch.setattr(submissions, "check_in", real)
     # the rate limit (30 a minute here): the 429 with its Retry-After, on both paths alike
     limited = [both(servers, json.dumps(OK).encode(), JSON)[0] for _ in range(30)]

@@ -88,12 +88,13 @@ class FastCheckIn:
         return True
 
     def _handler(self, exc: Exception) -> Callable[[Request, Any], Any] | None:
-        """The app's handler for ``exc``, looked up as Starlette's exception middleware does."""
+        """The app's handler for ``exc``, looked up as Starlette's exception middleware does
+        (a handler for ``500`` or ``Exception`` is the server-error layer's, not this one's)."""
         handlers: Mapping[Any, Callable[[Request, Any], Any]] = self.app.exception_handlers
-        if isinstance(exc, HTTPException) and exc.status_code in handlers:
+        if isinstance(exc, HTTPException) and exc.status_code != 500 and exc.status_code in handlers:
             return handlers[exc.status_code]
         for cls in type(exc).__mro__:
-            if cls in handlers:
+            if cls is not Exception and cls in handlers:
                 return handlers[cls]
         return None
 
