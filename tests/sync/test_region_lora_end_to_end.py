@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,13 +25,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub.mesh.sim import RegionAir, Simulator
-from hub.region import delivery_view, views
+from hub.region import views
 from hub.region.lora import LoraStore
-from hub.region.store import RegionStore, events_table, hubs_table
+from hub.region.store import RegionStore, events_table
 from tests.sync.conftest import MosquittoBroker, wait_for
+from tests.sync.region_lora import arrived, assert_every_event_once, start_station, stop
 from tests.topology_processes import HubProcess, InternetLink
 
 # Two real summary periods of a minute each: with `make test-scale`, the region's long proofs (CI runs both).
@@ -115,13 +115,7 @@ def test_three_hubs_and_the_station_over_lora_while_mqtt_is_cut(
             )
             assert answer.status_code == 201, answer.text
         wait_for(lambda: set(store.marks()) == set(HUBS), 90, "the region to know the three hubs", 0.2)
-        station = subprocess.Popen(
-            [sys.executable, "-m", "hub", "region", "station",
-             "--radio", f"tcp://127.0.0.1:{station_port}", "--db", postgres_url,
-             "--region-key-file", str(key_file), "--hubs", ",".join(HUBS),
-             "--retry-seconds", "3", "--gap-seconds", "0.3"],
-            env=_env(), stdout=(logs / "station.log").open("wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        station = start_station(logs / "station.log", station_port, postgres_url, key_file, HUBS, _env())
         wait_for(lambda: radios[-1].client_connected, 60, "the station's radio client", 0.2)
 
         # The internet goes: the hubs lose MQTT.
@@ -197,30 +191,14 @@ def test_three_hubs_and_the_station_over_lora_while_mqtt_is_cut(
             return all(hub.sync_status().get("unconfirmed") == 0 for hub in hubs.values())
 
         wait_for(caught_up, 120, "every hub's events confirmed upstream", 1.0)
-        with store.engine.connect() as conn:
-            per_hub = {
-                hub: (int(events), int(confirmed))
-                for hub, events, confirmed in conn.execute(
-                    select(hubs_table.c.hub, hubs_table.c.events, hubs_table.c.confirmed)
-                )
-            }
-            stored = dict(
-                conn.execute(select(events_table.c.hub, func.count()).group_by(events_table.c.hub)).all()
-            )
-            placeholders = conn.execute(select(func.count()).where(events_table.c.seq < 0)).scalar()
-        assert placeholders == 0
-        for hub in HUBS:
-            events, confirmed = per_hub[hub]
-            assert events == confirmed == stored[hub], f"{hub}: every event once, no gap"
+        assert_every_event_once(store, HUBS)
         detail = views.hub_detail(store.engine, "hub-b", STALE)
         assert detail is not None and detail.by_type.get("need.created") == 1
 
         # The announcement's MQTT copy reached every hub too: it is the LoRa copy's portal item
         # (shown once, with the MQTT copy's title), and every hub's receipt reached the region.
         wait_for(
-            lambda: (
-                {d.hub for d in delivery_view.states(store, message) if d.reached("arrived")} == set(HUBS)
-            ),
+            lambda: arrived(store, message) == set(HUBS),
             120,
             "every hub's arrived receipt",
             1.0,
@@ -231,12 +209,7 @@ def test_three_hubs_and_the_station_over_lora_while_mqtt_is_cut(
             assert "Drinkwater: Tankwagen" not in page  # the MQTT copy's title, not the LoRa text
         assert len([n for n in detail.needs if n.fields.get("urgency") == "life"]) == 1
     finally:
-        if station is not None:
-            station.send_signal(signal.SIGTERM)
-            try:
-                station.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                station.kill()
+        stop(station)
         for hub in hubs.values():
             hub.stop()
         consumer.terminate()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -31,12 +30,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub.mesh.sim import RegionAir, Simulator
-from hub.region import delivery_view, views
+from hub.region import views
 from hub.region.lora import LoraStore
-from hub.region.store import RegionStore, events_table, hubs_table
+from hub.region.store import RegionStore, events_table
+from tests.sync.region_lora import arrived, assert_every_event_once, start_station, stop
 from tests.topology import Topology, wait_for
 from tests.topology_processes import _python_env
 
@@ -70,15 +70,6 @@ def _region_status(url: str) -> dict[str, Any]:
     return status
 
 
-def _station(root: Path, port: int, db: str, key_file: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "hub", "region", "station",
-         "--radio", f"tcp://127.0.0.1:{port}", "--db", db, "--region-key-file", str(key_file),
-         "--hubs", ",".join(HUBS), "--retry-seconds", "3", "--gap-seconds", "0.3"],
-        env=_python_env({}), stdout=(root / "station.log").open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
 def test_the_bridge_going_down_switches_the_region_link_on_in_the_shipped_topology(
     tmp_path: Path, postgres_url: str, station_radio: Simulator
 ) -> None:
@@ -106,7 +97,8 @@ def test_the_bridge_going_down_switches_the_region_link_on_in_the_shipped_topolo
         wait_for(lambda: set(store.marks()) == set(HUBS), 90, "the region to know both hubs", 0.2)
         for site in sites:  # MQTT reaches the region: the region link stays quiet
             assert _region_status(site.hub.url)["summaries_on"] is False
-        station = _station(tmp_path, station_radio.start_tcp("127.0.0.1", 0), postgres_url, key_file)
+        port = station_radio.start_tcp("127.0.0.1", 0)
+        station = start_station(tmp_path / "station.log", port, postgres_url, key_file, HUBS, _python_env({}))
         wait_for(lambda: station_radio.client_connected, 60, "the station's radio client", 0.2)
 
         # The internet goes. Each hub still has its local broker; only the bridge is down.
@@ -207,27 +199,9 @@ def test_the_bridge_going_down_switches_the_region_link_on_in_the_shipped_topolo
                 f"{site.hub_id}'s region link to go quiet",
                 0.5,
             )
-        with store.engine.connect() as conn:
-            per_hub = {
-                hub: (int(events), int(confirmed))
-                for hub, events, confirmed in conn.execute(
-                    select(hubs_table.c.hub, hubs_table.c.events, hubs_table.c.confirmed)
-                )
-            }
-            stored = dict(
-                conn.execute(select(events_table.c.hub, func.count()).group_by(events_table.c.hub)).all()
-            )
-            placeholders = conn.execute(select(func.count()).where(events_table.c.seq < 0)).scalar()
-        assert placeholders == 0
-        for hub in HUBS:
-            events, confirmed = per_hub[hub]
-            assert events == confirmed == stored[hub], f"{hub}: every event once, no gap"
-
-        def arrived() -> set[str]:
-            return {d.hub for d in delivery_view.states(store, message) if d.reached("arrived")}
-
+        assert_every_event_once(store, HUBS)
         wait_for(
-            lambda: arrived() == set(HUBS),
+            lambda: arrived(store, message) == set(HUBS),
             120,
             "both hubs' arrived receipts over MQTT",
             1.0,
@@ -236,11 +210,6 @@ def test_the_bridge_going_down_switches_the_region_link_on_in_the_shipped_topolo
             page = site.residents().get("/announcements").text
             assert page.count("Tankwagen bij de sporthal") == 1, f"{site.hub_id} shows it once"
     finally:
-        if station is not None:
-            station.send_signal(signal.SIGTERM)
-            try:
-                station.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                station.kill()
+        stop(station)
         topology.stop()
         store.dispose()
