@@ -25,6 +25,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class ReservedPort:
+    """A free port held bound (not listening) until its server starts, and again after it stops.
+
+    The kernel gives a bound port to nobody else's ``bind(0)``: a test that starts its broker
+    late (the region's broker is "unreachable until Monday") does not find another test's
+    server on its port when it does. ``release`` just before the server binds it.
+    """
+
+    def __init__(self) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self._sock: socket.socket | None = sock
+        self.port = int(sock.getsockname()[1])
+
+    def release(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def hold(self) -> None:
+        """Bind it again (after the server stopped); best effort: someone may have it by now."""
+        if self._sock is not None:
+            return
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", self.port))
+        except OSError:
+            sock.close()
+            return
+        self._sock = sock
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(

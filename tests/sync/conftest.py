@@ -27,7 +27,7 @@ from hub.services.residents import create_checkin
 from hub.sync.client import BrokerEvent, Connected, PahoClient, Received, parse_broker_url
 from hub.sync.link import SyncLink
 from hub.sync.upstream import UpstreamConsumer
-from tests.conftest import free_port
+from tests.conftest import ReservedPort
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -48,7 +48,8 @@ class MosquittoBroker:
     def __init__(self, root: Path, *, on_disk: bool = False, save_every_change: bool = True) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self._port = ReservedPort()
+        self.port = self._port.port
         self.url = f"mqtt://127.0.0.1:{self.port}"
         shm = Path("/dev/shm")
         data = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() and not on_disk else root / "data"
@@ -74,14 +75,25 @@ class MosquittoBroker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)])
+        self._port.release()
+        process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)])
+        self.process = process
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if process.poll() is not None:  # e.g. the port was taken after all: say so
+                self.process = None
+                log = self.root / "mosquitto.log"
+                tail = log.read_text()[-1000:] if log.exists() else ""
+                raise RuntimeError(f"mosquitto exited ({process.returncode}) on port {self.port}:\n{tail}")
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
             time.sleep(0.05)
         raise RuntimeError("mosquitto did not start")
+
+    def release_port(self) -> None:
+        """Give the port back for good (``stop`` keeps it reserved for a start again)."""
+        self._port.release()
 
     def kill(self) -> None:
         """SIGKILL: what a power cut does to the broker."""
@@ -89,6 +101,7 @@ class MosquittoBroker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
+        self._port.hold()
 
     def pause(self) -> None:
         assert self.process is not None
@@ -104,6 +117,7 @@ class MosquittoBroker:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+        self._port.hold()
         if self.data.parent != self.root:
             shutil.rmtree(self.data, ignore_errors=True)
 
@@ -113,6 +127,7 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
     the_broker = MosquittoBroker(tmp_path / "broker")
     yield the_broker
     the_broker.stop()
+    the_broker.release_port()
 
 
 def hub_settings(root: Path, hub_id: str, mqtt_url: str, **extra: Any) -> Settings:
