@@ -33,11 +33,11 @@ class ReservedPort:
     server on its port when it does. ``release`` just before the server binds it.
     """
 
-    def __init__(self) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self._sock: socket.socket | None = sock
-        self.port = int(sock.getsockname()[1])
+    def __init__(self, port: int = 0) -> None:
+        """A free port (``port`` 0), or ``port`` held if nobody has it."""
+        self.port = port
+        self._sock: socket.socket | None = None
+        self.hold()
 
     def release(self) -> None:
         if self._sock is not None:
@@ -55,6 +55,7 @@ class ReservedPort:
             sock.close()
             return
         self._sock = sock
+        self.port = int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from hub.sync.client import (
     Received,
     parse_broker_url,
 )
+from tests.conftest import ReservedPort
 
 REPO = Path(__file__).resolve().parents[1]
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -66,6 +67,7 @@ class Mosquitto:
         self.url = f"mqtt://127.0.0.1:{port}"
         self.log = root / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._reserved: ReservedPort | None = None  # held while stopped: see ReservedPort
 
     @property
     def running(self) -> bool:
@@ -74,6 +76,9 @@ class Mosquitto:
     def start(self) -> None:
         if self.running:
             return
+        if self._reserved is not None:
+            self._reserved.release()
+            self._reserved = None
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [MOSQUITTO, "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
@@ -96,6 +101,7 @@ class Mosquitto:
                 self.process.terminate()
                 self.process.wait(timeout=15)
             self.process = None
+            self._reserved = ReservedPort(self.port)
 
     def kill(self, *, lose_data: bool = False) -> None:
         """SIGKILL: what a power cut does to the broker. ``lose_data``: its database is gone too
@@ -104,6 +110,7 @@ class Mosquitto:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+            self._reserved = ReservedPort(self.port)
         if lose_data and self.data is not None:
             for path in self.data.glob("*"):
                 path.unlink()
