@@ -85,8 +85,11 @@ def normal(response: httpx.Response) -> tuple[int, list[tuple[str, str]], Any]:
     return response.status_code, headers, body
 
 
+Headers = dict[str, str] | list[tuple[str, str]]
+
+
 def both(
-    servers: tuple[LiveServer, LiveServer], content: bytes, headers: dict[str, str], client: str = "a"
+    servers: tuple[LiveServer, LiveServer], content: bytes, headers: Headers
 ) -> tuple[httpx.Response, httpx.Response]:
     answers = []
     for server in servers:
@@ -107,12 +110,22 @@ def test_every_answer_is_the_frameworks_and_the_ordinary_ones_come_from_the_fast
 ) -> None:
     fast, framework, answered = pair
     servers = (fast, framework)
-    cases: list[tuple[bytes, dict[str, str], bool]] = [
+    cases: list[tuple[bytes, Headers, bool]] = [
         (json.dumps(OK).encode(), JSON, True),
         (b'{"address": " Kerkstraat  7 ", "status": "help", "note": "geen water"}', JSON, True),
         (json.dumps(OK).encode(), {"content-type": "application/json; charset=utf-8"}, True),
         (json.dumps(OK).encode(), {"content-type": "text/plain"}, False),
         (json.dumps(OK).encode(), {}, False),
+        (
+            json.dumps(OK).encode(),
+            [("content-type", "text/plain"), ("content-type", "application/json")],
+            False,
+        ),
+        (
+            json.dumps(OK).encode(),
+            [("content-type", "application/json"), ("content-type", "text/plain")],
+            True,
+        ),
         (b'{"address": "Kerkstraat 5", "status": "maybe"}', JSON, False),
         (b'{"address": "Kerkstraat 5", "status": "ok", "extra": 1}', JSON, False),
         (b'{"address": "Kerkstraat 5", "status": "ok", "people": "2"}', JSON, False),

@@ -47,14 +47,14 @@ class FastCheckIn:
         self.route = _route(router, PATH, "POST")
 
     async def answer(self, scope: Scope, receive: BodyReplay, send: Send) -> bool:
-        content_type = b""
+        content_type: bytes | None = None
         key: str | None = None
-        for name, value in scope["headers"]:
-            if name == b"content-type":
+        for name, value in scope["headers"]:  # the first of each, as Starlette's headers give
+            if name == b"content-type" and content_type is None:
                 content_type = value
             elif name == _KEY and key is None:
                 key = value.decode("latin-1")
-        if content_type.split(b";", 1)[0].strip().lower() != b"application/json":
+        if content_type is None or content_type.split(b";", 1)[0].strip().lower() != b"application/json":
             return False
         if key is not None and len(key) > KEY_MAX_LENGTH:
             return False
